@@ -1,0 +1,55 @@
+"""Shared fixtures.
+
+``haproxy_bin``: the real HAProxy binary (Debian's haproxy), the reference
+every exported config is checked against.  Without it the test is skipped,
+unless PROXYDESK_REQUIRE_HAPROXY=1 (set by .ci/run), where its absence is a
+failure: CI must never pass by skipping the comparison.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+DATA = Path(__file__).parent / "data"
+
+
+def _find_haproxy() -> str | None:
+    return shutil.which("haproxy") or next(
+        (p for p in ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy") if os.access(p, os.X_OK)), None
+    )
+
+
+@pytest.fixture(scope="session")
+def haproxy_bin() -> str:
+    found = _find_haproxy()
+    if found is None:
+        if os.environ.get("PROXYDESK_REQUIRE_HAPROXY") == "1":
+            pytest.fail("haproxy is required (PROXYDESK_REQUIRE_HAPROXY=1) but was not found")
+        pytest.skip("haproxy is not installed (apt-get install haproxy)")
+    return found
+
+
+HaproxyCheck = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="session")
+def haproxy_check(haproxy_bin: str) -> HaproxyCheck:
+    """Run ``haproxy -c -f FILE`` (cwd: tests/data unless given) and return the completed process."""
+
+    def run(path: str | Path, cwd: str | Path = DATA) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [haproxy_bin, "-c", "-f", str(path)],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=False,
+        )
+
+    return run
