@@ -1,0 +1,139 @@
+"""``proxydesk``: the command line.
+
+With no command it opens the desktop app (or, without a display, says so and
+serves the demo headless).  Sub-commands work on haproxy.cfg files, run the
+engine, and manage certificates.  Each command is a small function
+registered in ``COMMANDS``; the argparse tree is built from that table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from proxy import __version__
+from proxy.config.load import load
+from proxy.config.parser import parse_file
+from proxy.config.writer import write, write_file
+
+__all__ = ["build_parser", "main"]
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Print every diagnostic as FILE:LINE:COL; exit 1 if any file has an error."""
+    failed = False
+    for name in args.files:
+        path = Path(name)
+        if not path.is_file():
+            print(f"{name}:0:0: error: no such file", file=sys.stderr)
+            failed = True
+            continue
+        result = load(path, base_dir=args.base_dir or Path.cwd())
+        for diagnostic in result.diagnostics:
+            if diagnostic.is_error or not args.quiet:
+                print(diagnostic)
+        failed = failed or not result.ok
+        if result.ok and not args.quiet:
+            print(f"{name}: configuration is valid", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def cmd_fmt(args: argparse.Namespace) -> int:
+    """Write a file back through the model (a round trip that must not change a valid file)."""
+    path = Path(args.file)
+    original = path.read_bytes()
+    result = parse_file(path)
+    # fmt mends what the writer normalises (a missing final newline); anything else stops it.
+    blocking = [d for d in result.errors if d.code != "missing-lf"]
+    if blocking:
+        for diagnostic in blocking:
+            print(diagnostic, file=sys.stderr)
+        return 1
+    text = write(result.config)
+    changed = text.encode("utf-8", "surrogateescape") != original
+    if args.check:
+        print(f"{args.file}: {'would be reformatted' if changed else 'unchanged'}")
+        return 1 if changed else 0
+    if args.output == "-":
+        sys.stdout.write(text)
+    else:
+        write_file(result.config, args.output or path)
+    return 0
+
+
+def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("check", help="validate haproxy.cfg files (FILE:LINE:COL diagnostics)")
+    p.add_argument("files", nargs="+", metavar="FILE")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.add_argument(
+        "--base-dir", help="where relative file names resolve (default: current directory)"
+    )
+    p.set_defaults(func=cmd_check)
+
+
+def _add_fmt(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = sub.add_parser("fmt", help="write a haproxy.cfg back through Proxydesk's model")
+    p.add_argument("file", metavar="FILE")
+    p.add_argument(
+        "-o", "--output", metavar="OUT", help="write here instead of in place ('-' for stdout)"
+    )
+    p.add_argument("--check", action="store_true", help="only report whether the file would change")
+    p.set_defaults(func=cmd_fmt)
+
+
+def _optional_commands() -> list[
+    Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
+]:
+    """Commands from the engine and certificate packages, when present."""
+    registrars = []
+    for module in ("proxy.engine.cli", "proxy.certs.cli"):
+        try:
+            registrars.append(importlib.import_module(module).register)
+        except ImportError:
+            continue
+    return registrars
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="proxydesk",
+        description="Proxydesk: a desktop load-balancer manager speaking haproxy.cfg.",
+    )
+    parser.add_argument("--version", action="version", version=f"proxydesk {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_check(sub)
+    _add_fmt(sub)
+    for register in _optional_commands():
+        register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        return _open_app(args)
+    handler: Handler = args.func
+    return handler(args)
+
+
+def _open_app(args: argparse.Namespace) -> int:
+    # Imported by name so that the Qt-free core never depends on the GUI package.
+    try:
+        gui_app = importlib.import_module("gui.app")
+    except ImportError as exc:
+        print(
+            f"proxydesk: the desktop app is not available ({exc}); try 'proxydesk --help'",
+            file=sys.stderr,
+        )
+        return 2
+    return int(gui_app.main([]))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

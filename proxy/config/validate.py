@@ -1,0 +1,637 @@
+"""Semantic validation: every diagnostic at once, worded like HAProxy's.
+
+Checks run in two passes.  Per statement: is the keyword known, allowed in
+this section, given the right number of arguments, and are its values
+well-formed (ports, times, algorithms, options, fetches)?  Across
+statements: do referenced backends and ACLs exist, are names unique, do
+frontends and backends agree on the mode, are timeouts set?  Statements in
+inactive ``.if`` branches are skipped, as HAProxy skips them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from proxy.config import keywords as kw
+from proxy.config.conditionals import active_statements
+from proxy.config.model import Config, Diagnostic, Section, Statement
+from proxy.config.nodes import (
+    Acl,
+    Balance,
+    Bind,
+    Condition,
+    DefaultBackend,
+    Mode,
+    Node,
+    NodeError,
+    Rule,
+    Server,
+    Timeout,
+    UseBackend,
+    parse_acl_flags,
+    split_host_port,
+)
+from proxy.config.timeparse import TimeError, parse_time_ms
+
+__all__ = ["validate"]
+
+_SECTION_SEC: dict[str, kw.Sec] = {
+    "global": kw.Sec.GLOBAL,
+    "defaults": kw.Sec.DEFAULTS,
+    "frontend": kw.Sec.FRONTEND,
+    "listen": kw.Sec.LISTEN,
+    "backend": kw.Sec.BACKEND,
+}
+_NAMED_SECTIONS = {
+    "frontend",
+    "backend",
+    "listen",
+    "userlist",
+    "peers",
+    "resolvers",
+    "mailers",
+    "http-errors",
+    "cache",
+    "ring",
+    "program",
+    "fcgi-app",
+}
+_DIRECTIVES = {".if", ".elif", ".else", ".endif", ".diag", ".notice", ".warning", ".alert"}
+_MODES = {"http", "tcp", "log"}
+# configuration.txt §7.4: ACLs every proxy knows without declaring them.
+PREDEFINED_ACLS = frozenset(
+    {
+        "FALSE",
+        "HTTP",
+        "HTTP_1.0",
+        "HTTP_1.1",
+        "HTTP_CONTENT",
+        "HTTP_URL_ABS",
+        "HTTP_URL_SLASH",
+        "HTTP_URL_STAR",
+        "LOCALHOST",
+        "METH_CONNECT",
+        "METH_DELETE",
+        "METH_GET",
+        "METH_HEAD",
+        "METH_OPTIONS",
+        "METH_POST",
+        "METH_PUT",
+        "METH_TRACE",
+        "RDP_COOKIE",
+        "REQ_CONTENT",
+        "TRUE",
+        "WAIT_END",
+    }
+)
+
+
+@dataclass
+class _Ctx:
+    config: Config
+    base_dir: Path
+    env: Mapping[str, str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    active: set[int] = field(default_factory=set)
+
+    def report(self, stmt: Statement, word: int, severity: str, message: str) -> None:
+        line, col = stmt.location(word)
+        self.diagnostics.append(Diagnostic(self.config.path, line, col, severity, message))
+
+    def error(self, stmt: Statement, word: int, message: str) -> None:
+        self.report(stmt, word, "error", message)
+
+    def warning(self, stmt: Statement, word: int, message: str) -> None:
+        self.report(stmt, word, "warning", message)
+
+    def is_active(self, stmt: Statement) -> bool:
+        return id(stmt) in self.active
+
+
+def validate(
+    config: Config, *, base_dir: str | Path | None = None, env: Mapping[str, str] | None = None
+) -> list[Diagnostic]:
+    """All semantic diagnostics for ``config``, sorted by line.
+
+    ``base_dir`` is where relative file names (certificates, ACL files) are
+    looked up: HAProxy resolves them from its working directory.
+    """
+    ctx = _Ctx(
+        config,
+        Path(base_dir) if base_dir is not None else Path.cwd(),
+        env if env is not None else os.environ,
+    )
+    ctx.active, conditional_diags = active_statements(config.all_statements(), config.path, ctx.env)
+    ctx.diagnostics.extend(conditional_diags)
+    for stmt in config.preamble:
+        _check_outside_section(ctx, stmt)
+    for section in _active_sections(ctx):
+        _check_header(ctx, section)
+        for stmt in section.body:
+            if ctx.is_active(stmt) and stmt.words and stmt.keyword not in _DIRECTIVES:
+                _check_statement(ctx, section, stmt)
+    for check in _CROSS_CHECKS:
+        check(ctx)
+    return sorted(ctx.diagnostics, key=lambda d: (d.line, d.col))
+
+
+def _active_sections(ctx: _Ctx) -> Iterator[Section]:
+    return (s for s in ctx.config.sections if ctx.is_active(s.header))
+
+
+def _check_outside_section(ctx: _Ctx, stmt: Statement) -> None:
+    if ctx.is_active(stmt) and stmt.words and stmt.keyword not in _DIRECTIVES:
+        ctx.error(stmt, 0, f"unknown keyword '{stmt.keyword}' out of section")
+
+
+def _check_header(ctx: _Ctx, section: Section) -> None:
+    words = section.header.words
+    if section.kind in _NAMED_SECTIONS and len(words) < 2:
+        ctx.error(section.header, 0, f"'{section.kind}' expects <name> as an argument")
+    if section.kind in ("frontend", "backend", "listen", "defaults") and "from" in words[2:]:
+        i = words.index("from", 2)
+        target = words[i + 1] if i + 1 < len(words) else None
+        if target is None or ctx.config.find("defaults", target) is None:
+            ctx.error(
+                section.header,
+                i,
+                f"{section.kind} '{section.name}': unable to find defaults section '{target}'",
+            )
+
+
+# --- per statement ------------------------------------------------------------
+
+
+def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
+    sec = _SECTION_SEC.get(section.kind)
+    if sec is None:  # userlist, peers, resolvers... are kept as written
+        return
+    words = stmt.words
+    keyword, used = kw.lookup(words, sec)
+    if keyword is None:
+        _unknown_keyword(ctx, section, stmt, sec)
+        return
+    if keyword.removed:
+        ctx.error(stmt, 0, f"'{keyword.name}' is not supported anymore: {keyword.removed}")
+        return
+    if keyword.ignored_in & sec:
+        cap = "frontend" if sec is kw.Sec.BACKEND else "backend"
+        ctx.warning(
+            stmt,
+            0,
+            f"'{keyword.name}' ignored because {section.kind} '{section.name}' has no {cap} capability",
+        )
+        return
+    if not keyword.sections & sec:
+        missing = {kw.Sec.FRONTEND: "backend", kw.Sec.BACKEND: "frontend"}.get(sec)
+        why = (
+            f"because {section.kind} '{section.name}' has no {missing} capability"
+            if missing
+            else f"in '{section.kind}' section"
+        )
+        ctx.error(stmt, 0, f"'{keyword.name}' not allowed {why}")
+        return
+    if words[0] in ("no", "default") and not keyword.no_prefix:
+        option = keyword.name.removeprefix("option ")
+        ctx.error(stmt, 0, f"negation/default is not supported for option '{option}'")
+        return
+    if keyword.named_defaults_only and section.kind == "defaults" and section.name is None:
+        ctx.error(
+            stmt,
+            0,
+            f"'{keyword.name}' is not allowed in an anonymous 'defaults' section "
+            "(name the section and use it with 'from')",
+        )
+        return
+    if keyword.deprecated:
+        ctx.warning(stmt, 0, f"'{keyword.name}' is deprecated: {keyword.deprecated}")
+    nargs = len(words) - used
+    if nargs < keyword.min_args or (keyword.max_args is not None and nargs > keyword.max_args):
+        ctx.error(
+            stmt, min(used, len(words) - 1), f"'{keyword.name}' expects {keyword.synopsis}".rstrip()
+        )
+        return
+    checker = _NODE_CHECKS.get(type(stmt.node))
+    if checker is not None:
+        checker(ctx, section, stmt, stmt.node)
+
+
+def _unknown_keyword(ctx: _Ctx, section: Section, stmt: Statement, sec: kw.Sec) -> None:
+    word = stmt.keyword
+    if word in ("no", "default") and len(stmt.words) > 2 and stmt.words[1] == "option":
+        word = "option " + stmt.words[2]
+    elif word in ("option", "timeout", "stats") and len(stmt.words) > 1:
+        word = f"{word} {stmt.words[1]}"
+    names = [k.name for k in kw.keywords_for(sec)]
+    # A one-word typo is compared with first words ("timout" -> "timeout"), a two-word one
+    # with whole names ("option forwardfro" -> "option forwardfor").
+    candidates = sorted({n.split()[0] for n in names}) if " " not in word else names
+    hint = kw.suggest(word, candidates)
+    maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+    ctx.error(stmt, 0, f"unknown keyword '{word}' in '{section.kind}' section{maybe}")
+
+
+def _check_port(
+    ctx: _Ctx, stmt: Statement, word: int, port: str, *, allow_range: bool, allow_empty: bool
+) -> None:
+    if "$" in port:  # an environment variable: only known when HAProxy starts
+        return
+    if not port:
+        if not allow_empty:
+            ctx.error(stmt, word, "missing port number")
+        return
+    if port.startswith(("+", "-")) and not allow_range:  # relative ports for port-mapped servers
+        port = port[1:]
+    parts = port.split("-") if allow_range else [port]
+    for part in parts:
+        if not part.isdigit() or not 1 <= int(part) <= 65535:
+            ctx.error(stmt, word, f"invalid port '{port}' (expects 1-65535)")
+            return
+
+
+def _check_bind(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Bind)
+    for address in node.addresses:
+        if address.startswith(("/", "unix@", "abns@", "fd@", "sockpair@")):
+            continue
+        _, sep, port = split_host_port(address.split("@", 1)[-1])
+        if not sep:
+            ctx.error(stmt, 1, f"missing port number in bind address '{address}'")
+            continue
+        _check_port(ctx, stmt, 1, port, allow_range=True, allow_empty=False)
+    word = 2
+    for opt in node.options:
+        if opt[0] not in kw.BIND_OPTIONS:
+            hint = kw.suggest(opt[0], kw.BIND_OPTIONS)
+            maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+            ctx.error(stmt, word, f"unknown keyword '{opt[0]}' on bind line{maybe}")
+        elif len(opt) - 1 < kw.BIND_OPTIONS[opt[0]].nargs:
+            ctx.error(stmt, word, f"'{opt[0]}' on bind line expects an argument")
+        elif opt[0] in ("crt", "ca-file", "crt-list"):
+            _check_file(ctx, stmt, word + 1, opt[1], opt[0])
+        word += len(opt)
+
+
+def _check_file(ctx: _Ctx, stmt: Statement, word: int, name: str, what: str) -> None:
+    path = Path(name) if os.path.isabs(name) else ctx.base_dir / name
+    if not path.exists():
+        ctx.error(stmt, word, f"unable to load {what} '{name}': no such file or directory")
+
+
+def _check_server(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Server)
+    first_opt = 1 if node.default else 3
+    if not node.default:
+        _, sep, port = split_host_port(node.address)
+        if sep and not node.address.startswith(("/", "unix@")):
+            _check_port(ctx, stmt, 2, port, allow_range=False, allow_empty=True)
+    word = first_opt
+    for opt in node.options:
+        spec = kw.SERVER_OPTIONS.get(opt[0])
+        if spec is None:
+            hint = kw.suggest(opt[0], kw.SERVER_OPTIONS)
+            maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+            ctx.error(stmt, word, f"unknown keyword '{opt[0]}' on server line{maybe}")
+        elif len(opt) - 1 < spec.nargs:
+            ctx.error(stmt, word, f"'{opt[0]}' expects an argument")
+        else:
+            _check_server_value(ctx, stmt, word, opt)
+        word += len(opt)
+
+
+_TIME_OPTIONS = {"inter", "fastinter", "downinter", "slowstart", "pool-purge-delay"}
+_INT_OPTIONS = {
+    "weight": (0, 256),
+    "maxconn": (0, 2**31 - 1),
+    "rise": (1, 2**31 - 1),
+    "fall": (1, 2**31 - 1),
+    "maxqueue": (0, 2**31 - 1),
+    "port": (1, 65535),
+}
+
+
+def _check_server_value(ctx: _Ctx, stmt: Statement, word: int, opt: list[str]) -> None:
+    name, value = opt[0], opt[1] if len(opt) > 1 else ""
+    if name in _TIME_OPTIONS:
+        _check_time(ctx, stmt, word + 1, value)
+    elif name in _INT_OPTIONS:
+        low, high = _INT_OPTIONS[name]
+        if not value.isdigit() or not low <= int(value) <= high:
+            ctx.error(
+                stmt,
+                word + 1,
+                f"invalid value '{value}' for '{name}' (expects an integer between {low} and {high})",
+            )
+    elif name == "ca-file":
+        _check_file(ctx, stmt, word + 1, value, "ca-file")
+
+
+def _check_time(ctx: _Ctx, stmt: Statement, word: int, value: str) -> None:
+    try:
+        parse_time_ms(value)
+    except TimeError as exc:
+        ctx.error(stmt, word, str(exc))
+
+
+def _check_timeout(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Timeout)
+    _check_time(ctx, stmt, 2, node.value)
+
+
+def _check_mode(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Mode)
+    if node.value not in _MODES:
+        ctx.error(stmt, 1, f"unknown proxy mode '{node.value}' (expects 'http' or 'tcp')")
+
+
+def _check_balance(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Balance)
+    if node.name not in kw.BALANCE_ALGORITHMS:
+        hint = kw.suggest(node.name, kw.BALANCE_ALGORITHMS)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(
+            stmt,
+            1,
+            f"'balance' only supports {', '.join(sorted(kw.BALANCE_ALGORITHMS))}; unknown algorithm '{node.algorithm}'{maybe}",
+        )
+
+
+def _check_acl(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Acl)
+    _check_fetch(ctx, stmt, 2, node.fetch)
+    matcher = node.matcher
+    if matcher is not None and matcher not in kw.MATCHERS:
+        ctx.error(stmt, 3, f"unknown pattern matching method '{matcher}'")
+    for f in node.files:
+        _check_file(ctx, stmt, 3, f, "pattern file")
+
+
+def fetch_name(fetch: str) -> str:
+    """``hdr(host),lower`` -> ``hdr``: the sample fetch without arguments or converters."""
+    return fetch.split(",", 1)[0].split("(", 1)[0]
+
+
+def _check_fetch(ctx: _Ctx, stmt: Statement, word: int, fetch: str) -> None:
+    name = fetch_name(fetch)
+    if name not in kw.FETCHES:
+        hint = kw.suggest(name, kw.FETCHES)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, word, f"unknown fetch method '{name}' in ACL expression '{fetch}'{maybe}")
+
+
+def _check_condition(ctx: _Ctx, stmt: Statement, cond: Condition | None) -> None:
+    if cond is None:
+        return
+    offset = stmt.words.index(cond.kind, 1) + 1
+    try:
+        for group in cond.groups():
+            for term in group:
+                if term.anonymous:
+                    _check_anonymous_acl(ctx, stmt, offset, term.anonymous)
+    except NodeError as exc:
+        ctx.error(stmt, offset + exc.word, str(exc))
+
+
+def _check_anonymous_acl(ctx: _Ctx, stmt: Statement, word: int, words: tuple[str, ...]) -> None:
+    _check_fetch(ctx, stmt, word, words[0])
+    flags, _ = parse_acl_flags(words, 1)
+    for flag in flags:
+        if flag[0] == "-f" and len(flag) > 1:
+            _check_file(ctx, stmt, word, flag[1], "pattern file")
+        elif flag[0] == "-m" and len(flag) > 1 and flag[1] not in kw.MATCHERS:
+            ctx.error(stmt, word, f"unknown pattern matching method '{flag[1]}'")
+
+
+def _check_use_backend(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, UseBackend)
+    _check_condition(ctx, stmt, node.condition)
+
+
+def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Rule)
+    table = _rule_actions(node)
+    if (
+        table is not None
+        and node.action not in table
+        and not _is_indexed_action(node.action, table)
+    ):
+        where = f"{node.family} {node.stage}".strip()
+        hint = kw.suggest(node.action, table)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, 2 if node.stage else 1, f"'{where}' unknown action '{node.action}'{maybe}")
+        return
+    if "deny_status" in node.args:
+        i = node.args.index("deny_status")
+        status = node.args[i + 1] if i + 1 < len(node.args) else ""
+        if not status.isdigit() or not 200 <= int(status) <= 599:
+            ctx.error(
+                stmt,
+                (2 if node.stage else 1) + 2 + i,
+                f"invalid deny_status '{status}' (expects an HTTP status 200-599)",
+            )
+    _check_condition(ctx, stmt, node.condition)
+
+
+def _is_indexed_action(action: str, table: Mapping[str, str]) -> bool:
+    """``track-sc0``, ``sc-inc-gpc0(1)``...: actions named with a counter index."""
+    base = action.split("(", 1)[0].rstrip("0123456789")
+    return any(name.startswith(base) for name in table if base)
+
+
+def _rule_actions(node: Rule) -> Mapping[str, str] | None:
+    if node.family == "http-request":
+        return kw.HTTP_REQUEST_ACTIONS
+    if node.family in ("http-response", "http-after-response"):
+        return kw.HTTP_RESPONSE_ACTIONS
+    if (
+        node.family == "tcp-request"
+        and node.stage in kw.TCP_REQUEST_ACTIONS
+        and node.stage != "inspect-delay"
+    ):
+        return kw.TCP_REQUEST_ACTIONS[node.stage]
+    return None
+
+
+_NodeCheck = Callable[[_Ctx, Section, Statement, Node], None]
+_NODE_CHECKS: dict[type, _NodeCheck] = {
+    Bind: _check_bind,
+    Server: _check_server,
+    Timeout: _check_timeout,
+    Mode: _check_mode,
+    Balance: _check_balance,
+    Acl: _check_acl,
+    UseBackend: _check_use_backend,
+    Rule: _check_rule,
+}
+
+
+# --- across statements ----------------------------------------------------
+
+
+def _proxies(ctx: _Ctx) -> Iterator[Section]:
+    return (s for s in _active_sections(ctx) if s.kind in ("frontend", "backend", "listen"))
+
+
+def _active_nodes(
+    ctx: _Ctx, section: Section, kind: type[Node]
+) -> Iterator[tuple[Statement, Node]]:
+    for stmt in section.body:
+        if ctx.is_active(stmt) and isinstance(stmt.node, kind):
+            yield stmt, stmt.node
+
+
+def _check_duplicate_names(ctx: _Ctx) -> None:
+    seen: dict[tuple[str, str], Section] = {}
+    for section in _active_sections(ctx):
+        if section.name is None or section.kind == "global":
+            continue
+        family = "proxy-be" if section.kind in ("backend", "listen") else section.kind
+        if section.kind == "frontend":
+            family = "proxy-fe"
+        key = (family, section.name)
+        if key in seen:
+            first = seen[key]
+            ctx.error(
+                section.header,
+                1,
+                f"{section.kind} '{section.name}' has the same name as {first.kind} '{first.name}' declared at line {first.header.location()[0]}",
+            )
+        else:
+            seen[key] = section
+        if section.kind == "listen":
+            seen.setdefault(("proxy-fe", section.name), section)
+    for section in _proxies(ctx):
+        names: dict[str, Statement] = {}
+        for stmt, node in _active_nodes(ctx, section, Server):
+            assert isinstance(node, Server)
+            if node.default:
+                continue
+            if node.name in names:
+                other = names[node.name].location()[0]
+                ctx.error(
+                    stmt,
+                    1,
+                    f"{section.kind} '{section.name}': server '{node.name}' has the same name as another server declared at line {other}",
+                )
+            names[node.name] = stmt
+
+
+def _check_backend_references(ctx: _Ctx) -> None:
+    for section in _proxies(ctx):
+        mode = _effective_mode(ctx.config, section)
+        for stmt, node in _active_nodes(ctx, section, UseBackend):
+            assert isinstance(node, UseBackend)
+            _check_backend_ref(ctx, section, stmt, node.backend, mode)
+        for stmt, node in _active_nodes(ctx, section, DefaultBackend):
+            assert isinstance(node, DefaultBackend)
+            _check_backend_ref(ctx, section, stmt, node.backend, mode)
+
+
+def _check_backend_ref(ctx: _Ctx, section: Section, stmt: Statement, name: str, mode: str) -> None:
+    if "%[" in name:  # dynamic: resolved per request
+        return
+    target = ctx.config.backend(name)
+    if target is None:
+        ctx.error(
+            stmt, 1, f"{section.kind} '{section.name}': unable to find required backend '{name}'"
+        )
+        return
+    target_mode = _effective_mode(ctx.config, target)
+    if mode == "http" and target_mode == "tcp":
+        rule = "use_backend" if isinstance(stmt.node, UseBackend) else "default_backend"
+        ctx.error(
+            stmt,
+            1,
+            f"http {section.kind} '{section.name}' (line {section.header.location()[0]}) tries to use incompatible "
+            f"tcp backend '{name}' (line {target.header.location()[0]}) in a '{rule}' rule (see 'mode')",
+        )
+
+
+def _effective_mode(config: Config, section: Section) -> str:
+    if section.mode:
+        return section.mode
+    defaults = config.defaults_for(section)
+    return (defaults.mode if defaults else None) or "tcp"
+
+
+def _check_acl_references(ctx: _Ctx) -> None:
+    for section in _active_sections(ctx):
+        if not section.is_proxy:
+            continue
+        defined = {
+            node.name for _, node in _active_nodes(ctx, section, Acl) if isinstance(node, Acl)
+        }
+        for stmt in section.body:
+            cond = getattr(stmt.node, "condition", None)
+            if not ctx.is_active(stmt) or not isinstance(cond, Condition):
+                continue
+            offset = stmt.words.index(cond.kind, 1) + 1
+            for index, name in cond.acl_names():
+                if name not in defined and name not in PREDEFINED_ACLS:
+                    ctx.error(stmt, offset + index, f"no such ACL : '{name}'")
+
+
+def _check_timeouts(ctx: _Ctx) -> None:
+    for section in _proxies(ctx):
+        mode = _effective_mode(ctx.config, section)
+        if mode not in ("http", "tcp"):
+            continue
+        inherited = ctx.config.defaults_for(section)
+        have = set(section.timeouts()) | (set(inherited.timeouts()) if inherited else set())
+        needed = {"frontend": ["client"], "backend": ["connect", "server"]}.get(
+            section.kind, ["client", "connect", "server"]
+        )
+        missing = [t for t in needed if t not in have]
+        if missing:
+            quoted = ", ".join(f"'{m}'" for m in missing)
+            ctx.warning(
+                section.header,
+                0,
+                f"missing timeouts for {section.kind} '{section.name}'. While not properly invalid, "
+                f"you will certainly encounter various problems with such a configuration. "
+                f"To fix this, please ensure that all following timeouts are set to a non-zero value: {quoted}.",
+            )
+
+
+def _check_has_listener(ctx: _Ctx) -> None:
+    """HAProxy refuses to start (exit 2) when nothing listens; say so at the top."""
+    listeners = (
+        stmt
+        for s in _proxies(ctx)
+        if s.kind != "backend"
+        for stmt, _ in _active_nodes(ctx, s, Bind)
+    )
+    if next(listeners, None) is not None or _has_other_listener(ctx):
+        return
+    first = next(iter(ctx.config.sections), None)
+    where = first.header if first else None
+    line, col = where.location() if where else (1, 1)
+    ctx.diagnostics.append(
+        Diagnostic(
+            ctx.config.path,
+            line or 1,
+            col or 1,
+            "error",
+            "configuration has no listener (no 'bind' in any frontend or listen section): it would not start",
+        )
+    )
+
+
+def _has_other_listener(ctx: _Ctx) -> bool:
+    """Sections other than proxies that make HAProxy run: peers with a bind, log-forward, program."""
+    return any(s.kind in ("log-forward", "program") for s in _active_sections(ctx)) or any(
+        s.kind == "peers" and any(st.keyword in ("bind", "peer", "server") for st in s.body)
+        for s in _active_sections(ctx)
+    )
+
+
+_CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
+    _check_has_listener,
+    _check_duplicate_names,
+    _check_backend_references,
+    _check_acl_references,
+    _check_timeouts,
+]
