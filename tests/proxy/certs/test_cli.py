@@ -1,0 +1,171 @@
+"""``proxydesk cert ...`` through a real argparse parser and a temporary data dir.
+
+``cert trust`` is only run in ways that must not execute anything (dry run,
+refusal without a terminal, a "no" answer); ``run_trust_plan`` is replaced
+by a tripwire so a regression fails the test instead of touching this
+machine's trust store.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from proxy.certs import cli
+from proxy.certs.authority import fingerprint_sha256
+from proxy.certs.store import CertStore
+from proxy.certs.trust import TrustPlan, TrustRunResult
+
+
+def run(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="proxydesk")
+    cli.register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+@pytest.fixture
+def tripwire(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(plan: TrustPlan) -> TrustRunResult:
+        raise AssertionError(f"a trust plan was about to run: {plan.commands}")
+
+    monkeypatch.setattr(cli, "run_trust_plan", refuse)
+
+
+def test_ca_shows_subject_fingerprint_and_path(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "ca"]) == 0
+    out = capsys.readouterr().out
+    ca = CertStore().ca()
+    assert fingerprint_sha256(ca.certificate) in out
+    assert str(ca.cert_path) in out and str(data_dir) in out
+    assert "Proxydesk development CA" in out
+
+
+def test_issue_list_renew_delete(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "out"
+    assert run(["cert", "issue", "app.localhost", "127.0.0.1", "--out", str(out_dir)]) == 0
+    out = capsys.readouterr().out
+    assert "issued app.localhost" in out
+    cert_file, key_file = out_dir / "app.localhost-cert.pem", out_dir / "app.localhost-key.pem"
+    assert str(cert_file) in out and str(key_file) in out
+    assert b"PRIVATE KEY" in key_file.read_bytes() and b"PRIVATE KEY" not in cert_file.read_bytes()
+
+    assert run(["cert", "list"]) == 0
+    listing = capsys.readouterr().out
+    assert "app.localhost, 127.0.0.1" in listing and "local CA" in listing
+
+    assert run(["cert", "renew", "app.localhost"]) == 0
+    assert "renewed app.localhost" in capsys.readouterr().out
+    assert run(["cert", "delete", "app.localhost"]) == 0
+    assert run(["cert", "list"]) == 0
+    assert "no certificates yet" in capsys.readouterr().out
+
+
+def test_issue_prints_warnings_and_errors(
+    data_dir: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "issue", "*.localhost"]) == 0
+    err = capsys.readouterr().err
+    assert "browsers refuse" in err and "suggested names: localhost" in err
+    assert run(["cert", "issue", "bad..name"]) == 1
+    assert "error:" in capsys.readouterr().err
+    assert run(["cert", "delete", "nope"]) == 1
+
+
+def test_import_pem_with_separate_key_and_pkcs12(
+    data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Something to import: a certificate from another install's CA.
+    other = CertStore(tmp_path / "elsewhere")
+    cert_path, key_path = other.export_entry(
+        other.issue(["shop.test"]).entry.id, tmp_path / "files"
+    )
+    assert run(["cert", "import", str(cert_path), "--key", str(key_path)]) == 0
+    assert "imported shop.test" in capsys.readouterr().out
+
+    key = serialization.load_pem_private_key(key_path.read_bytes(), password=None)
+    certificate = x509.load_pem_x509_certificate(cert_path.read_bytes())
+    p12 = tmp_path / "shop.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"shop",
+            key,
+            certificate,
+            None,
+            serialization.BestAvailableEncryption(b"pw"),  # type: ignore[arg-type]
+        )
+    )
+    password_file = tmp_path / "password.txt"
+    password_file.write_text("pw\n")
+    assert run(["cert", "import", str(p12), "--password-file", str(password_file)]) == 0
+    assert "imported shop.test-2" in capsys.readouterr().out
+    password_file.write_text("wrong\n")
+    assert run(["cert", "import", str(p12), "--password-file", str(password_file)]) == 1
+    assert "wrong password" in capsys.readouterr().err
+
+
+def test_export_ca(data_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["cert", "export-ca"]) == 0
+    printed = capsys.readouterr().out
+    assert printed.startswith("-----BEGIN CERTIFICATE-----") and "PRIVATE KEY" not in printed
+    target = tmp_path / "proxydesk-ca.pem"
+    assert run(["cert", "export-ca", "--out", str(target)]) == 0
+    assert target.read_text() == printed
+
+
+@pytest.mark.usefixtures("tripwire")
+def test_trust_dry_run_for_another_os(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["cert", "trust", "--dry-run", "--platform", "windows"]) == 0
+    out = capsys.readouterr().out
+    assert "certutil -user -addstore Root" in out and "Trusted Root" in out
+    assert run(["cert", "trust", "--uninstall", "--dry-run", "--platform", "darwin"]) == 0
+    assert "security delete-certificate" in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("tripwire")
+def test_trust_without_a_terminal_refuses_and_shows_the_plan(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr("sys.stdin", io.StringIO(""))
+    monkeypatch.setattr(cli, "trust_plan", lambda install, platform: _fake_plan())
+    assert run(["cert", "trust"]) == 1
+    captured = capsys.readouterr()
+    assert "--yes" in captured.err and "echo would-run" in captured.out
+
+
+@pytest.mark.usefixtures("tripwire")
+def test_trust_on_a_terminal_asks_and_respects_no(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdin", Terminal("n\n"))
+    monkeypatch.setattr(cli, "trust_plan", lambda install, platform: _fake_plan())
+    assert run(["cert", "trust"]) == 1
+    assert "[y/N]" in capsys.readouterr().out
+
+
+def test_trust_platform_needs_dry_run(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = "windows" if cli.normalize_platform() != "windows" else "linux"
+    assert run(["cert", "trust", "--platform", other]) == 1
+    assert "--dry-run" in capsys.readouterr().err
+
+
+def _fake_plan() -> TrustPlan:
+    # A fixed plan: the real one depends on this machine (a distribution without a
+    # known store gets no commands and never reaches the confirmation step).
+    # The tripwire guarantees it never runs.
+    return TrustPlan([["echo", "would-run"]], "manual steps", needs_privilege=True)
