@@ -1,0 +1,1095 @@
+"""Compile and evaluate HAProxy 2.6 ACLs over a request context, without I/O.
+
+Theory of operation
+-------------------
+``acl <name> <criterion> [flags] [operator] <patterns...>`` is compiled once
+(``compile_acl``) into a ``CompiledAcl``: a *fetch* (what to extract from the
+request), its parsed arguments, and a *matcher* holding the precompiled
+patterns (sets for exact strings, tuples for prefixes/suffixes, one combined
+regex for ``dom``/``dir``, integer ranges, IP networks).  At run time
+``CompiledAcl.matches(ctx)`` fetches zero or more samples (ACLs iterate every
+header value, cookie or parameter occurrence, as HAProxy does) and matches if
+any sample matches any pattern.  A fetch that is unavailable (``path`` in a
+TCP context, an absent header, a short payload) yields no sample, so it never
+matches and ``-m found`` is false.
+
+The criterion is either a sample fetch (``path``, ``req.hdr(host)``) with the
+default matching method of its output type (bool, int, ip, str; binary needs
+``-m``), or an ACL keyword that implies a method (``path_beg`` = ``path`` +
+``beg``, ``hdr_dom(host)`` = ``req.hdr(host)`` + ``dom``).  ``-m`` overrides
+the method in both cases (manual section 7.1).
+
+Conditions (``if``/``unless`` followed by ``[!]acl ... or ...``) are a
+disjunction of conjunctions of ``Term``s; named ACLs declared several times
+are ORed.  The upper-case predefined ACLs of manual section 7.4 are used when
+a name is not declared.
+
+Deviations: regexes use Python's ``re`` (PCRE syntax mostly compatible);
+host names in IP patterns are rejected instead of being resolved; converters
+(``,lower``) are not supported; ``req.ver``-based predefined ACLs are absent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import socket
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal, Protocol, cast
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+SampleValue = bool | int | IPAddress | bytes
+FetchArgs = tuple[object, ...]
+
+
+class AclError(ValueError):
+    """An ACL or condition that HAProxy would refuse at configuration time."""
+
+
+# ----------------------------------------------------------------- the context
+
+
+@dataclass(slots=True)
+class RequestContext:
+    """Everything fetches can read; layer-4 contexts leave the HTTP fields None."""
+
+    src: IPAddress
+    src_port: int
+    dst: IPAddress
+    dst_port: int
+    method: bytes | None = None
+    path: bytes | None = None
+    query: bytes | None = None
+    target: bytes | None = None  # the request target (url) as received
+    headers: Sequence[tuple[bytes, bytes]] | None = None  # names as sent
+    ssl_fc: bool = False
+    ssl_fc_sni: str | None = None
+    ssl_fc_protocol: str | None = None
+    ssl_c_verify: int = 0
+    req_payload: bytes = b""  # bytes buffered so far (tcp content inspection)
+    req_ssl_sni: str | None = None
+    req_ssl_hello_type: int | None = None
+    vars: dict[str, bytes] = field(default_factory=dict)
+
+    @classmethod
+    def for_http(
+        cls,
+        *,
+        src: IPAddress,
+        src_port: int,
+        dst: IPAddress,
+        dst_port: int,
+        method: bytes,
+        target: bytes,
+        headers: Sequence[tuple[bytes, bytes]],
+        **more: Any,
+    ) -> RequestContext:
+        """An HTTP context whose path and query are derived from the target."""
+        path, query = split_target(target)
+        return cls(src, src_port, dst, dst_port, method, path, query, target, headers, **more)
+
+
+def split_target(target: bytes) -> tuple[bytes | None, bytes | None]:
+    """(path, query) of a request target as HAProxy's path/query fetches see them.
+
+    The path starts at the first slash (after "scheme://authority" for an
+    absolute URI) and ends before '?'; "*" and authority forms have none.
+    The query is what follows the first '?', None without one.
+    """
+    before, qmark, after = target.partition(b"?")
+    query = after if qmark else None
+    if before.startswith(b"/"):
+        return before, query
+    scheme_end = before.find(b"://")
+    if scheme_end < 0:
+        return None, query
+    slash = before.find(b"/", scheme_end + 3)
+    return (before[slash:] if slash >= 0 else None), query
+
+
+# -------------------------------------------------------------- sample helpers
+
+
+class SampleType(Enum):
+    BOOL = "boolean"
+    INT = "integer"
+    IP = "ip"
+    STR = "string"
+    BIN = "binary"
+
+
+_LEADING_INT = re.compile(rb"\s*([-+]?\d+)")
+
+
+def _leading_int(data: bytes) -> int | None:
+    """HAProxy's strl2ic()/read_int64(): the leading integer, 0 if none, None if empty."""
+    if not data:
+        return None
+    found = _LEADING_INT.match(data)
+    return int(found.group(1)) if found else 0
+
+
+def _to_bytes(value: SampleValue) -> bytes:
+    if isinstance(value, bytes):
+        return value
+    if isinstance(value, bool):
+        return b"1" if value else b"0"
+    return str(value).encode("ascii")
+
+
+def _to_int(value: SampleValue) -> int | None:
+    if isinstance(value, bytes):
+        return _leading_int(value)
+    if isinstance(value, ipaddress.IPv6Address):
+        return None
+    return int(value)
+
+
+def _to_ip(value: SampleValue) -> IPAddress | None:
+    if isinstance(value, ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return value
+    if isinstance(value, bytes):
+        return _parse_ip_sample(value)
+    return None
+
+
+def _to_bool(value: SampleValue) -> bool:
+    if isinstance(value, bytes):
+        return bool(_leading_int(value))
+    return bool(value)
+
+
+def _parse_ip_sample(text: bytes) -> IPAddress | None:
+    """An address from a header value: IPv4 with an optional ":port", or IPv6."""
+    raw = text.strip().decode("latin-1")
+    host, colon, port = raw.partition(":")
+    if colon and "." in host and port.isdigit() and int(port) <= 65535:
+        raw = host
+    try:
+        return ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+
+
+# --------------------------------------------------------------------- fetches
+
+
+def _header_lines(ctx: RequestContext, name: bytes | None) -> list[bytes] | None:
+    if ctx.headers is None:
+        return None
+    return [v for n, v in ctx.headers if name is None or n.lower() == name]
+
+
+def split_header_values(value: bytes) -> list[bytes]:
+    """Comma-separated values, commas inside quoted strings kept (http_find_hdr_value_end)."""
+    values, start, quoted, escaped = [], 0, False, False
+    for index, char in enumerate(value):
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped = char == 0x5C  # backslash
+            quoted = char != 0x22  # closing quote
+        elif char == 0x22:
+            quoted = True
+        elif char == 0x2C:  # ','
+            values.append(value[start:index].strip(b" \t"))
+            start = index + 1
+    values.append(value[start:].strip(b" \t"))
+    return values
+
+
+def _pick_occurrence(values: list[bytes], occ: int | None) -> list[bytes]:
+    """All values, or the <occ>th (1 = first, -1 = last) as req.hdr(name,occ)."""
+    if occ is None or occ == 0:
+        return values
+    index = occ - 1 if occ > 0 else occ
+    return [values[index]] if -len(values) <= index < len(values) else []
+
+
+def _hdr_values(ctx: RequestContext, args: FetchArgs, split: bool) -> list[bytes] | None:
+    name, occ = cast(tuple[bytes | None, int | None], args)
+    lines = _header_lines(ctx, name)
+    if lines is None:
+        return None
+    values = [v for line in lines for v in split_header_values(line)] if split else lines
+    return _pick_occurrence([v.strip(b" \t") for v in values], occ)
+
+
+def _fetch_hdr(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _hdr_values(ctx, args, split=True) or []
+
+
+def _fetch_fhdr(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _hdr_values(ctx, args, split=False) or []
+
+
+def _count(values: list[bytes] | None) -> Sequence[SampleValue]:
+    return [] if values is None else [len(values)]
+
+
+def _fetch_hdr_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_hdr_values(ctx, (args[0], None), split=True))
+
+
+def _fetch_fhdr_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_hdr_values(ctx, (args[0], None), split=False))
+
+
+def _fetch_hdr_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [_leading_int(v) or 0 for v in _hdr_values(ctx, args, split=True) or []]
+
+
+def _fetch_hdr_ip(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    addresses = (_parse_ip_sample(v) for v in _hdr_values(ctx, args, split=True) or [])
+    return [a for a in addresses if a is not None]
+
+
+_COOKIE_SEPARATORS = re.compile(rb"[;,]")
+
+
+def _cookies(ctx: RequestContext, name: bytes | None) -> list[bytes] | None:
+    """Values of cookie <name> (all cookies without a name) in every Cookie header.
+
+    Request cookies are a list, so both ';' and ',' delimit them; spaces
+    around names and values are ignored and names are case-sensitive.
+    """
+    lines = _header_lines(ctx, b"cookie")
+    if lines is None:
+        return None
+    found = []
+    for line in lines:
+        for item in _COOKIE_SEPARATORS.split(line):
+            cookie, equal, value = item.partition(b"=")
+            if equal and (name is None or cookie.strip(b" \t") == name):
+                found.append(value.strip(b" \t"))
+    return found
+
+
+def _fetch_cook(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _cookies(ctx, cast(bytes | None, args[0])) or []
+
+
+def _fetch_cook_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_cookies(ctx, cast(bytes | None, args[0])))
+
+
+def _fetch_cook_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [_leading_int(v) or 0 for v in _cookies(ctx, cast(bytes | None, args[0])) or []]
+
+
+def _url_params(ctx: RequestContext, args: FetchArgs) -> list[bytes]:
+    """url_param(name,delim): values of <name> in the query (after '?' or <delim>)."""
+    name, query_start, separators = cast(
+        tuple[bytes | None, re.Pattern[bytes], re.Pattern[bytes]], args
+    )
+    if ctx.target is None:
+        return []
+    start = query_start.search(ctx.target)
+    if start is None:
+        return []
+    pieces = separators.split(ctx.target[start.end() :])
+    values = []
+    for piece in pieces:
+        key, equal, value = piece.partition(b"=")
+        if name is None or (equal and key == name):
+            values.append(value)
+    return values
+
+
+def _fetch_urlp(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _url_params(ctx, args)
+
+
+def _fetch_urlp_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [_leading_int(v) or 0 for v in _url_params(ctx, args)]
+
+
+def _fetch_base(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    if ctx.path is None:
+        return []
+    hosts = _hdr_values(ctx, (b"host", 1), split=True) or [b""]
+    return [hosts[0] + ctx.path]
+
+
+def _fetch_payload(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    offset, length = args
+    assert isinstance(offset, int) and isinstance(length, int)
+    data = ctx.req_payload
+    end = len(data) if length == 0 else offset + length
+    if offset > len(data) or end > len(data):
+        return []  # not enough data (yet): HAProxy does not match either
+    return [data[offset:end]]
+
+
+def _optional(value: SampleValue | None) -> Sequence[SampleValue]:
+    return [] if value is None else [value]
+
+
+def _text(value: str | None) -> bytes | None:
+    return None if value is None else value.encode("utf-8", "surrogateescape")
+
+
+def _ssl_only(ctx: RequestContext, value: SampleValue | None) -> Sequence[SampleValue]:
+    return _optional(value) if ctx.ssl_fc else []
+
+
+Fetch = Callable[[RequestContext, FetchArgs], Sequence[SampleValue]]
+
+# (output type, fetch) for argument-less fetches
+_SIMPLE_FETCHES: dict[str, tuple[SampleType, Fetch]] = {
+    "src": (SampleType.IP, lambda c, a: [c.src]),
+    "dst": (SampleType.IP, lambda c, a: [c.dst]),
+    "src_port": (SampleType.INT, lambda c, a: [c.src_port]),
+    "dst_port": (SampleType.INT, lambda c, a: [c.dst_port]),
+    "path": (SampleType.STR, lambda c, a: _optional(c.path)),
+    "url": (SampleType.STR, lambda c, a: _optional(c.target)),
+    "query": (SampleType.STR, lambda c, a: _optional(c.query)),
+    "method": (SampleType.STR, lambda c, a: _optional(c.method)),
+    "base": (SampleType.STR, _fetch_base),
+    "req.proto_http": (SampleType.BOOL, lambda c, a: [c.method is not None]),
+    "req.len": (SampleType.INT, lambda c, a: [len(c.req_payload)]),
+    "req.ssl_sni": (SampleType.STR, lambda c, a: _optional(_text(c.req_ssl_sni))),
+    "req.ssl_hello_type": (SampleType.INT, lambda c, a: _optional(c.req_ssl_hello_type)),
+    "ssl_fc": (SampleType.BOOL, lambda c, a: [c.ssl_fc]),
+    "ssl_fc_sni": (SampleType.STR, lambda c, a: _ssl_only(c, _text(c.ssl_fc_sni))),
+    "ssl_fc_protocol": (SampleType.STR, lambda c, a: _ssl_only(c, _text(c.ssl_fc_protocol))),
+    "ssl_c_verify": (SampleType.INT, lambda c, a: _ssl_only(c, c.ssl_c_verify)),
+    "always_true": (SampleType.BOOL, lambda c, a: [True]),
+    "always_false": (SampleType.BOOL, lambda c, a: [False]),
+}
+
+
+# --------------------------------------------------------------- fetch arguments
+
+ArgParser = Callable[[list[str]], FetchArgs]
+
+
+def _no_args(args: list[str]) -> FetchArgs:
+    if args:
+        raise AclError("this fetch method takes no argument")
+    return ()
+
+
+def _lower_name(text: str) -> bytes | None:
+    return text.strip().lower().encode("latin-1") or None
+
+
+def _header_args(args: list[str]) -> FetchArgs:
+    """[<name>[,<occ>]]: header names are case-insensitive."""
+    if len(args) > 2:
+        raise AclError("expects at most 2 arguments: <name>,<occurrence>")
+    occ = _int_arg(args[1], "occurrence") if len(args) == 2 else None
+    return (_lower_name(args[0]) if args else None, occ)
+
+
+def _name_only(args: list[str]) -> FetchArgs:
+    if len(args) > 1:
+        raise AclError("expects at most 1 argument: <name>")
+    return (_lower_name(args[0]) if args else None,)
+
+
+def _cookie_args(args: list[str]) -> FetchArgs:
+    if len(args) > 1:
+        raise AclError("expects at most 1 argument: <name>")
+    name = args[0].strip().encode("latin-1") if args else b""
+    return (name or None,)
+
+
+def _url_param_args(args: list[str]) -> FetchArgs:
+    if len(args) > 2 or (len(args) == 2 and len(args[1]) != 1):
+        raise AclError("expects <name>[,<delim>] with a single-character delimiter")
+    name = args[0].encode("latin-1") if args and args[0] else None
+    delim = re.escape(args[1].encode("latin-1") if len(args) == 2 else b"&")
+    return (name, re.compile(b"[?" + delim + b"]"), re.compile(b"[&;" + delim + b"]"))
+
+
+def _payload_args(args: list[str]) -> FetchArgs:
+    if len(args) != 2:
+        raise AclError("expects 2 arguments: <offset>,<length>")
+    offset, length = (_int_arg(a, "offset/length") for a in args)
+    if offset < 0 or length < 0:
+        raise AclError("offset and length must be positive")
+    return (offset, length)
+
+
+def _var_args(args: list[str]) -> FetchArgs:
+    if len(args) != 1 or not args[0]:
+        raise AclError("expects 1 argument: <variable name>")
+    return (args[0],)
+
+
+def _int_arg(text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise AclError(f"invalid {what} '{text}'") from None
+
+
+# name -> (output type, fetch, argument parser); aliases map to these names
+_FETCHES: dict[str, tuple[SampleType, Fetch, ArgParser]] = {
+    **{name: (kind, fn, _no_args) for name, (kind, fn) in _SIMPLE_FETCHES.items()},
+    "req.hdr": (SampleType.STR, _fetch_hdr, _header_args),
+    "req.fhdr": (SampleType.STR, _fetch_fhdr, _header_args),
+    "req.hdr_cnt": (SampleType.INT, _fetch_hdr_cnt, _name_only),
+    "req.fhdr_cnt": (SampleType.INT, _fetch_fhdr_cnt, _name_only),
+    "req.hdr_val": (SampleType.INT, _fetch_hdr_val, _header_args),
+    "req.hdr_ip": (SampleType.IP, _fetch_hdr_ip, _header_args),
+    "req.cook": (SampleType.STR, _fetch_cook, _cookie_args),
+    "req.cook_cnt": (SampleType.INT, _fetch_cook_cnt, _cookie_args),
+    "req.cook_val": (SampleType.INT, _fetch_cook_val, _cookie_args),
+    "url_param": (SampleType.STR, _fetch_urlp, _url_param_args),
+    "urlp_val": (SampleType.INT, _fetch_urlp_val, _url_param_args),
+    "req.payload": (SampleType.BIN, _fetch_payload, _payload_args),
+    "var": (SampleType.STR, lambda c, a: _optional(c.vars.get(str(a[0]))), _var_args),
+}
+
+_FETCH_ALIASES = {
+    "hdr": "req.hdr",
+    "hdr_cnt": "req.hdr_cnt",
+    "hdr_val": "req.hdr_val",
+    "hdr_ip": "req.hdr_ip",
+    "cook": "req.cook",
+    "cook_cnt": "req.cook_cnt",
+    "cook_val": "req.cook_val",
+    "urlp": "url_param",
+    "req_len": "req.len",
+    "payload": "req.payload",
+    "req_ssl_sni": "req.ssl_sni",
+    "req_ssl_hello_type": "req.ssl_hello_type",
+}
+
+_STRING_SUFFIXES = ("beg", "dir", "dom", "end", "len", "reg", "sub")
+# ACL keywords implying a matching method (manual "ACL derivatives")
+_ACL_KEYWORDS: dict[str, tuple[str, str]] = {
+    **{
+        f"{prefix}_{suffix}": (fetch, suffix)
+        for prefix, fetch in (
+            ("path", "path"),
+            ("url", "url"),
+            ("base", "base"),
+            ("hdr", "req.hdr"),
+            # haproxy 2.6 has no req.cook_* derivatives, despite the manual
+            ("cook", "req.cook"),
+            ("urlp", "url_param"),
+        )
+        for suffix in _STRING_SUFFIXES
+    },
+    "method": ("method", "meth"),
+    "ssl_fc_sni_end": ("ssl_fc_sni", "end"),
+    "ssl_fc_sni_reg": ("ssl_fc_sni", "reg"),
+    "req.payload": ("req.payload", "bin"),
+    "payload": ("req.payload", "bin"),
+}
+
+
+# -------------------------------------------------------------------- patterns
+
+
+@dataclass(frozen=True, slots=True)
+class _Pattern:
+    text: str
+    icase: bool
+
+
+class _Matcher(Protocol):
+    def matches(self, samples: Sequence[SampleValue]) -> bool: ...
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+_WORD_DELIMITERS = {"dir": "/?", "dom": "/?.:"}
+
+
+def _word_regex(texts: list[str], method: str, icase: bool) -> re.Pattern[bytes] | None:
+    """pattern.c match_word(): the pattern enclosed by delimiters or string ends.
+
+    Delimiters at both ends of a pattern are ignored; one combined regex keeps
+    evaluation linear in the sample length.
+    """
+    delimiters = _WORD_DELIMITERS[method]
+    words = [w for w in (t.strip(delimiters) for t in texts) if w]
+    if not words:
+        return None
+    cls = re.escape(delimiters.encode())
+    alternatives = b"|".join(re.escape(_encode(w)) for w in words)
+    source = b"(?:\\A|(?<=[" + cls + b"]))(?:" + alternatives + b")(?=[" + cls + b"]|\\Z)"
+    return re.compile(source, re.IGNORECASE if icase else 0)
+
+
+def _compile_regex(text: str, icase: bool) -> re.Pattern[bytes]:
+    try:
+        return re.compile(_encode(text), re.IGNORECASE if icase else 0)
+    except re.error as exc:
+        raise AclError(f"regex '{text}' is invalid: {exc}") from None
+
+
+def _parse_hex(text: str) -> bytes:
+    try:
+        return bytes.fromhex(text)
+    except ValueError:
+        raise AclError(f"'{text}' is not a valid hex string") from None
+
+
+StringTest = Callable[[bytes], bool]
+
+
+def _identity(data: bytes) -> bytes:
+    return data
+
+
+def _string_test(method: str, texts: list[str], icase: bool) -> StringTest | None:
+    """One precompiled test for all patterns of a method sharing a case mode."""
+    if not texts:
+        return None
+    fold: Callable[[bytes], bytes] = bytes.lower if icase else _identity
+    patterns = tuple(fold(_encode(t)) for t in texts)
+    if method == "str":
+        exact = frozenset(patterns)
+        return lambda s: fold(s) in exact
+    if method == "beg":
+        return lambda s: fold(s).startswith(patterns)
+    if method == "end":
+        return lambda s: fold(s).endswith(patterns)
+    if method == "sub":
+        return lambda s: any(p in fold(s) for p in patterns)
+    if method == "bin":
+        blocks = frozenset(_parse_hex(t) for t in texts)
+        return blocks.__contains__
+    if method == "reg":
+        regexes = [_compile_regex(t, icase) for t in texts]
+        return lambda s: any(r.search(s) for r in regexes)
+    word = _word_regex(texts, method, icase)
+    return None if word is None else (lambda s: word.search(s) is not None)
+
+
+class _StringMatcher:
+    def __init__(self, method: str, patterns: list[_Pattern]) -> None:
+        tests = (
+            _string_test(method, [p.text for p in patterns if p.icase == icase], icase)
+            for icase in (False, True)
+        )
+        self.tests = [t for t in tests if t is not None]
+
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        return any(test(_to_bytes(s)) for s in samples for test in self.tests)
+
+
+_INTEGER = re.compile(r"-?\d+")
+_RANGE_SEPARATOR = re.compile(r"[:-]")
+
+
+def _strict_int(text: str, error: str) -> int:
+    """HAProxy's strl2llrc(): an optional '-' then digits, nothing else."""
+    if not _INTEGER.fullmatch(text):
+        raise AclError(error)
+    return int(text)
+
+
+def _parse_range(text: str) -> tuple[int | None, int | None]:
+    """pattern.c pat_parse_int(): "n", "a:b", ":b", "a:".
+
+    As in HAProxy the first ':' *or* '-' is the separator, so "-5" means ":5"
+    (operators turn "lt 0" into ":-1", which stays correct).
+    """
+    bad_range = f"'{text}' is not a valid integer range"
+    separator = _RANGE_SEPARATOR.search(text)
+    if not text:
+        raise AclError(bad_range)
+    if separator is None:
+        value = _strict_int(text, f"'{text}' is not a number")
+        return value, value
+    at = separator.start()
+    if at == 0 and len(text) > 1:
+        return None, _strict_int(text[1:], bad_range)
+    if at == len(text) - 1:
+        return _strict_int(text[:-1], bad_range), None
+    low, high = _strict_int(text[:at], bad_range), _strict_int(text[at + 1 :], bad_range)
+    if low > high:
+        raise AclError(bad_range)
+    return low, high
+
+
+class _IntMatcher:
+    def __init__(self, patterns: list[_Pattern], measure_length: bool) -> None:
+        self.ranges = [_parse_range(p.text) for p in patterns]
+        self.measure_length = measure_length
+
+    def _value(self, sample: SampleValue) -> int | None:
+        return len(_to_bytes(sample)) if self.measure_length else _to_int(sample)
+
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        for sample in samples:
+            value = self._value(sample)
+            if value is not None and any(
+                (low is None or value >= low) and (high is None or value <= high)
+                for low, high in self.ranges
+            ):
+                return True
+        return False
+
+
+_IPV4_TEXT = re.compile(r"\d+(\.\d+){0,3}")
+
+
+def _parse_ipv4_network(text: str) -> ipaddress.IPv4Network:
+    """Plain, abbreviated ("10.12" = 10.0.0.12, as inet_aton) or masked IPv4."""
+    address, _, mask = text.partition("/")
+    if not _IPV4_TEXT.fullmatch(address):
+        raise AclError(f"'{text}' is not a valid IP address (host names are not resolved)")
+    try:
+        packed = socket.inet_aton(address)
+        netmask: int | str = 32 if not mask else mask if "." in mask else int(mask)
+        return ipaddress.IPv4Network((packed, netmask), strict=False)
+    except (OSError, ValueError):
+        raise AclError(f"'{text}' is not a valid IPv4 address/mask") from None
+
+
+def _parse_network(text: str) -> IPNetwork:
+    if ":" not in text:
+        return _parse_ipv4_network(text.strip())
+    try:
+        return ipaddress.IPv6Network(text.strip(), strict=False)
+    except ValueError:
+        raise AclError(f"'{text}' is not a valid IPv6 address/mask") from None
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """IPv4 carried by ::ffff:a.b.c.d, 2002:a.b.c.d:: or ::a.b.c.d (manual 7.1.6)."""
+    packed = address.packed
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if packed[:12] == bytes(12):
+        return ipaddress.IPv4Address(packed[12:])
+    return None
+
+
+class _IpMatcher:
+    def __init__(self, patterns: list[_Pattern]) -> None:
+        networks = [_parse_network(p.text) for p in patterns]
+        self.v4 = [n for n in networks if isinstance(n, ipaddress.IPv4Network)]
+        self.v6 = [n for n in networks if isinstance(n, ipaddress.IPv6Network)]
+
+    def _match(self, address: IPAddress) -> bool:
+        if isinstance(address, ipaddress.IPv4Address):
+            if any(address in n for n in self.v4):
+                return True
+            if not self.v6:
+                return False
+            mapped = ipaddress.IPv6Address(b"\0" * 10 + b"\xff\xff" + address.packed)
+            return any(mapped in n for n in self.v6)
+        embedded = _embedded_ipv4(address)
+        in_v4 = embedded is not None and any(embedded in n for n in self.v4)
+        return in_v4 or any(address in n for n in self.v6)
+
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        addresses = (_to_ip(s) for s in samples)
+        return any(a is not None and self._match(a) for a in addresses)
+
+
+_KNOWN_METHODS = frozenset(
+    {b"GET", b"HEAD", b"POST", b"PUT", b"DELETE", b"OPTIONS", b"TRACE", b"CONNECT"}
+)
+
+
+class _MethodMatcher:
+    """pattern.c pat_match_meth(): well-known methods compare exactly (even with
+    -i); other method names compare as strings, honouring -i."""
+
+    def __init__(self, patterns: list[_Pattern]) -> None:
+        self.known = frozenset(_encode(p.text) for p in patterns) & _KNOWN_METHODS
+        others = [p for p in patterns if _encode(p.text) not in _KNOWN_METHODS]
+        self.exact = frozenset(_encode(p.text) for p in others if not p.icase)
+        self.folded = frozenset(_encode(p.text).lower() for p in others if p.icase)
+
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        for sample in map(_to_bytes, samples):
+            if sample in _KNOWN_METHODS:
+                if sample in self.known:
+                    return True
+            elif sample in self.exact or sample.lower() in self.folded:
+                return True
+        return False
+
+
+class _FoundMatcher:
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        return bool(samples)
+
+
+class _BoolMatcher:
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        return any(_to_bool(s) for s in samples)
+
+
+def _build_matcher(method: str, patterns: list[_Pattern]) -> _Matcher:
+    if method == "found":
+        return _FoundMatcher()
+    if method == "bool":
+        return _BoolMatcher()
+    if method in ("int", "len"):
+        return _IntMatcher(patterns, measure_length=method == "len")
+    if method == "ip":
+        return _IpMatcher(patterns)
+    if method == "meth":
+        return _MethodMatcher(patterns)
+    return _StringMatcher(method, patterns)
+
+
+_ALL_TYPES = frozenset(SampleType)
+# sample types each method accepts (manual 7.1 compatibility matrix)
+_METHOD_INPUTS: dict[str, frozenset[SampleType]] = {
+    "found": _ALL_TYPES,
+    "bool": frozenset({SampleType.BOOL, SampleType.INT, SampleType.STR}),
+    "int": frozenset({SampleType.BOOL, SampleType.INT, SampleType.IP, SampleType.STR}),
+    "ip": frozenset({SampleType.IP, SampleType.STR, SampleType.BIN}),
+    "bin": frozenset({SampleType.STR, SampleType.BIN}),
+    **{m: _ALL_TYPES for m in ("len", "str", "beg", "end", "sub", "dir", "dom", "reg")},
+}
+_DEFAULT_METHOD = {
+    SampleType.BOOL: "bool",
+    SampleType.INT: "int",
+    SampleType.IP: "ip",
+    SampleType.STR: "str",
+}
+
+# --------------------------------------------------------------- compilation
+
+
+class CompiledAcl:
+    """One ``acl`` line (or anonymous ACL): a fetch and its compiled patterns."""
+
+    __slots__ = ("_args", "_fetch", "_matcher", "text")
+
+    def __init__(self, text: str, fetch: Fetch, args: FetchArgs, matcher: _Matcher) -> None:
+        self.text = text
+        self._fetch = fetch
+        self._args = args
+        self._matcher = matcher
+
+    def matches(self, ctx: RequestContext) -> bool:
+        return self._matcher.matches(self._fetch(ctx, self._args))
+
+    def __repr__(self) -> str:
+        return f"CompiledAcl({self.text!r})"
+
+
+Acl = CompiledAcl
+
+
+def _split_criterion(criterion: str) -> tuple[str, list[str]]:
+    name, paren, rest = criterion.partition("(")
+    if not paren:
+        if "," in name:
+            raise AclError(f"converters are not supported in '{criterion}'")
+        return name, []
+    inner, close, after = rest.partition(")")
+    if not close:
+        raise AclError(f"missing closing ')' in '{criterion}'")
+    if after:
+        raise AclError(f"converters are not supported in '{criterion}'")
+    return name, inner.split(",") if inner else []
+
+
+def _resolve_criterion(criterion: str) -> tuple[str, str | None, list[str]]:
+    """(fetch name, implied method or None, raw arguments) of a criterion."""
+    name, args = _split_criterion(criterion)
+    if name in _ACL_KEYWORDS:
+        fetch, method = _ACL_KEYWORDS[name]
+        return fetch, method, args
+    fetch = _FETCH_ALIASES.get(name, name)
+    if fetch not in _FETCHES:
+        raise AclError(f"unknown fetch method '{name}' in ACL expression '{criterion}'")
+    return fetch, None, args
+
+
+def resolve_fetch_name(keyword: str) -> str:
+    """The canonical fetch behind a criterion keyword ("hdr_beg" -> "req.hdr")."""
+    return _resolve_criterion(keyword)[0]
+
+
+def known_keywords() -> list[str]:
+    """Every criterion keyword accepted (fetch names, aliases, ACL derivatives)."""
+    return sorted({*_FETCHES, *_FETCH_ALIASES, *_ACL_KEYWORDS})
+
+
+@dataclass
+class _FlagState:
+    icase: bool = False
+    method: str | None = None
+    as_map: bool = False
+    patterns: list[_Pattern] = field(default_factory=list)
+    loaded_file: bool = False
+
+
+def _read_pattern_file(path: Path, as_map: bool) -> list[str]:
+    """pattern.c pat_ref_read_from_file(): '#' lines and empty lines skipped,
+    leading blanks stripped (trailing ones are part of the pattern)."""
+    try:
+        raw = path.read_bytes().decode("utf-8", "surrogateescape")
+    except OSError as exc:
+        raise AclError(f"failed to open pattern file <{path}>: {exc.strerror}") from None
+    patterns = []
+    for line in re.split(r"\r\n|\r|\n", raw):
+        if line.startswith("#"):
+            continue
+        text = line.lstrip(" \t")
+        if as_map:
+            text = re.split(r"[ \t]", text, maxsplit=1)[0]
+        if text:
+            patterns.append(text)
+    return patterns
+
+
+def _apply_flags(flags: Sequence[str], base_dir: Path) -> _FlagState:
+    state = _FlagState()
+    words = iter(flags)
+    for flag in words:
+        if flag == "-i":
+            state.icase = True
+        elif flag in ("-n", "--"):
+            continue
+        elif flag == "-M":
+            state.as_map = True
+        elif flag in ("-f", "-m", "-u"):
+            value = next(words, None)
+            if value is None:
+                raise AclError(f"missing argument after '{flag}'")
+            _apply_valued_flag(state, flag, value, base_dir)
+        else:
+            raise AclError(
+                f"'{flag}' is not a valid ACL option. "
+                "Please use '--' before any pattern beginning with a '-'."
+            )
+    return state
+
+
+def _apply_valued_flag(state: _FlagState, flag: str, value: str, base_dir: Path) -> None:
+    if flag == "-f":
+        texts = _read_pattern_file(base_dir / value, state.as_map)
+        state.patterns += [_Pattern(t, state.icase) for t in texts]
+        state.loaded_file = True
+    elif flag == "-m":
+        if state.loaded_file:
+            raise AclError("'-m' must only be specified before patterns and files")
+        if value not in _METHOD_INPUTS:
+            raise AclError(f"unknown matching method '{value}' for '-m'")
+        state.method = value
+
+
+_OPERATORS = {"eq", "ge", "gt", "le", "lt"}
+
+
+def _apply_operators(patterns: Sequence[str]) -> list[str]:
+    """acl.c: "lt 5" -> ":4" etc.; an operator applies to all following values."""
+    result, operator = [], "eq"
+    for text in patterns:
+        if text in _OPERATORS:
+            operator = text
+            continue
+        if operator == "eq" or ":" in text or "-" in text:
+            result.append(text)
+            continue
+        try:
+            value = int(text)
+        except ValueError:
+            raise AclError(f"'{text}' is neither a number nor a supported operator.") from None
+        result.append(
+            {"le": f":{value}", "lt": f":{value - 1}", "ge": f"{value}:", "gt": f"{value + 1}:"}[
+                operator
+            ]
+        )
+    return result
+
+
+def _choose_method(criterion: str, fetch: str, implied: str | None, state: _FlagState) -> str:
+    sample_type = _FETCHES[fetch][0]
+    method = state.method or implied or _DEFAULT_METHOD.get(sample_type)
+    if method is None:
+        raise AclError(
+            f"ACL keyword '{criterion}' returns binary data: a matching method is "
+            "required ('-m bin', '-m str', ...)"
+        )
+    if sample_type not in _METHOD_INPUTS.get(method, _ALL_TYPES):
+        raise AclError(
+            f"matching method '{method}' cannot be used with fetch keyword '{criterion}' "
+            f"(of type {sample_type.value})"
+        )
+    return method
+
+
+def compile_acl(
+    fetch: str, flags: Sequence[str], patterns: Sequence[str], *, base_dir: Path
+) -> CompiledAcl:
+    """Compile ``<fetch> [flags] <patterns...>``; ``-f`` files are relative to base_dir."""
+    fetch_name, implied, raw_args = _resolve_criterion(fetch)
+    _, fn, parse_args = _FETCHES[fetch_name]
+    try:
+        args = parse_args(raw_args)
+    except AclError as exc:
+        raise AclError(f"in '{fetch}': {exc}") from None
+    state = _apply_flags(flags, base_dir)
+    method = _choose_method(fetch, fetch_name, implied, state)
+    inline = _apply_operators(patterns) if method in ("int", "len") else list(patterns)
+    all_patterns = state.patterns + [_Pattern(t, state.icase) for t in inline]
+    text = " ".join([fetch, *flags, *patterns])
+    return CompiledAcl(text, fn, args, _build_matcher(method, all_patterns))
+
+
+_VALUED_FLAGS = {"-f", "-m", "-u"}
+
+
+def split_acl_words(words: Sequence[str]) -> tuple[str, list[str], list[str]]:
+    """Split ``<criterion> [flags] <patterns>`` words as acl.c parses them."""
+    if not words:
+        raise AclError("missing ACL criterion")
+    flags: list[str] = []
+    index = 1
+    while index < len(words) and words[index].startswith("-"):
+        flag = words[index]
+        flags.append(flag)
+        index += 1
+        if flag == "--":
+            break
+        if flag in _VALUED_FLAGS and index < len(words):
+            flags.append(words[index])
+            index += 1
+    return words[0], flags, list(words[index:])
+
+
+def compile_acl_words(words: Sequence[str], *, base_dir: Path) -> CompiledAcl:
+    fetch, flags, patterns = split_acl_words(words)
+    return compile_acl(fetch, flags, patterns, base_dir=base_dir)
+
+
+# ------------------------------------------------------------------ conditions
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    negated: bool
+    acl_name: str | None
+    anonymous: CompiledAcl | None
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    kind: Literal["if", "unless"]
+    suites: tuple[tuple[Term, ...], ...]  # OR of AND-lists
+
+
+# manual section 7.4 (those needing unsupported fetches are left out)
+_PREDEFINED: dict[str, tuple[str, ...]] = {
+    "FALSE": ("always_false",),
+    "TRUE": ("always_true",),
+    "HTTP": ("req.proto_http",),
+    "HTTP_CONTENT": ("req.hdr_val(content-length)", "gt", "0"),
+    "HTTP_URL_ABS": ("url_reg", "^[^/:]*://"),
+    "HTTP_URL_SLASH": ("url_beg", "/"),
+    "HTTP_URL_STAR": ("url", "*"),
+    "LOCALHOST": ("src", "127.0.0.1/8", "::1"),
+    "METH_CONNECT": ("method", "CONNECT"),
+    "METH_DELETE": ("method", "DELETE"),
+    "METH_GET": ("method", "GET", "HEAD"),
+    "METH_HEAD": ("method", "HEAD"),
+    "METH_OPTIONS": ("method", "OPTIONS"),
+    "METH_POST": ("method", "POST"),
+    "METH_PUT": ("method", "PUT"),
+    "METH_TRACE": ("method", "TRACE"),
+    "REQ_CONTENT": ("req.len", "gt", "0"),
+}
+
+
+@cache
+def predefined_acl(name: str) -> CompiledAcl | None:
+    words = _PREDEFINED.get(name)
+    return None if words is None else compile_acl_words(words, base_dir=Path("."))
+
+
+def _named_acls(name: str, acls: Mapping[str, Sequence[CompiledAcl]]) -> Sequence[CompiledAcl]:
+    if name in acls:
+        return acls[name]
+    predefined = predefined_acl(name)
+    if predefined is None:
+        raise AclError(f"no such ACL : '{name}'")
+    return (predefined,)
+
+
+def _term_holds(term: Term, acls: Mapping[str, Sequence[CompiledAcl]], ctx: RequestContext) -> bool:
+    if term.anonymous is not None:
+        matched = term.anonymous.matches(ctx)
+    else:
+        assert term.acl_name is not None
+        matched = any(acl.matches(ctx) for acl in _named_acls(term.acl_name, acls))
+    return matched != term.negated
+
+
+def evaluate(
+    cond: Condition, acls: Mapping[str, Sequence[CompiledAcl]], ctx: RequestContext
+) -> bool:
+    """True when the rule guarded by ``cond`` applies to ``ctx``."""
+    result = any(all(_term_holds(t, acls, ctx) for t in suite) for suite in cond.suites)
+    return result if cond.kind == "if" else not result
+
+
+def check_condition(cond: Condition, acls: Mapping[str, Sequence[CompiledAcl]]) -> None:
+    """Raise AclError for names neither declared nor predefined (config-time check)."""
+    for suite in cond.suites:
+        for term in suite:
+            if term.acl_name is not None:
+                _named_acls(term.acl_name, acls)
+
+
+def _anonymous_end(words: Sequence[str], start: int) -> int:
+    for index in range(start, len(words)):
+        if words[index] == "}":
+            return index
+    raise AclError("missing closing '}' in condition")
+
+
+def _parse_terms(words: Sequence[str], base_dir: Path) -> Iterable[Term | None]:
+    """Yield terms, and None at each "or"/"||" separator (acl.c parse_acl_cond)."""
+    negated, index = False, 0
+    while index < len(words):
+        word = words[index]
+        while word.startswith("!"):
+            negated, word = not negated, word[1:]
+        index += 1
+        if not word:
+            continue
+        if word.lower() == "or" or word == "||":
+            yield None
+        elif word == "{":
+            end = _anonymous_end(words, index)
+            yield Term(negated, None, compile_acl_words(words[index:end], base_dir=base_dir))
+            index = end + 1
+        else:
+            yield Term(negated, word, None)
+        negated = False
+
+
+def parse_condition(words: Sequence[str], *, base_dir: Path) -> Condition:
+    """Parse ``if|unless [!]acl ... [or|'||' ...]`` (words already split)."""
+    if not words or words[0] not in ("if", "unless"):
+        raise AclError("a condition must start with 'if' or 'unless'")
+    suites: list[tuple[Term, ...]] = []
+    current: list[Term] = []
+    for term in _parse_terms(words[1:], base_dir):
+        if term is None:
+            suites.append(tuple(current))
+            current = []
+        else:
+            current.append(term)
+    suites.append(tuple(current))
+    if not all(suites):
+        raise AclError("missing ACL expression in condition")
+    kind: Literal["if", "unless"] = "if" if words[0] == "if" else "unless"
+    return Condition(kind, tuple(suites))
