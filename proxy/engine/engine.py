@@ -1,0 +1,444 @@
+"""The engine: listeners, hot reload, health checks, log events and the what-if router.
+
+Theory of operation
+-------------------
+``Engine`` owns *listeners* keyed by (host, port).  A listener is one
+asyncio server plus a mutable pointer to the frontend that currently owns
+the address; each accepted connection captures that frontend (and through it
+the whole compiled generation) for its lifetime.
+
+``apply(new_config)`` is therefore a pointer swap done in a careful order:
+
+1. compile the new config (``runtime.compile_config``) -- a bad config is
+   refused here, before any socket is touched;
+2. bind every address that is new -- if one fails (port in use) the ones
+   just bound are closed and the old config keeps serving untouched;
+3. point reused listeners at their new frontend (the same socket keeps
+   accepting, so no connection is ever refused during a reload; portable,
+   no SO_REUSEPORT needed);
+4. close the listeners whose address is gone (accepted connections live on);
+5. swap health checkers and the stats sockets.
+
+In-flight requests and open connections hold references to the old
+generation's objects and finish on them; the old generation is garbage once
+the last of them ends.
+
+``stop(grace)`` closes the listeners, closes idle keep-alive connections at
+once, waits up to ``grace`` seconds for the busy ones and aborts the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from proxy.config.model import Config, Diagnostic
+from proxy.config.validate import validate
+from proxy.engine import dispatch, health, pool
+from proxy.engine.acl import RequestContext
+from proxy.engine.balance import request_key
+from proxy.engine.http import HttpSession
+from proxy.engine.runtime import (
+    Backend,
+    BindAddress,
+    CompileError,
+    Frontend,
+    Generation,
+    RuntimeServer,
+    compile_config,
+)
+from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
+from proxy.engine.tasks import spawn
+from proxy.engine.tcp import TcpSession
+
+__all__ = ["Engine", "EngineError", "LogEvent", "RouteDecision", "Timings"]
+
+_log = logging.getLogger("proxy.engine")
+_SERVER_STATES = {"ready": (False, None), "drain": (False, 0), "maint": (True, None)}
+
+
+class EngineError(Exception):
+    """Starting or reloading failed; the previous state (if any) is untouched."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.diagnostics = diagnostics or []
+
+
+@dataclass(frozen=True, slots=True)
+class RouteDecision:
+    """What the engine would do with a request (``Engine.route``, the what-if tester)."""
+
+    frontend: str
+    outcome: str  # "backend" | "deny" | "redirect" | "return" | "reject" | "none"
+    rule: str  # the rule that decided, with its line
+    matched_acls: tuple[str, ...]
+    fired_rules: tuple[str, ...]  # every http-request rule whose condition held, in order
+    backend: str | None = None
+    server: str | None = None
+    status: int | None = None
+    location: str | None = None
+    request_headers: tuple[tuple[str, str], ...] = ()  # after the header rules ran
+
+
+@dataclass(eq=False)
+class _Listener:
+    bind: BindAddress
+    frontend: Frontend
+    server: asyncio.AbstractServer | None = None
+    port: int = 0
+
+
+def _listener_key(frontend: Frontend, index: int, bind: BindAddress) -> tuple[Any, ...]:
+    """An address identifies a listener; "port 0" ones are told apart by frontend and position,
+    so a reload keeps the ephemeral port the tests (and the demo) already know."""
+    if bind.port:
+        return bind.host, bind.port
+    return bind.host, 0, frontend.name, index
+
+
+class Engine:
+    """Runs one config; see the module docstring for reload semantics."""
+
+    def __init__(self, config: Config, *, base_dir: Path | None = None) -> None:
+        self._config = config
+        self._base_dir = base_dir
+        self._generation: Generation | None = None
+        self._listeners: dict[tuple[Any, ...], _Listener] = {}
+        self._hub = Hub()
+        self._hub.stats_provider = self.stats
+        self._checkers: list[health.HealthChecker] = []
+        self._stats_servers: list[asyncio.AbstractServer] = []
+        self._started_at = time.time()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._sweeper: asyncio.Task[None] | None = None
+
+    # -- life cycle ------------------------------------------------------------------
+    async def start(self) -> None:
+        if self._generation is not None:
+            raise EngineError("the engine is already running")
+        self._loop = asyncio.get_running_loop()
+        generation = self._compile(self._config)
+        self._listeners = await self._bind_all(generation, {})
+        self._generation = generation
+        self._started_at = time.time()
+        self._start_checks(generation)
+        await self._start_stats_sockets(generation)
+        self._sweeper = spawn(self._sweep_idle(), name="engine:pool-sweeper")
+
+    async def apply(self, config: Config) -> None:
+        if self._generation is None:
+            raise EngineError("the engine is not running")
+        generation = self._compile(config)
+        old = self._listeners
+        new_listeners = await self._bind_all(generation, old)
+        for key, listener in old.items():
+            if key not in new_listeners and listener.server is not None:
+                listener.server.close()
+        self._listeners = new_listeners
+        previous = self._generation
+        self._generation, self._config = generation, config
+        await self._stop_checks()
+        self._start_checks(generation)
+        await self._stop_stats_sockets()
+        await self._start_stats_sockets(generation)
+        pool.close_all(previous.servers())
+
+    async def stop(self, grace: float = 5.0) -> None:
+        for listener in self._listeners.values():
+            if listener.server is not None:
+                listener.server.close()
+        self._listeners = {}
+        await self._stop_checks()
+        await self._stop_stats_sockets()
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
+        await self._drain_sessions(grace)
+        if self._generation is not None:
+            pool.close_all(self._generation.servers())
+        self._generation = None
+
+    async def _drain_sessions(self, grace: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + grace
+        while self._hub.sessions and loop.time() < deadline:
+            for session in list(self._hub.sessions):
+                if session.idle():
+                    session.abort()
+            await asyncio.sleep(0.01)
+        for session in list(self._hub.sessions):
+            session.abort()
+        await asyncio.sleep(0)
+
+    def _compile(self, config: Config) -> Generation:
+        errors = _validation_errors(config, self._base_dir)
+        if errors:
+            raise EngineError(f"invalid configuration: {errors[0]}", errors)
+        try:
+            return compile_config(config, self._base_dir)
+        except CompileError as exc:
+            raise EngineError(f"invalid configuration: {exc}", exc.diagnostics) from exc
+
+    # -- listeners ------------------------------------------------------------------------
+    async def _bind_all(
+        self, generation: Generation, current: dict[tuple[Any, ...], _Listener]
+    ) -> dict[tuple[Any, ...], _Listener]:
+        """Reuse sockets bound to unchanged addresses; bind the rest; all or nothing."""
+        result: dict[tuple[Any, ...], _Listener] = {}
+        fresh: list[_Listener] = []
+        reused: list[tuple[_Listener, Frontend, BindAddress]] = []
+        try:
+            for frontend in generation.frontends:
+                for index, bind in enumerate(frontend.binds):
+                    key = _listener_key(frontend, index, bind)
+                    if key in result:
+                        raise EngineError(f"[{frontend.name}] address {bind.host}:{bind.port} "
+                                          f"is bound twice (line {bind.line})")
+                    existing = current.get(key)
+                    if existing is not None:
+                        reused.append((existing, frontend, bind))
+                        result[key] = existing
+                        continue
+                    listener = _Listener(bind, frontend)
+                    await self._open(listener)
+                    fresh.append(listener)
+                    result[key] = listener
+        except BaseException:
+            for listener in fresh:
+                assert listener.server is not None
+                listener.server.close()
+            raise
+        for listener, frontend, bind in reused:  # commit only once every bind succeeded
+            listener.frontend, listener.bind = frontend, bind
+        return result
+
+    async def _open(self, listener: _Listener) -> None:
+        loop = asyncio.get_running_loop()
+        bind = listener.bind
+        try:
+            server = await loop.create_server(
+                lambda: self._accept(listener), bind.host, bind.port,
+                reuse_address=True, backlog=1024,
+                family=socket.AF_INET6 if ":" in bind.host else socket.AF_INET,
+            )
+        except OSError as exc:
+            raise EngineError(
+                f"[{listener.frontend.name}] cannot bind {bind.host}:{bind.port} "
+                f"(line {bind.line}): {exc.strerror or exc}"
+            ) from exc
+        listener.server = server
+        listener.port = server.sockets[0].getsockname()[1]
+
+    def _accept(self, listener: _Listener) -> SessionBase:
+        frontend = listener.frontend
+        if frontend.mode == "http":
+            return HttpSession(self._hub, frontend)
+        return TcpSession(self._hub, frontend)
+
+    @property
+    def listening(self) -> list[tuple[str, str, int]]:
+        return [(li.frontend.name, li.bind.host, li.port) for li in self._listeners.values()]
+
+    def port_of(self, frontend: str) -> int:
+        """The first port ``frontend`` listens on (tests and the demo use it)."""
+        return next(port for name, _, port in self.listening if name == frontend)
+
+    # -- health checks and stats sockets ---------------------------------------------
+    def _start_checks(self, generation: Generation) -> None:
+        for backend in generation.backends.values():
+            for server in backend.servers:
+                if server.check is None:
+                    continue
+                checker = health.HealthChecker(server, server.check, self._make_on_change(backend))
+                checker.start()
+                self._checkers.append(checker)
+
+    def _make_on_change(self, backend: Backend) -> Callable[[Any, bool], None]:
+        def on_change(server: RuntimeServer, up: bool) -> None:
+            server.up = up
+            backend.balancer.update()
+            if not up:
+                pool.close_idle(server)
+            else:
+                dispatch.wake_backend_queue(backend, server)
+
+        return on_change
+
+    async def _stop_checks(self) -> None:
+        checkers, self._checkers = self._checkers, []
+        await asyncio.gather(*(c.stop() for c in checkers), return_exceptions=True)
+
+    async def _start_stats_sockets(self, generation: Generation) -> None:
+        if not generation.stats_sockets:
+            return
+        from proxy.engine import runtime_api
+
+        for address in generation.stats_sockets:
+            try:
+                self._stats_servers.append(await runtime_api.serve(self, address))
+            except OSError as exc:
+                _log.error("stats socket %s: %s", address, exc)
+
+    async def _stop_stats_sockets(self) -> None:
+        servers, self._stats_servers = self._stats_servers, []
+        for server in servers:
+            server.close()
+
+    async def _sweep_idle(self) -> None:
+        """Close pooled server connections idle for longer than HAProxy's pool-purge-delay."""
+        while True:
+            await asyncio.sleep(1.0)
+            if self._generation is not None:
+                pool.purge(self._generation.servers(), max_idle=5.0)
+
+    # -- observation ---------------------------------------------------------------------
+    def stats(self) -> Any:
+        from proxy.engine import stats as stats_mod
+
+        generation = self._generation
+        frontends = generation.frontends if generation else []
+        backends = list(generation.backends.values()) if generation else []
+        order = [s.name for s in generation.config.sections
+                 if s.is_proxy and s.kind != "defaults" and s.name] if generation else []
+        return stats_mod.build_snapshot(frontends, backends, self._started_at, proxy_order=order)
+
+    def subscribe(self, callback: Callable[[LogEvent], None]) -> Callable[[], None]:
+        self._hub.subscribers.append(callback)
+        self._hub.refresh_log_wanted()
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._hub.subscribers.remove(callback)
+            self._hub.refresh_log_wanted()
+
+        return unsubscribe
+
+    def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
+        """Events since the last call (thread-safe; the first call starts the recording)."""
+        hub = self._hub
+        if not hub.drain_active:
+            hub.drain_active = True
+            hub.refresh_log_wanted()
+        out: list[LogEvent] = []
+        # deque.append (engine loop) and popleft (GUI thread) are atomic in CPython: no lock
+        while hub.events and len(out) < max_n:
+            try:
+                out.append(hub.events.popleft())
+            except IndexError:
+                break
+        return out
+
+    @property
+    def generation(self) -> Generation | None:
+        return self._generation
+
+    @property
+    def config(self) -> Config:
+        return self._config
+
+    # -- runtime control ----------------------------------------------------------------
+    def _server(self, backend: str, server: str) -> tuple[Backend, RuntimeServer]:
+        generation = self._generation
+        found = generation.backends.get(backend) if generation else None
+        if found is None:
+            raise KeyError(f"No such backend '{backend}'.")
+        for candidate in found.servers:
+            if candidate.name == server:
+                return found, candidate
+        raise KeyError(f"No such server '{backend}/{server}'.")
+
+    def set_server_state(self, backend: str, server: str, state: str) -> None:
+        if state not in _SERVER_STATES:
+            raise ValueError("state must be 'ready', 'drain' or 'maint'")
+        be, srv = self._server(backend, server)
+        disabled, weight = _SERVER_STATES[state]
+        srv.disabled = disabled
+        if weight is not None:
+            srv.weight = 0
+        elif srv.weight == 0:
+            srv.weight = srv.configured_weight or 1
+        be.balancer.update()
+        for checker in self._checkers:
+            if checker.server is srv:
+                checker.poke()
+        if disabled:
+            pool.close_idle(srv)
+        else:
+            dispatch.wake_backend_queue(be, srv)
+
+    def set_server_weight(self, backend: str, server: str, weight: int) -> None:
+        if not 0 <= weight <= 256:
+            raise ValueError("weight must be between 0 and 256")
+        be, srv = self._server(backend, server)
+        srv.weight = weight
+        be.balancer.update()
+
+    # -- the what-if tester --------------------------------------------------------------
+    def route(self, frontend: str, request: RequestContext) -> RouteDecision:
+        """Route a synthetic request with the real rules; balancing has no side effects."""
+        generation = self._generation or self._compile(self._config)
+        found = next((f for f in generation.frontends if f.name == frontend), None)
+        if found is None:
+            raise KeyError(f"No such frontend '{frontend}'.")
+        if request.headers is not None and not isinstance(request.headers, list):
+            request.headers = list(request.headers)
+        matched = tuple(name for name, acl in found.named_acls.items() if acl(request))
+        decision = found.decide(request, explain=True)
+        server = _preview_server(decision.backend, request) if decision.backend else None
+        location = None
+        if decision.kind == "redirect":
+            location = _header(decision.response, b"location")
+        return RouteDecision(
+            frontend=frontend,
+            outcome=decision.kind,
+            rule=decision.rule,
+            matched_acls=matched,
+            fired_rules=tuple(decision.fired),
+            backend=decision.backend.name if decision.backend else None,
+            server=server,
+            status=decision.status or None,
+            location=location,
+            request_headers=tuple(
+                (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers or ()
+            ),
+        )
+
+
+def _validation_errors(config: Config, base_dir: Path | None) -> list[Diagnostic]:
+    """The validator's errors, minus "port 0" on a bind: HAProxy refuses it, the engine
+    binds an ephemeral port (tests and the demo rely on that; ``listening`` tells the port)."""
+    root = base_dir or (Path(config.path).parent if Path(config.path).is_file() else None)
+    return [
+        d for d in validate(config, base_dir=root)
+        if d.is_error and "invalid port '0'" not in d.message
+    ]
+
+
+def _preview_server(backend: Backend, request: RequestContext) -> str | None:
+    """The server the balancer would pick, without advancing its state (a copy picks)."""
+    import copy
+
+    key = request_key(backend.balancer, src=request.src, target=request.target,
+                      headers=request.headers)
+    memo: dict[int, Any] = {id(s): s for s in backend.servers}  # share servers, copy the state
+    balancer = copy.deepcopy(backend.balancer, memo)
+    picked = balancer.pick(key)
+    return picked.name if picked is not None else None
+
+
+def _header(response: bytes, name: bytes) -> str | None:
+    for line in response.split(b"\r\n")[1:]:
+        key, _, value = line.partition(b":")
+        if key.strip().lower() == name:
+            return value.strip().decode("latin-1")
+    return None

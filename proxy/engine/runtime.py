@@ -1,0 +1,942 @@
+"""Compile a ``Config`` into the engine's runtime objects: one *generation*.
+
+Theory of operation
+-------------------
+The config model is for editing; the data path needs something else: every
+setting resolved (defaults inherited, ``default-server`` merged, timeouts in
+seconds), every ACL, condition, rule and log-format compiled to functions,
+and backends referenced by object rather than by name.  ``compile_config``
+does that once per ``Engine.start``/``apply``; the resulting ``Generation``
+is immutable in spirit -- a reload builds a new one, and connections keep
+the generation they started with, which is how in-flight requests finish on
+their old config.
+
+Only *active* statements count (``.if`` blocks are evaluated as HAProxy
+would).  Anything the engine cannot honour (an unknown fetch, an unreadable
+map file) raises ``CompileError`` with located diagnostics, so a bad reload
+is refused before a single socket is touched.
+
+Routing (``Frontend.decide``) lives here too because it is a pure function
+of the compiled rules and a ``RequestContext``: the HTTP data path and the
+GUI's what-if tester (``Engine.route``) run the very same code.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from proxy.config.conditionals import active_statements
+from proxy.config.model import Config, Diagnostic, Section, Statement
+from proxy.config.nodes import Acl, Condition, Rule, Server, UseBackend, split_host_port
+from proxy.config.timeparse import TimeError, parse_time_ms
+from proxy.engine import acl as acl_mod
+from proxy.engine import balance as balance_mod
+from proxy.engine import http1
+from proxy.engine.acl import RequestContext
+from proxy.engine.counters import Counters
+from proxy.engine.logformat import Format, FormatError, compile_format
+
+__all__ = [
+    "Backend",
+    "BindAddress",
+    "CompileError",
+    "Decision",
+    "Frontend",
+    "Generation",
+    "HttpRule",
+    "Predicate",
+    "RuntimeServer",
+    "Timeouts",
+    "compile_config",
+]
+
+Predicate = Callable[[RequestContext], bool]
+
+
+class CompileError(Exception):
+    """The config cannot run; ``diagnostics`` say where and why."""
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = list(diagnostics)
+
+
+# --------------------------------------------------------------------- objects
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Effective timeouts in seconds; None means "never" (HAProxy: unset = infinite)."""
+
+    connect: float | None = None
+    client: float | None = None
+    server: float | None = None
+    queue: float | None = None
+    http_request: float | None = None
+    http_keep_alive: float | None = None
+    tunnel: float | None = None
+    client_fin: float | None = None
+    server_fin: float | None = None
+    check: float | None = None
+
+
+@dataclass(eq=False, slots=True)
+class RuntimeServer(balance_mod.ServerState):
+    """A server as the data path sees it (E2's health checker reads and updates it too)."""
+
+    backend: str = ""
+    address: tuple[str, int] = ("", 0)
+    port_from_client: bool = False  # "server s 10.0.0.1" without a port: use the client's dst port
+    counters: Counters = field(default_factory=Counters)
+    check: Any = None  # health.CheckSettings | None
+    health: Any = None  # health.HealthState
+    cookie: str | None = None
+    idle: list[Any] = field(default_factory=list)  # pool.py's idle server connections
+    waiters: deque[Any] = field(default_factory=deque)  # requests queued on this server
+    line: int = 0
+    configured_weight: int = 1
+
+    @property
+    def drain(self) -> bool:
+        return self.weight == 0 and not self.disabled
+
+    @property
+    def state(self) -> RuntimeServer:
+        """E2's interface calls the balancer view ``server.state``; it is the server itself."""
+        return self
+
+    def status_text(self) -> str:
+        if self.disabled:
+            return "MAINT"
+        if not self.up:
+            return "DOWN"
+        if self.weight == 0:
+            return "DRAIN"
+        return "UP" if self.check is not None else "no check"
+
+
+@dataclass(frozen=True, slots=True)
+class CookieSettings:
+    name: bytes
+    mode: str  # "insert" | "prefix" | "rewrite"
+    indirect: bool
+    nocache: bool
+    preserve: bool
+    attributes: bytes  # "; path=/; HttpOnly; Secure; domain=..."
+
+
+@dataclass(frozen=True, slots=True)
+class HttpRule:
+    """One ``http-request``/``http-response`` rule: a condition and a compiled action."""
+
+    text: str  # the statement as written, for logs and the what-if tester
+    line: int
+    condition: Predicate | None
+    action: Callable[[RequestContext, list[tuple[bytes, bytes]]], Verdict | None]
+
+    def describe(self) -> str:
+        return f"{self.text} (line {self.line})"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a final rule decided: answer locally (deny/redirect/return) or stop rules (allow)."""
+
+    kind: str  # "allow" | "deny" | "redirect" | "return" | "reject"
+    status: int = 0
+    response: bytes = b""
+
+
+ALLOW = Verdict("allow")
+
+
+@dataclass(slots=True)
+class Decision:
+    """The outcome of routing one request: a backend, or a local answer."""
+
+    kind: str  # "backend" | "deny" | "redirect" | "return" | "reject" | "none"
+    rule: str  # what decided, e.g. "use_backend heavy if is_heavy (line 23)"
+    backend: Backend | None = None
+    status: int = 0
+    response: bytes = b""
+    fired: list[str] = field(default_factory=list)  # every rule whose condition matched
+
+
+@dataclass(frozen=True, slots=True)
+class BindAddress:
+    host: str
+    port: int
+    line: int
+    options: tuple[tuple[str, ...], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UseBackendRule:
+    line: int
+    text: str
+    condition: Predicate | None
+    backend: Backend | None  # static target
+    dynamic: Format | None  # "%[...]" target resolved per request
+
+
+@dataclass(frozen=True, slots=True)
+class TcpRule:
+    """``tcp-request connection|content accept|reject [if cond]``."""
+
+    stage: str
+    action: str
+    condition: Predicate | None
+    text: str
+    line: int
+
+
+@dataclass(eq=False)
+class Backend:
+    name: str
+    mode: str
+    line: int
+    servers: list[RuntimeServer]
+    balancer: balance_mod.Balancer
+    timeouts: Timeouts
+    retries: int
+    redispatch: bool
+    counters: Counters
+    http_request_rules: list[HttpRule]
+    http_response_rules: list[HttpRule]
+    cookie: CookieSettings | None
+    forwardfor: ForwardFor | None
+    server_close: bool  # option http-server-close / httpclose
+    errorfiles: dict[int, bytes]
+    waiters: deque[Any] = field(default_factory=deque)  # requests queued in the backend
+    shares_frontend: bool = False  # a listen section: its rules already ran as the frontend's
+
+    @property
+    def servers_by_cookie(self) -> dict[bytes, RuntimeServer]:
+        return {s.cookie.encode(): s for s in self.servers if s.cookie}
+
+
+@dataclass(frozen=True, slots=True)
+class ForwardFor:
+    header: bytes
+    except_net: Any  # ipaddress network or None
+
+
+@dataclass(eq=False)
+class Frontend:
+    name: str
+    mode: str
+    line: int
+    binds: list[BindAddress]
+    timeouts: Timeouts
+    maxconn: int
+    counters: Counters
+    named_acls: dict[str, Predicate]
+    http_request_rules: list[HttpRule]
+    http_response_rules: list[HttpRule]
+    use_backends: list[UseBackendRule]
+    default_backend: Backend | None
+    tcp_connection_rules: list[TcpRule]
+    tcp_content_rules: list[TcpRule]
+    inspect_delay: float | None
+    forwardfor: ForwardFor | None
+    server_close: bool
+    httplog: bool
+    tcplog: bool
+    dontlognull: bool
+    stats_uri: bytes | None
+    errorfiles: dict[int, bytes]
+    backends_by_name: dict[str, Backend] = field(default_factory=dict)
+
+    def decide(self, ctx: RequestContext, *, explain: bool = False) -> Decision:
+        """Run the http-request rules, then use_backend/default_backend, as HAProxy orders them."""
+        fired: list[str] = []
+        verdict = _run_http_rules(self.http_request_rules, ctx, fired if explain else None)
+        if verdict is not None and verdict is not ALLOW:
+            return Decision(verdict.kind, fired[-1] if fired else verdict.kind, None,
+                            verdict.status, verdict.response, fired)
+        backend, rule = self.select_backend(ctx)
+        if backend is None:
+            return Decision("none", rule, None, 503, b"", fired)
+        if not backend.shares_frontend and backend.http_request_rules:
+            verdict = _run_http_rules(backend.http_request_rules, ctx, fired if explain else None)
+            if verdict is not None and verdict is not ALLOW:
+                return Decision(verdict.kind, fired[-1] if fired else verdict.kind, backend,
+                                verdict.status, verdict.response, fired)
+        return Decision("backend", rule, backend, 0, b"", fired)
+
+    def select_backend(self, ctx: RequestContext) -> tuple[Backend | None, str]:
+        """First matching use_backend wins; an unknown dynamic name falls through, as in HAProxy."""
+        for rule in self.use_backends:
+            if rule.condition is not None and not rule.condition(ctx):
+                continue
+            target = rule.backend
+            if rule.dynamic is not None:
+                name = rule.dynamic.render(ctx).decode("latin-1")
+                target = self.backends_by_name.get(name)
+            if target is not None:
+                return target, f"{rule.text} (line {rule.line})"
+        if self.default_backend is not None:
+            return self.default_backend, f"default_backend {self.default_backend.name}"
+        return None, "no backend"
+
+
+def _run_http_rules(
+    rules: Sequence[HttpRule], ctx: RequestContext, fired: list[str] | None
+) -> Verdict | None:
+    """Apply rules in order; the first final verdict stops them (allow included)."""
+    headers = ctx.headers if isinstance(ctx.headers, list) else None
+    for rule in rules:
+        if rule.condition is not None and not rule.condition(ctx):
+            continue
+        if fired is not None:
+            fired.append(rule.describe())
+        verdict = rule.action(ctx, headers if headers is not None else [])
+        if verdict is not None:
+            return verdict
+    return None
+
+
+def run_response_rules(
+    rules: Sequence[HttpRule], ctx: RequestContext, headers: list[tuple[bytes, bytes]]
+) -> None:
+    """``http-response`` header rules; the condition sees the request that caused the response."""
+    for rule in rules:
+        if rule.condition is None or rule.condition(ctx):
+            rule.action(ctx, headers)
+
+
+@dataclass(eq=False)
+class Generation:
+    """Everything one config compiles to."""
+
+    config: Config
+    frontends: list[Frontend]
+    backends: dict[str, Backend]
+    stats_sockets: list[str]
+    base_dir: Path
+
+    def servers(self) -> Iterator[RuntimeServer]:
+        for backend in self.backends.values():
+            yield from backend.servers
+
+
+# -------------------------------------------------------------------- compiling
+
+
+class _Proxy:
+    """The active statements of one proxy section with its defaults, for "last wins" lookups."""
+
+    def __init__(self, section: Section, defaults: Section | None, active: set[int]) -> None:
+        self.section = section
+        self.own = [s for s in section.body if id(s) in active and s.words]
+        self.inherited = [s for s in defaults.body if id(s) in active and s.words] if defaults else []
+        self.all = self.inherited + self.own
+        self.line = section.header.location()[0]
+
+    def last(self, keyword: str) -> list[str] | None:
+        found = [s.words for s in self.all if s.keyword == keyword]
+        return found[-1] if found else None
+
+    def option(self, name: str) -> tuple[bool, list[str]] | None:
+        """(enabled, args) of the last ``[no] option name`` line, own lines over defaults'."""
+        result: tuple[bool, list[str]] | None = None
+        for stmt in self.all:
+            words = stmt.words
+            negated = words[0] == "no"
+            body = words[1:] if negated or words[0] == "default" else words
+            if len(body) >= 2 and body[0] == "option" and body[1] == name:
+                result = (not negated, body[2:])
+        return result
+
+    def enabled(self, name: str) -> bool:
+        found = self.option(name)
+        return found is not None and found[0]
+
+    def timeout(self, kind: str) -> float | None:
+        for stmt in reversed(self.all):
+            words = stmt.words
+            if len(words) == 3 and words[0] == "timeout" and words[1] == kind:
+                return parse_time_ms(words[2]) / 1000.0
+        return None
+
+    def own_nodes(self, kind: type[Any]) -> list[tuple[Statement, Any]]:
+        return [(s, s.node) for s in self.own if isinstance(s.node, kind)]
+
+    def mode(self) -> str:
+        words = self.last("mode")
+        return words[1] if words else "tcp"
+
+
+class _Compiler:
+    def __init__(self, config: Config, base_dir: Path) -> None:
+        self.config = config
+        self.base_dir = base_dir
+        self.active, _ = active_statements(config.all_statements(), config.path)
+        self.diagnostics: list[Diagnostic] = []
+
+    def fail(self, stmt: Statement | None, message: str) -> None:
+        line, col = stmt.location() if stmt is not None else (0, 0)
+        self.diagnostics.append(Diagnostic(self.config.path, line, col, "error", message))
+
+    def proxies(self, *kinds: str) -> list[_Proxy]:
+        return [
+            _Proxy(s, self.config.defaults_for(s), self.active)
+            for s in self.config.sections
+            if s.kind in kinds and id(s.header) in self.active
+        ]
+
+    # -- conditions -----------------------------------------------------------
+    def named_acls(self, proxy: _Proxy) -> dict[str, Predicate]:
+        """Lines sharing a name are ORed, as HAProxy does."""
+        grouped: dict[str, list[acl_mod.CompiledAcl]] = {}
+        for stmt, node in proxy.own_nodes(Acl):
+            try:
+                compiled = acl_mod.compile_acl(
+                    node.fetch, [w for f in node.flags for w in f], node.patterns,
+                    base_dir=self.base_dir,
+                )
+            except (acl_mod.AclError, ValueError, OSError) as exc:
+                self.fail(stmt, f"acl '{node.name}': {exc}")
+                continue
+            grouped.setdefault(node.name, []).append(compiled)
+        return {name: _any_of([a.matches for a in acls]) for name, acls in grouped.items()}
+
+    def condition(
+        self, stmt: Statement, cond: Condition | None, named: dict[str, Predicate]
+    ) -> Predicate | None:
+        """An ``if``/``unless`` condition as one function (acl.py parses, we close over)."""
+        if cond is None or not cond.words:
+            return None
+        try:
+            parsed = acl_mod.parse_condition(cond.to_words(), base_dir=self.base_dir)
+            groups = [[self.term(t, named) for t in suite] for suite in parsed.suites]
+        except (acl_mod.AclError, ValueError, OSError) as exc:
+            self.fail(stmt, f"condition: {exc}")
+            return None
+        predicate = _or_of_ands(groups)
+        if parsed.kind == "unless":
+            return lambda ctx: not predicate(ctx)
+        return predicate
+
+    @staticmethod
+    def term(term: acl_mod.Term, named: dict[str, Predicate]) -> Predicate:
+        if term.anonymous is not None:
+            predicate: Predicate = term.anonymous.matches
+        elif term.acl_name in named:
+            predicate = named[term.acl_name]
+        else:
+            predefined = acl_mod.predefined_acl(term.acl_name or "")
+            if predefined is None:
+                raise acl_mod.AclError(f"no such ACL : '{term.acl_name}'")
+            predicate = predefined.matches
+        if term.negated:
+            base = predicate
+            return lambda ctx: not base(ctx)
+        return predicate
+
+
+def _any_of(predicates: Sequence[Predicate]) -> Predicate:
+    if len(predicates) == 1:
+        return predicates[0]
+    return lambda ctx: any(p(ctx) for p in predicates)
+
+
+def _or_of_ands(groups: list[list[Predicate]]) -> Predicate:
+    if len(groups) == 1 and len(groups[0]) == 1:
+        return groups[0][0]
+    if len(groups) == 1:
+        only = groups[0]
+        return lambda ctx: all(p(ctx) for p in only)
+    return lambda ctx: any(all(p(ctx) for p in group) for group in groups)
+
+
+# ------------------------------------------------------------------ http rules
+
+_Action = Callable[[RequestContext, list[tuple[bytes, bytes]]], Verdict | None]
+
+
+def _header_name(args: Sequence[str]) -> bytes:
+    if not args:
+        raise FormatError("expects a header name")
+    return args[0].encode("latin-1")
+
+
+def _set_header(args: Sequence[str], base_dir: Path, replace: bool) -> _Action:
+    name = _header_name(args)
+    lower = name.lower()
+    value = compile_format(" ".join(args[1:]), base_dir)
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        rendered = value.render(ctx)  # evaluated before removal: "set-header X %[hdr(X)]" works
+        if replace:
+            headers[:] = [h for h in headers if h[0].lower() != lower]
+        headers.append((name, rendered))
+        return None
+
+    return act
+
+
+def _del_header(args: Sequence[str], base_dir: Path) -> _Action:
+    lower = _header_name(args).lower()
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        headers[:] = [h for h in headers if h[0].lower() != lower]
+        return None
+
+    return act
+
+
+def _replace_header(args: Sequence[str], base_dir: Path) -> _Action:
+    import re
+
+    if len(args) < 3:
+        raise FormatError("replace-header expects <name> <regex> <replacement>")
+    lower = args[0].lower().encode("latin-1")
+    pattern = re.compile(args[1].encode("latin-1"))
+    replacement = compile_format(args[2], base_dir)
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        template = replacement.render(ctx).replace(b"\\", b"\\\\")
+        template = re.sub(rb"\\\\(\d)", rb"\\\1", template)  # keep \1 back-references
+        for i, (key, val) in enumerate(headers):
+            if key.lower() == lower and pattern.fullmatch(val):
+                headers[i] = (key, pattern.sub(template, val, count=1))
+        return None
+
+    return act
+
+
+def _set_path(args: Sequence[str], base_dir: Path) -> _Action:
+    path = compile_format(" ".join(args), base_dir)
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        ctx.path = path.render(ctx)
+        ctx.target = ctx.path + (b"?" + ctx.query if ctx.query is not None else b"")
+        return None
+
+    return act
+
+
+def _set_var(action: str, args: Sequence[str], base_dir: Path) -> _Action:
+    from proxy.engine.logformat import compile_expression
+
+    name = action[len("set-var(") : -1]
+    expression = compile_expression(" ".join(args), base_dir)
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        value = expression(ctx)
+        if value is not None:
+            ctx.vars[name] = value
+        return None
+
+    return act
+
+
+def _keyword_args(args: Sequence[str], flags: Sequence[str] = ()) -> dict[str, str]:
+    """``status 200 content-type text/plain string ok`` -> a dict (flags map to "")."""
+    parsed: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        if args[i] in flags:
+            parsed[args[i]] = ""
+            i += 1
+        else:
+            parsed[args[i]] = args[i + 1] if i + 1 < len(args) else ""
+            i += 2
+    return parsed
+
+
+def _deny(args: Sequence[str], base_dir: Path, errorfiles: dict[int, bytes]) -> _Action:
+    options = _keyword_args(args)
+    status = int(options.get("deny_status", "403"))
+    response = errorfiles.get(status) or http1.error_response(status)
+    verdict = Verdict("deny", status, response)
+    return lambda ctx, headers: verdict
+
+
+def _return(args: Sequence[str], base_dir: Path) -> _Action:
+    options = _keyword_args(args, flags=("default-errorfiles",))
+    status = int(options.get("status", "200"))
+    body = options.get("string", "").encode("utf-8")
+    if "file" in options:
+        body = (base_dir / options["file"]).read_bytes()
+    dynamic = compile_format(options["lf-string"], base_dir) if "lf-string" in options else None
+    content_type = options.get("content-type")
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        payload = dynamic.render(ctx) if dynamic is not None else body
+        extra = [(b"content-type", content_type.encode())] if content_type and payload else []
+        return Verdict("return", status, local_response(status, extra, payload))
+
+    return act
+
+
+_REDIRECT_REASONS = {301: b"Moved Permanently", 302: b"Found", 303: b"See Other",
+                     307: b"Temporary Redirect", 308: b"Permanent Redirect"}
+
+
+def _redirect(args: Sequence[str], base_dir: Path) -> _Action:
+    if len(args) < 2 or args[0] not in ("location", "prefix", "scheme"):
+        raise FormatError("redirect expects location|prefix|scheme <value>")
+    kind = args[0]
+    target = compile_format(args[1], base_dir)
+    options = _keyword_args(args[2:], flags=("drop-query", "append-slash"))
+    code = int(options.get("code", "302"))
+
+    def location(ctx: RequestContext) -> bytes:
+        value = target.render(ctx)
+        if kind == "location":
+            return value
+        query = b"" if "drop-query" in options or ctx.query is None else b"?" + ctx.query
+        path = (ctx.path or b"/") + query
+        if kind == "prefix":
+            return (value.rstrip(b"/") if value != b"/" else b"") + path
+        host = next((v for k, v in ctx.headers or () if k.lower() == b"host"), b"")
+        return value + b"://" + host + path
+
+    def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
+        extra = [(b"location", location(ctx))]
+        return Verdict("redirect", code, local_response(code, extra, b""))
+
+    return act
+
+
+def local_response(status: int, headers: Sequence[tuple[bytes, bytes]], body: bytes) -> bytes:
+    """A response HAProxy produces itself (return/redirect): HTTP/1.1 with content-length."""
+    reason = _REDIRECT_REASONS.get(status) or http1.reason_phrase(status)
+    lines = [b"HTTP/1.1 %d %s" % (status, reason), b"content-length: %d" % len(body)]
+    lines += [name + b": " + value for name, value in headers]
+    if 300 <= status < 400:
+        lines.append(b"cache-control: no-cache")
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+def _compile_http_action(
+    rule: Rule, base_dir: Path, errorfiles: dict[int, bytes]
+) -> _Action:
+    action, args = rule.action, rule.args
+    table: dict[str, Callable[[], _Action]] = {
+        "set-header": lambda: _set_header(args, base_dir, replace=True),
+        "add-header": lambda: _set_header(args, base_dir, replace=False),
+        "del-header": lambda: _del_header(args, base_dir),
+        "replace-header": lambda: _replace_header(args, base_dir),
+        "replace-value": lambda: _replace_header(args, base_dir),
+        "set-path": lambda: _set_path(args, base_dir),
+        "deny": lambda: _deny(args, base_dir, errorfiles),
+        "reject": lambda: lambda ctx, headers: Verdict("reject"),
+        "allow": lambda: lambda ctx, headers: ALLOW,
+        "return": lambda: _return(args, base_dir),
+        "redirect": lambda: _redirect(args, base_dir),
+    }
+    if action.startswith("set-var(") and action.endswith(")"):
+        return _set_var(action, args, base_dir)
+    factory = table.get(action)
+    if factory is None:
+        raise FormatError(f"action '{action}' is not supported by the engine yet")
+    return factory()
+
+
+# ----------------------------------------------------------------- the compile
+
+
+def compile_config(config: Config, base_dir: Path | None = None) -> Generation:
+    """Build a runnable generation, or raise CompileError listing every problem."""
+    root = base_dir or (Path(config.path).parent if os.path.isfile(config.path) else Path.cwd())
+    compiler = _Compiler(config, root)
+    backends: dict[str, Backend] = {}
+    for proxy in compiler.proxies("backend", "listen"):
+        backend = _compile_backend(compiler, proxy)
+        if backend is not None:
+            backends[backend.name] = backend
+    frontends = [
+        f for p in compiler.proxies("frontend", "listen")
+        if (f := _compile_frontend(compiler, p, backends)) is not None
+    ]
+    if compiler.diagnostics:
+        raise CompileError(str(compiler.diagnostics[0]), compiler.diagnostics)
+    return Generation(config, frontends, backends, _stats_sockets(compiler), root)
+
+
+def _stats_sockets(compiler: _Compiler) -> list[str]:
+    section = compiler.config.global_section
+    if section is None:
+        return []
+    return [w[2] for w in section.generic("stats") if len(w) > 2 and w[1] == "socket"]
+
+
+def _timeouts(proxy: _Proxy) -> Timeouts:
+    names = {f: f.replace("_", "-") for f in Timeouts.__dataclass_fields__}
+    return Timeouts(**{f: proxy.timeout(kind) for f, kind in names.items()})
+
+
+def _forwardfor(proxy: _Proxy) -> ForwardFor | None:
+    import ipaddress
+
+    found = proxy.option("forwardfor")
+    if found is None or not found[0]:
+        return None
+    options = _keyword_args(found[1], flags=("if-none",))
+    network = ipaddress.ip_network(options["except"], strict=False) if "except" in options else None
+    return ForwardFor(options.get("header", "X-Forwarded-For").encode("latin-1"), network)
+
+
+def _errorfiles(compiler: _Compiler, proxy: _Proxy) -> dict[int, bytes]:
+    files: dict[int, bytes] = {}
+    for stmt in proxy.all:
+        words = stmt.words
+        if words[0] == "errorfile" and len(words) == 3 and words[1].isdigit():
+            path = Path(words[2]) if Path(words[2]).is_absolute() else compiler.base_dir / words[2]
+            try:
+                files[int(words[1])] = path.read_bytes()
+            except OSError as exc:
+                compiler.fail(stmt, f"errorfile '{words[2]}': {exc.strerror}")
+    return files
+
+
+def _http_rules(
+    compiler: _Compiler, proxy: _Proxy, family: str, named: dict[str, Predicate],
+    errorfiles: dict[int, bytes],
+) -> list[HttpRule]:
+    rules: list[HttpRule] = []
+    for stmt, node in proxy.own_nodes(Rule):
+        if node.family != family:
+            continue
+        try:
+            action = _compile_http_action(node, compiler.base_dir, errorfiles)
+        except (FormatError, ValueError, OSError) as exc:
+            compiler.fail(stmt, f"'{family} {node.action}': {exc}")
+            continue
+        condition = compiler.condition(stmt, node.condition, named)
+        rules.append(HttpRule(" ".join(stmt.words), stmt.location()[0], condition, action))
+    return rules
+
+
+def _cookie(proxy: _Proxy) -> CookieSettings | None:
+    words = proxy.last("cookie")
+    if words is None or len(words) < 2:
+        return None
+    args = words[2:]
+    mode = next((w for w in args if w in ("insert", "prefix", "rewrite")), "rewrite")
+    attributes = b"; path=/"
+    if "domain" in args and args.index("domain") + 1 < len(args):
+        attributes += b"; domain=" + args[args.index("domain") + 1].encode()
+    attributes += b"; HttpOnly" if "httponly" in args else b""
+    attributes += b"; Secure" if "secure" in args else b""
+    return CookieSettings(words[1].encode(), mode, "indirect" in args, "nocache" in args,
+                          "preserve" in args, attributes)
+
+
+def _merged_server(compiler: _Compiler, proxy: _Proxy, node: Server) -> Server:
+    """default-server lines (defaults, then the proxy) under the server's own options."""
+    options: list[list[str]] = []
+    for stmt in proxy.all:
+        if isinstance(stmt.node, Server) and stmt.node.default:
+            options.extend(stmt.node.options)
+    return Server(node.name, node.address, [*options, *node.options])
+
+
+def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: Server) -> RuntimeServer | None:
+    merged = _merged_server(compiler, proxy, node)
+    host, _, port = split_host_port(node.address.split("@", 1)[-1])
+    if port and not port.isdigit():
+        compiler.fail(stmt, f"server '{node.name}': port ranges and offsets are not supported")
+        return None
+    server = RuntimeServer(
+        name=node.name,
+        weight=merged.int_option("weight", 1),
+        backup=merged.has("backup") and not merged.has("no-backup"),
+        disabled=merged.has("disabled") and not merged.has("enabled"),
+        maxconn=merged.int_option("maxconn", 0),
+        id=merged.int_option("id", 0),
+        backend=proxy.section.name or "",
+        address=(host or "127.0.0.1", int(port) if port else 0),
+        port_from_client=not port,
+        cookie=next(iter(merged.option("cookie") or []), None),
+        line=stmt.location()[0],
+    )
+    server.counters.slim = server.maxconn
+    server.configured_weight = server.weight
+    _attach_health(server, proxy, merged, compiler)
+    return server
+
+
+def _attach_health(server: RuntimeServer, proxy: _Proxy, node: Server, compiler: _Compiler) -> None:
+    """E2's health module decides the check settings; without checks the server is "no check"."""
+    from proxy.engine import health
+
+    defaults = compiler.config.defaults_for(proxy.section)
+    server.check = health.check_settings(proxy.section, node, defaults)
+    server.health = health.HealthState.initial(server.check)
+
+
+def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
+    servers = [
+        s for stmt, node in proxy.own_nodes(Server)
+        if not node.default and (s := _compile_server(compiler, proxy, stmt, node)) is not None
+    ]
+    balance = proxy.last("balance") or ["balance", "roundrobin"]
+    hash_type = proxy.last("hash-type")
+    try:
+        balancer = balance_mod.make_balancer(
+            balance[1], balance[2:], servers,
+            hash_type=" ".join(hash_type[1:]) if hash_type else "map-based",
+            allbackups=proxy.enabled("allbackups"),
+        )
+    except balance_mod.BalanceError as exc:
+        compiler.fail(proxy.section.header, f"backend '{proxy.section.name}': {exc}")
+        return None
+    named = compiler.named_acls(proxy)
+    errorfiles = _errorfiles(compiler, proxy)
+    retries = proxy.last("retries")
+    listen = proxy.section.kind == "listen"
+    return Backend(
+        name=proxy.section.name or "",
+        mode=proxy.mode(),
+        line=proxy.line,
+        servers=servers,
+        balancer=balancer,
+        timeouts=_timeouts(proxy),
+        retries=int(retries[1]) if retries and retries[1].isdigit() else 3,
+        redispatch=proxy.enabled("redispatch"),
+        counters=Counters(),
+        http_request_rules=[] if listen else _http_rules(compiler, proxy, "http-request", named, errorfiles),
+        http_response_rules=[] if listen else _http_rules(compiler, proxy, "http-response", named, errorfiles),
+        cookie=_cookie(proxy),
+        forwardfor=_forwardfor(proxy),
+        server_close=proxy.enabled("http-server-close") or proxy.enabled("httpclose"),
+        errorfiles=errorfiles,
+        shares_frontend=listen,
+    )
+
+
+def _binds(compiler: _Compiler, proxy: _Proxy) -> list[BindAddress]:
+    from proxy.config.nodes import Bind
+
+    binds: list[BindAddress] = []
+    for stmt, node in proxy.own_nodes(Bind):
+        if node.ssl:  # hook for the TLS issue: refuse rather than serve plaintext on a TLS port
+            compiler.fail(stmt, "bind ... ssl: TLS termination is not supported by the engine yet")
+            continue
+        options = tuple(tuple(o) for o in node.options)
+        for address in node.addresses:
+            binds.extend(_bind_addresses(compiler, stmt, address, options))
+    return binds
+
+
+def _bind_addresses(
+    compiler: _Compiler, stmt: Statement, address: str, options: tuple[tuple[str, ...], ...]
+) -> list[BindAddress]:
+    family, _, rest = address.rpartition("@")
+    if family in ("unix", "abns", "fd", "sockpair"):
+        compiler.fail(stmt, f"bind '{address}': only TCP addresses are supported by the engine")
+        return []
+    host, _, ports = split_host_port(rest)
+    if host in ("", "*"):
+        host = "::" if family == "ipv6" else "0.0.0.0"
+    first, _, last = ports.partition("-")
+    if not first.isdigit() or (last and not last.isdigit()):
+        compiler.fail(stmt, f"bind '{address}': missing or invalid port")
+        return []
+    line = stmt.location()[0]
+    return [BindAddress(host, port, line, options) for port in range(int(first), int(last or first) + 1)]
+
+
+def _use_backends(
+    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate], backends: dict[str, Backend]
+) -> list[UseBackendRule]:
+    rules: list[UseBackendRule] = []
+    for stmt, node in proxy.own_nodes(UseBackend):
+        condition = compiler.condition(stmt, node.condition, named)
+        text, line = " ".join(stmt.words), stmt.location()[0]
+        if "%[" in node.backend:
+            try:
+                dynamic = compile_format(node.backend, compiler.base_dir)
+            except (FormatError, OSError) as exc:
+                compiler.fail(stmt, f"use_backend: {exc}")
+                continue
+            rules.append(UseBackendRule(line, text, condition, None, dynamic))
+        elif node.backend in backends:
+            rules.append(UseBackendRule(line, text, condition, backends[node.backend], None))
+        else:
+            compiler.fail(stmt, f"unable to find required use_backend: '{node.backend}'")
+    return rules
+
+
+def _tcp_rules(
+    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate]
+) -> tuple[list[TcpRule], list[TcpRule], float | None]:
+    connection: list[TcpRule] = []
+    content: list[TcpRule] = []
+    delay: float | None = None
+    for stmt, node in proxy.own_nodes(Rule):
+        if node.family != "tcp-request":
+            continue
+        if node.stage == "inspect-delay":
+            delay = parse_time_ms(node.args[0]) / 1000.0 if node.args else None
+            continue
+        if node.action not in ("accept", "reject"):
+            compiler.fail(stmt, f"'tcp-request {node.stage} {node.action}' is not supported by the engine yet")
+            continue
+        rule = TcpRule(node.stage, node.action, compiler.condition(stmt, node.condition, named),
+                       " ".join(stmt.words), stmt.location()[0])
+        (connection if node.stage == "connection" else content).append(rule)
+    return connection, content, delay
+
+
+def _stats_uri(proxy: _Proxy) -> bytes | None:
+    words = [s.words for s in proxy.all if s.keyword == "stats"]
+    uri = next((w[2] for w in reversed(words) if len(w) > 2 and w[1] == "uri"), None)
+    enabled = any(len(w) > 1 and w[1] in ("enable", "uri") for w in words)
+    if not enabled:
+        return None
+    return (uri or "/haproxy?stats").encode()
+
+
+def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Backend]) -> Frontend | None:
+    named = compiler.named_acls(proxy)
+    errorfiles = _errorfiles(compiler, proxy)
+    default = proxy.last("default_backend")
+    default_backend = backends.get(default[1]) if default and len(default) > 1 else None
+    if proxy.section.kind == "listen":
+        default_backend = backends.get(proxy.section.name or "")
+    elif default and default_backend is None:
+        compiler.fail(proxy.section.header, f"unable to find required default_backend: '{default[1]}'")
+    connection_rules, content_rules, delay = _tcp_rules(compiler, proxy, named)
+    maxconn = proxy.last("maxconn")
+    try:
+        timeouts = _timeouts(proxy)
+    except TimeError as exc:
+        compiler.fail(proxy.section.header, str(exc))
+        return None
+    frontend = Frontend(
+        name=proxy.section.name or "",
+        mode=proxy.mode(),
+        line=proxy.line,
+        binds=_binds(compiler, proxy),
+        timeouts=timeouts,
+        maxconn=int(maxconn[1]) if maxconn and maxconn[1].isdigit() else 0,
+        counters=Counters(),
+        named_acls=named,
+        http_request_rules=_http_rules(compiler, proxy, "http-request", named, errorfiles),
+        http_response_rules=_http_rules(compiler, proxy, "http-response", named, errorfiles),
+        use_backends=_use_backends(compiler, proxy, named, backends),
+        default_backend=default_backend,
+        tcp_connection_rules=connection_rules,
+        tcp_content_rules=content_rules,
+        inspect_delay=delay,
+        forwardfor=_forwardfor(proxy),
+        server_close=proxy.enabled("http-server-close") or proxy.enabled("httpclose"),
+        httplog=proxy.enabled("httplog"),
+        tcplog=proxy.enabled("tcplog"),
+        dontlognull=proxy.enabled("dontlognull"),
+        stats_uri=_stats_uri(proxy),
+        errorfiles=errorfiles,
+        backends_by_name=backends,
+    )
+    frontend.counters.slim = frontend.maxconn
+    return frontend

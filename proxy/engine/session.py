@@ -1,0 +1,216 @@
+"""What every client session shares: the engine hub, log events, and a lazy deadline timer.
+
+Theory of operation
+-------------------
+``Hub`` is the engine-wide state a session may touch: the loop, the live
+session set (for a graceful stop), the global connection count and the log
+event sink.  Sessions build a ``LogEvent`` only when ``hub.log_wanted`` is
+true (someone subscribed or drains the deque), so an unobserved engine does
+no logging work per request.
+
+``SessionBase`` carries one *lazy* timer per session.  Activity only moves
+``self.deadline`` forward (a float store); the ``TimerHandle`` is created
+when none is pending or the new deadline is earlier than the pending one.
+When it fires early (the deadline moved on) it re-arms itself.  This keeps
+keep-alive request handling free of timer churn while the timeouts still
+fire within a few milliseconds of their setting.
+
+``LogEvent.httplog()``/``tcplog()`` reproduce HAProxy's default ``option
+httplog``/``option tcplog`` lines (configuration.txt §8.2.3/§8.2.2).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from proxy.engine.dispatch import parse_ip
+
+__all__ = ["Hub", "LogEvent", "SessionBase", "Timings"]
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """HAProxy's timers in ms; -1 means the step was never reached."""
+
+    TR: int = -1  # time to receive the full request head (HAProxy's Tq/TR)
+    Tw: int = -1  # time waiting in queues
+    Tc: int = -1  # time to connect to the server
+    Tr: int = -1  # server response time (head received)
+    Ta: int = -1  # total active time (HTTP) / Tt total session time (TCP)
+
+
+@dataclass(frozen=True, slots=True)
+class LogEvent:
+    """One finished request (HTTP) or connection (TCP)."""
+
+    time: float  # epoch seconds when the request/connection was accepted
+    client: tuple[str, int]
+    frontend: str
+    backend: str
+    server: str
+    status: int | None  # None in TCP mode
+    bytes_in: int
+    bytes_out: int
+    timings: Timings
+    rule: str
+    termination_state: str  # two characters, e.g. "--", "CD", "sD", "PR"
+    method: str = ""
+    path: str = ""
+    version: str = "HTTP/1.1"
+    actconn: int = 0
+    feconn: int = 0
+    beconn: int = 0
+    srv_conn: int = 0
+    retries: int = 0
+    srv_queue: int = 0
+    backend_queue: int = 0
+
+    def _accept_date(self, with_ms: bool) -> str:
+        stamp = time.strftime("%d/%b/%Y:%H:%M:%S", time.localtime(self.time))
+        return f"{stamp}.{int(self.time * 1000) % 1000:03d}" if with_ms else stamp
+
+    def _counts(self) -> str:
+        retries = f"+{self.retries}" if self.retries and self.termination_state[:1] == "-" else str(self.retries)
+        return (f"{self.actconn}/{self.feconn}/{self.beconn}/{self.srv_conn}/{retries} "
+                f"{self.srv_queue}/{self.backend_queue}")
+
+    def httplog(self) -> str:
+        t = self.timings
+        request = f"{self.method} {self.path} {self.version}" if self.method else "<BADREQ>"
+        return (
+            f"{self.client[0]}:{self.client[1]} [{self._accept_date(True)}] {self.frontend} "
+            f"{self.backend}/{self.server} {t.TR}/{t.Tw}/{t.Tc}/{t.Tr}/{t.Ta} "
+            f"{self.status if self.status is not None else -1} {self.bytes_out} - - "
+            f"{self.termination_state}-- {self._counts()} \"{request}\""
+        )
+
+    def tcplog(self) -> str:
+        t = self.timings
+        return (
+            f"{self.client[0]}:{self.client[1]} [{self._accept_date(False)}] {self.frontend} "
+            f"{self.backend}/{self.server} {t.Tw}/{t.Tc}/{t.Ta} {self.bytes_out} "
+            f"{self.termination_state} {self._counts()}"
+        )
+
+
+@dataclass(eq=False)
+class Hub:
+    """Engine-wide state shared by sessions (owned by one loop)."""
+
+    sessions: set[SessionBase] = field(default_factory=set)
+    actconn: int = 0
+    subscribers: list[Callable[[LogEvent], None]] = field(default_factory=list)
+    events: deque[LogEvent] = field(default_factory=lambda: deque(maxlen=10_000))
+    drain_active: bool = False
+    log_wanted: bool = False
+    stats_provider: Callable[[], Any] | None = None  # Engine.stats, for the stats page
+
+    def refresh_log_wanted(self) -> None:
+        self.log_wanted = bool(self.subscribers) or self.drain_active
+
+    def emit(self, event: LogEvent) -> None:
+        if self.drain_active:
+            self.events.append(event)
+        for callback in list(self.subscribers):
+            callback(event)
+
+
+class SessionBase(asyncio.Protocol):
+    """A client connection: addresses, membership in the hub, and the lazy deadline.
+
+    Sessions use ``__slots__``: an idle keep-alive connection must cost well
+    under 2 KiB, and a per-instance ``__dict__`` alone would take more.
+    """
+
+    __slots__ = ("_timer", "accepted_at", "accepted_mono", "client", "closed", "deadline",
+                 "hub", "local", "loop", "transport")
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.loop = asyncio.get_event_loop()
+        self.transport: asyncio.Transport | None = None
+        self.deadline = float("inf")
+        self._timer: asyncio.TimerHandle | None = None
+        self.accepted_at = time.time()
+        self.accepted_mono = self.loop.time()
+        self.client = ("", 0)
+        self.local = ("", 0)
+        self.closed = False
+
+    def record_addresses(self, transport: asyncio.BaseTransport) -> None:
+        peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
+        sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
+        self.client = (_host_text(peer[0]), int(peer[1]))
+        self.local = (_host_text(sock[0]), int(sock[1]))
+
+    # -- the lazy timer -------------------------------------------------------
+    def set_deadline(self, seconds: float | None) -> None:
+        """Expire ``seconds`` from now (None: never); cheap enough to call per read."""
+        if seconds is None:
+            self.deadline = float("inf")
+            return
+        deadline = self.loop.time() + seconds
+        self.deadline = deadline
+        timer = self._timer
+        if timer is None or timer.when() > deadline:
+            if timer is not None:
+                timer.cancel()
+            self._timer = self.loop.call_at(deadline, self._timer_fired)
+
+    def _timer_fired(self) -> None:
+        self._timer = None
+        if self.closed or self.deadline == float("inf"):
+            return
+        if self.loop.time() + 0.001 < self.deadline:
+            self._timer = self.loop.call_at(self.deadline, self._timer_fired)
+            return
+        self.deadline = float("inf")
+        self.on_timeout()
+
+    def on_timeout(self) -> None:
+        raise NotImplementedError
+
+    def cancel_timer(self) -> None:
+        self.deadline = float("inf")
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    # -- life cycle -----------------------------------------------------------
+    def join(self) -> None:
+        self.hub.sessions.add(self)
+        self.hub.actconn += 1
+
+    def leave(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.cancel_timer()
+            self.hub.sessions.discard(self)
+            self.hub.actconn -= 1
+
+    def idle(self) -> bool:
+        """True when closing now loses nothing (between requests); graceful stop uses it."""
+        return False
+
+    def abort(self) -> None:
+        if self.transport is not None:
+            self.transport.abort()
+
+    def elapsed_ms(self, since: float) -> int:
+        return int((self.loop.time() - since) * 1000)
+
+
+@functools.lru_cache(maxsize=4096)
+def _host_text(host: str) -> str:
+    """The address as HAProxy prints it, one shared string per distinct address."""
+    return str(parse_ip(host))
+
+
+def describe(obj: Any) -> str:
+    return getattr(obj, "name", "<NOSRV>") if obj is not None else "<NOSRV>"
