@@ -1,0 +1,160 @@
+"""The stats socket: HAProxy's runtime API over real unix and TCP sockets, against a real Engine."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import io
+import stat
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+import pytest_asyncio
+
+from proxy.config.load import check_text
+from proxy.engine.engine import Engine
+from proxy.engine.runtime_api import parse_address, serve
+
+CONFIG = """
+global
+    stats socket {sock}
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 2s
+    timeout server 2s
+frontend fe
+    bind 127.0.0.1:0
+    default_backend be
+backend be
+    server s1 127.0.0.1:{port} weight 10
+    server s2 127.0.0.1:{port}
+"""
+
+
+@pytest_asyncio.fixture
+async def engine(tmp_path: Path) -> AsyncIterator[tuple[Engine, Path]]:
+    async def ok(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writer.close()
+
+    backend = await asyncio.start_server(ok, "127.0.0.1", 0)
+    sock = tmp_path / "admin.sock"
+    port = backend.sockets[0].getsockname()[1]
+    config = check_text(CONFIG.format(sock=sock, port=port)).config
+    running = Engine(config)
+    await running.start()
+    try:
+        yield running, sock
+    finally:
+        await running.stop(grace=0.5)
+        backend.close()
+        await backend.wait_closed()
+
+
+async def ask(sock: Path, line: str) -> str:
+    reader, writer = await asyncio.open_unix_connection(str(sock))
+    writer.write(line.encode() + b"\n")
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 2.0)
+    writer.close()
+    return answer.decode()
+
+
+def stat_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
+    assert text.startswith("# pxname,svname,") and text.endswith("\n\n")
+    return {(r["pxname"], r["svname"]): r for r in csv.DictReader(io.StringIO(text[2:]))}
+
+
+@pytest.mark.asyncio
+async def test_show_stat_and_info_over_a_private_unix_socket(engine: tuple[Engine, Path]) -> None:
+    _, sock = engine
+    assert stat.S_IMODE(sock.stat().st_mode) == 0o600
+    rows = stat_rows(await ask(sock, "show stat"))
+    assert list(rows) == [("fe", "FRONTEND"), ("be", "s1"), ("be", "s2"), ("be", "BACKEND")]
+    assert rows["be", "s1"]["weight"] == "10" and rows["be", "BACKEND"]["weight"] == "11"
+    info = await ask(sock, "show info")
+    assert info.endswith("\n\n")
+    pairs = dict(line.split(": ", 1) for line in info.strip().splitlines())
+    assert pairs["Name"] == "Proxydesk" and "Uptime_sec" in pairs and pairs["Nbthread"] == "1"
+
+
+@pytest.mark.asyncio
+async def test_disable_enable_and_state_commands(engine: tuple[Engine, Path]) -> None:
+    _, sock = engine
+    assert await ask(sock, "disable server be/s1") == "\n"
+    assert stat_rows(await ask(sock, "show stat"))["be", "s1"]["status"] == "MAINT"
+    assert await ask(sock, "enable server be/s1") == "\n"
+    assert stat_rows(await ask(sock, "show stat"))["be", "s1"]["status"] == "no check"
+    assert await ask(sock, "set server be/s2 state maint") == "\n"
+    assert stat_rows(await ask(sock, "show stat"))["be", "s2"]["status"] == "MAINT"
+    assert await ask(sock, "set server be/s2 state ready") == "\n"
+    assert await ask(sock, "set server be/s2 state bogus") == (
+        "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n")
+
+
+@pytest.mark.asyncio
+async def test_weights(engine: tuple[Engine, Path]) -> None:
+    _, sock = engine
+    assert await ask(sock, "set server be/s1 weight 7") == "\n"
+    assert await ask(sock, "get weight be/s1") == "7 (initial 10)\n\n"
+    assert await ask(sock, "set server be/s1 weight 50%") == "\n"  # of the initial weight
+    assert await ask(sock, "get weight be/s1") == "5 (initial 10)\n\n"
+    assert await ask(sock, "set weight be/s1 3") == "\n"
+    assert stat_rows(await ask(sock, "show stat"))["be", "s1"]["weight"] == "3"
+    assert await ask(sock, "set server be/s1 weight 300") == (
+        "Absolute weight can only be between 0 and 256 inclusive.\n\n")
+    assert await ask(sock, "set server be/s1 weight x") == (
+        "Empty weight string empty or preceded by garbage\n\n")
+    assert await ask(sock, "set server be/s1 weight") == "Require <weight> or <weight%>.\n\n"
+
+
+@pytest.mark.asyncio
+async def test_errors_are_haproxys_words(engine: tuple[Engine, Path]) -> None:
+    _, sock = engine
+    assert await ask(sock, "disable server be/nope") == "No such server.\n\n"
+    assert await ask(sock, "disable server nope/s1") == "No such backend.\n\n"
+    assert await ask(sock, "disable server be") == "Require 'backend/server'.\n\n"
+    unknown = await ask(sock, "frobnicate")
+    assert unknown.startswith("Unknown command, but maybe one of the following ones is a better")
+    assert "  show stat [desc|json|no-maint|typed|up]* : report counters" in unknown
+    helped = await ask(sock, "help")
+    assert helped.startswith("The following commands are valid at this level:\n")
+    assert helped.endswith("\n\n")
+
+
+@pytest.mark.asyncio
+async def test_several_commands_on_one_line(engine: tuple[Engine, Path]) -> None:
+    _, sock = engine
+    answer = await ask(sock, "disable server be/s2; show backend ;enable server be/s2")
+    assert answer == "\n# name\nbe\n\n\n"
+
+
+@pytest.mark.asyncio
+async def test_tcp_form_interactive_prompt_and_levels(engine: tuple[Engine, Path]) -> None:
+    running, _ = engine
+    server = await serve(running, "ipv4@127.0.0.1:0", level="operator")
+    try:
+        port = server.sockets[0].getsockname()[1]
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        writer.write(b"prompt\n")
+        assert await reader.readuntil(b"> ") == b"\n> "
+        writer.write(b"disable server be/s1\n")
+        assert await reader.readuntil(b"> ") == b"Permission denied\n\n> "
+        writer.write(b"show backend\n")
+        assert await reader.readuntil(b"> ") == b"# name\nbe\n\n> "
+        writer.write(b"quit\n")
+        assert await asyncio.wait_for(reader.read(), 2.0) == b""
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+def test_parse_address() -> None:
+    assert parse_address("/run/haproxy/admin.sock") == ("unix", "/run/haproxy/admin.sock")
+    assert parse_address("unix@relative.sock") == ("unix", "relative.sock")
+    assert parse_address("ipv4@127.0.0.1:9999") == ("tcp", ("127.0.0.1", 9999))
+    assert parse_address("ipv6@[::1]:9999") == ("tcp", ("::1", 9999))
+    with pytest.raises(ValueError, match="missing port"):
+        parse_address("ipv4@127.0.0.1")
