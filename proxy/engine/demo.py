@@ -1,0 +1,349 @@
+"""The built-in demo: HAProxy's four-server tutorial, with its four web servers, on loopback.
+
+Theory of operation
+-------------------
+``start_demo_servers`` binds four tiny HTTP/1.1 servers (``server1`` ..
+``server4``) on 127.0.0.1, on 8001-8004 when free and on free ports
+otherwise.  Each answers like the tutorial's app: ``GET /`` ->
+``server1: Home page!``, ``/admin...`` -> ``server1: Admin page!`` and so on,
+plus ``/health`` -> ``OK`` for the health checks.
+
+``tutorial_config`` parses the canonical ``proxy/demo/tutorial.cfg`` (the
+file a user can also run on HAProxy) and points it at those servers by
+editing the model (``Server.address``, ``Bind.addresses``), so the shipped
+text stays the single source of the tutorial.
+
+``Demo`` ties both to an ``Engine`` for ``proxydesk demo`` and the GUI.
+
+The responder (``HttpResponder``) is a minimal ``asyncio.Protocol`` rather
+than ``asyncio.start_server`` streams or an HTTP library: it is on the hot
+path of the benchmark's backend too, and a protocol that answers every
+pipelined request of a read with one ``write`` costs a fraction of a
+stream-based handler.  It understands just what a demo origin needs:
+request line, ``Content-Length`` bodies (skipped), keep-alive rules of
+HTTP/1.0 and 1.1, ``HEAD``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import errno
+import functools
+import socket
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import cast
+
+from proxy.config.model import Config, Section
+from proxy.config.nodes import Generic
+from proxy.config.parser import parse
+from proxy.engine.acl import RequestContext
+from proxy.engine.dispatch import parse_ip
+from proxy.engine.engine import Engine
+
+__all__ = [
+    "DEFAULT_LISTEN_PORT",
+    "DEFAULT_SERVER_PORTS",
+    "SERVER_NAMES",
+    "Demo",
+    "HttpResponder",
+    "start_demo_servers",
+    "start_responder",
+    "tutorial_answer",
+    "tutorial_config",
+    "tutorial_text",
+]
+
+HOST = "127.0.0.1"
+SERVER_NAMES = ("server1", "server2", "server3", "server4")
+DEFAULT_SERVER_PORTS = (8001, 8002, 8003, 8004)
+DEFAULT_LISTEN_PORT = 8080
+DEFAULT_STATS_PORT = 8404
+DEFAULT_SOCKET_PORT = 9999
+
+# (path prefix, page) in the tutorial app's order; anything else is the home page.
+PAGES: tuple[tuple[bytes, str], ...] = (
+    (b"/admin", "Admin page!"),
+    (b"/lightwork", "Doing light work!"),
+    (b"/heavywork", "Doing heavy work!"),
+)
+HOME_PAGE = "Home page!"
+
+# status -> reason phrase, for the few statuses the responder produces
+REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 501: b"Not Implemented"}
+
+MAX_HEAD = 16384  # a demo origin has no business with bigger heads
+
+Answer = Callable[[bytes, bytes], tuple[int, bytes]]  # (method, path) -> (status, body)
+
+
+def tutorial_answer(name: str) -> Answer:
+    """The tutorial app of server ``name``: its page for each path, ``/health`` -> OK."""
+
+    def answer(method: bytes, path: bytes) -> tuple[int, bytes]:
+        if path == b"/health":
+            return 200, b"OK\n"
+        page = next((text for prefix, text in PAGES if path.startswith(prefix)), HOME_PAGE)
+        return 200, f"{name}: {page}\n".encode()
+
+    return answer
+
+
+@functools.lru_cache(maxsize=256)
+def _render(status: int, body: bytes, close: bool, head_only: bool) -> bytes:
+    """A whole response; cached because a demo (or benchmark) origin repeats a few answers."""
+    head = (
+        b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n%s\r\n"
+        % (status, REASONS.get(status, b"OK"), len(body), b"connection: close\r\n" if close else b"")
+    )
+    return head if head_only else head + body
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    method: bytes
+    path: bytes
+    keep_alive: bool
+    body_length: int  # bytes of request body to skip; -1: a body we cannot delimit
+
+
+def _parse_head(head: bytes) -> _Head | None:
+    """The request line and the three headers that matter here; None when malformed."""
+    lines = head.split(b"\r\n")
+    parts = lines[0].split(b" ")
+    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
+        return None
+    method, target, version = parts
+    keep_alive = version == b"HTTP/1.1"
+    body_length = 0
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        name, value = name.strip().lower(), value.strip().lower()
+        if name == b"connection":
+            keep_alive = value == b"keep-alive" or (keep_alive and value != b"close")
+        elif name == b"content-length":
+            if not value.isdigit():
+                return None
+            body_length = int(value)
+        elif name == b"transfer-encoding":
+            body_length = -1
+    return _Head(method, target.split(b"?", 1)[0], keep_alive, body_length)
+
+
+class HttpResponder(asyncio.Protocol):
+    """One client connection to a demo server (see the module docstring)."""
+
+    __slots__ = ("_answer", "_buffer", "_skip", "_transport")
+
+    def __init__(self, answer: Answer) -> None:
+        self._answer = answer
+        self._buffer = bytearray()
+        self._skip = 0  # request body bytes still to discard
+        self._transport: asyncio.Transport | None = None
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        # uvloop's transports implement asyncio.Transport without subclassing it
+        self._transport = cast(asyncio.Transport, transport)
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        out: list[bytes] = []
+        close = self._answer_complete_requests(out)
+        transport = self._transport
+        if transport is None:
+            return
+        if out:
+            transport.write(b"".join(out))
+        if close:
+            transport.close()
+            self._transport = None
+
+    def _answer_complete_requests(self, out: list[bytes]) -> bool:
+        """Answer every complete request in the buffer (pipelining); True to close after."""
+        buffer = self._buffer
+        while True:
+            if self._skip:
+                dropped = min(self._skip, len(buffer))
+                del buffer[:dropped]
+                self._skip -= dropped
+                if self._skip:
+                    return False
+            end = buffer.find(b"\r\n\r\n")
+            if end < 0:
+                if len(buffer) > MAX_HEAD:
+                    out.append(_render(400, b"Bad Request\n", True, False))
+                    return True
+                return False
+            head = _parse_head(bytes(buffer[:end]))
+            del buffer[: end + 4]
+            if head is None or head.body_length < 0:
+                status = 400 if head is None else 501  # chunked uploads: not for a demo origin
+                out.append(_render(status, REASONS[status] + b"\n", True, False))
+                return True
+            self._skip = head.body_length
+            status, body = self._answer(head.method, head.path)
+            out.append(_render(status, body, not head.keep_alive, head.method == b"HEAD"))
+            if not head.keep_alive:
+                return True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._transport = None
+
+
+async def start_responder(answer: Answer, port: int = 0, host: str = HOST) -> asyncio.Server:
+    """Serve ``answer`` on ``host:port``; a taken port falls back to a free one."""
+    loop = asyncio.get_running_loop()
+    try:
+        return await loop.create_server(lambda: HttpResponder(answer), host, port, backlog=1024)
+    except OSError as exc:
+        if port == 0 or exc.errno not in (errno.EADDRINUSE, errno.EACCES):
+            raise
+        return await loop.create_server(lambda: HttpResponder(answer), host, 0, backlog=1024)
+
+
+async def start_demo_servers(
+    ports: Sequence[int] = DEFAULT_SERVER_PORTS, host: str = HOST
+) -> list[asyncio.Server]:
+    """The tutorial's four web servers, ``server1``..``server4``, in order."""
+    servers: list[asyncio.Server] = []
+    try:
+        for name, port in zip(SERVER_NAMES, ports, strict=True):
+            servers.append(await start_responder(tutorial_answer(name), port, host))
+    except BaseException:
+        for server in servers:
+            server.close()
+        raise
+    return servers
+
+
+def port_of(server: asyncio.Server) -> int:
+    sockets = server.sockets
+    return int(sockets[0].getsockname()[1])
+
+
+# --------------------------------------------------------------------- the config
+
+
+def tutorial_text() -> str:
+    """The canonical tutorial config (also shipped as resources/examples/tutorial.cfg)."""
+    return resources.files("proxy").joinpath("demo/tutorial.cfg").read_text(encoding="utf-8")
+
+
+def tutorial_config(
+    ports: Sequence[int],
+    listen_port: int = DEFAULT_LISTEN_PORT,
+    *,
+    stats_port: int = DEFAULT_STATS_PORT,
+    socket_port: int | None = DEFAULT_SOCKET_PORT,
+    host: str = HOST,
+) -> Config:
+    """The tutorial config pointed at servers on ``ports`` (server1..server4), listening on
+    ``host:listen_port`` (stats page on ``stats_port``; runtime API on ``socket_port``, or
+    none).  Port 0 lets the engine pick a free port (``Engine.listening`` tells which)."""
+    result = parse(tutorial_text(), "tutorial.cfg")
+    if result.errors:  # the shipped file is tested; this guards against a broken install
+        raise ValueError(f"the built-in tutorial config is invalid: {result.errors[0]}")
+    config = result.config
+    addresses = {name: f"{host}:{port}" for name, port in zip(SERVER_NAMES, ports, strict=True)}
+    for section in config.backends:
+        for server in section.servers:
+            server.address = addresses[server.name]
+    _rebind(config.find("frontend", "main"), f"{host}:{listen_port}")
+    _rebind(config.find("listen", "stats"), f"{host}:{stats_port}")
+    _set_stats_socket(config.global_section, host, socket_port)
+    return config
+
+
+def _rebind(section: Section | None, address: str) -> None:
+    if section is None or not section.binds:
+        raise ValueError("the built-in tutorial config lost a section it needs")
+    section.binds[0].addresses = [address]
+
+
+def _set_stats_socket(section: Section | None, host: str, port: int | None) -> None:
+    if section is None:
+        return
+    for stmt in list(section.statements("stats")):
+        if isinstance(stmt.node, Generic) and stmt.node.words[1:2] == ["socket"]:
+            if port is None:
+                section.remove(stmt)
+            else:
+                stmt.node.words[2] = f"ipv4@{host}:{port}"
+
+
+# ----------------------------------------------------------------------- the demo
+
+
+def _usable_port(host: str, port: int) -> int:
+    """``port`` when it can be bound right now, else 0 (the engine then picks a free one).
+    A probe rather than retrying ``Engine.start``: EngineError does not say which bind failed."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return 0
+    return port
+
+
+@dataclass(eq=False)
+class Demo:
+    """The demo servers and an engine running the tutorial config on them."""
+
+    listen_port: int = DEFAULT_LISTEN_PORT
+    server_ports: Sequence[int] = DEFAULT_SERVER_PORTS
+    host: str = HOST
+    servers: list[asyncio.Server] = field(default_factory=list)
+    engine: Engine | None = None
+
+    async def start(self) -> Engine:
+        self.servers = await start_demo_servers(self.server_ports, self.host)
+        config = tutorial_config(
+            [port_of(s) for s in self.servers],
+            _usable_port(self.host, self.listen_port),
+            stats_port=_usable_port(self.host, DEFAULT_STATS_PORT),
+            socket_port=_usable_port(self.host, DEFAULT_SOCKET_PORT) or None,
+            host=self.host,
+        )
+        self.engine = Engine(config)
+        try:
+            await self.engine.start()
+        except BaseException:
+            await self.stop()
+            raise
+        return self.engine
+
+    async def stop(self, grace: float = 2.0) -> None:
+        if self.engine is not None:
+            with contextlib.suppress(Exception):  # never started: nothing to stop
+                await self.engine.stop(grace)
+        for server in self.servers:
+            server.close()
+        self.servers = []
+
+    def url(self, path: str = "/", frontend: str = "main") -> str:
+        assert self.engine is not None
+        return f"http://{self.host}:{self.engine.port_of(frontend)}{path}"
+
+    def expected_server(self, path: str) -> str | None:
+        """Which server the engine would send ``path`` to right now (the what-if router)."""
+        assert self.engine is not None
+        ip = parse_ip(self.host)
+        request = RequestContext.for_http(
+            src=ip, src_port=50000, dst=ip, dst_port=self.engine.port_of("main"),
+            method=b"GET", target=path.encode(), headers=[(b"host", self.host.encode())],
+        )
+        return self.engine.route("main", request).server
+
+    def try_these(self) -> list[tuple[str, str]]:
+        """(curl command, expected answer) for the tutorial's four URLs."""
+        heavy = self.expected_server("/heavywork") or "server3"
+        return [
+            (f"curl {self.url('/')}", "server1: Home page!   (next: server2, server3, server4, round robin)"),
+            (f"curl {self.url('/lightwork')}", "server1: Doing light work!   (server1 and server2 take turns)"),
+            (f"curl {self.url('/heavywork')}", f"{heavy}: Doing heavy work!   (balance source: the same server for your address)"),
+            (f"curl -i {self.url('/admin')}", "HTTP/1.1 403 Forbidden   (http-request deny if is_admin)"),
+            (f"curl {self.url('/stats', 'stats')}", "the stats page (HTML)"),
+        ]

@@ -1,0 +1,231 @@
+"""``proxydesk run`` and ``proxydesk demo`` as a user runs them: real subprocesses and signals."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from proxy.cli import main
+from proxy.engine.cli import NO_DISPLAY, has_display
+from proxy.engine.demo import start_responder, tutorial_answer
+
+ROOT = Path(__file__).resolve().parents[3]
+HTTPLOG = re.compile(
+    r'^127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:[\d:.]+\] fe be/alpha [-\d/]+ 200 \d+ .* "GET /hello HTTP/1\.1"$',
+    re.M,
+)
+
+CONFIG = """\
+defaults
+    mode http
+    timeout connect 1s
+    timeout client 5s
+    timeout server 5s
+
+frontend fe
+    bind 127.0.0.1:0
+    default_backend be
+
+backend be
+    server {name} 127.0.0.1:{port}
+"""
+
+
+def write_config(path: Path, name: str, port: int) -> Path:
+    path.write_text(CONFIG.format(name=name, port=port))
+    return path
+
+
+# ------------------------------------------------------------------ --check-only
+
+
+def test_check_only_accepts_a_valid_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = write_config(tmp_path / "ok.cfg", "alpha", 8001)
+    assert main(["run", "--check-only", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert f"{path}: configuration is valid" in err
+    # HAProxy refuses port 0; the engine binds a free port, so run only warns
+    assert f"{path}:8:10: warning: port 0" in err
+
+
+def test_check_only_rejects_an_invalid_file_with_located_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "bad.cfg"
+    path.write_text(CONFIG.format(name="alpha", port=8001).replace("default_backend be",
+                                                                   "default_backend nowhere"))
+    assert main(["run", "--check-only", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert re.search(rf"^{re.escape(str(path))}:9:\d+: error: .*'nowhere'", err, re.M), err
+    assert "configuration is valid" not in err
+
+
+def test_run_on_a_missing_file_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", str(tmp_path / "absent.cfg")]) == 1
+    assert "absent.cfg:0:0: error: no such file" in capsys.readouterr().err
+
+
+def test_display_detection(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert not has_display()
+    monkeypatch.setenv("WAYLAND_DISPLAY", "wayland-0")
+    assert has_display()
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert not has_display()
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert not has_display()
+    monkeypatch.delenv("QT_QPA_PLATFORM")
+    assert has_display()
+
+
+# ------------------------------------------------------------------ subprocesses
+
+
+@dataclass
+class Proxydesk:
+    """A ``python -m proxy.cli`` subprocess whose output goes to files we can poll."""
+
+    process: asyncio.subprocess.Process
+    out: Path
+    err: Path
+
+    def stdout(self) -> str:
+        return self.out.read_text()
+
+    def stderr(self) -> str:
+        return self.err.read_text()
+
+    async def wait_for(self, pattern: str, *, stream: str = "stdout", timeout: float = 5.0) -> re.Match[str]:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            found = re.search(pattern, self.stdout() if stream == "stdout" else self.stderr(), re.M)
+            if found:
+                return found
+            if self.process.returncode is not None:
+                break
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"no {pattern!r} in {stream}:\n{self.stdout()}\n{self.stderr()}")
+
+    async def port(self, frontend: str) -> int:
+        found = await self.wait_for(rf"{frontend} listening on 127\.0\.0\.1:(\d+)$")
+        return int(found.group(1))
+
+    async def stop(self, signum: int) -> int:
+        self.process.send_signal(signum)
+        return await asyncio.wait_for(self.process.wait(), 3)
+
+
+@asynccontextmanager
+async def proxydesk(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> AsyncIterator[Proxydesk]:
+    out, err = tmp_path / "stdout", tmp_path / "stderr"
+    with out.open("wb") as out_file, err.open("wb") as err_file:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "proxy.cli", *args, cwd=tmp_path, stdout=out_file, stderr=err_file,
+            env={"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **(env or {})},
+        )
+    running = Proxydesk(process, out, err)
+    try:
+        yield running
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def http_get(port: int, path: str) -> tuple[int, str]:
+    """(status, body) of one GET with ``Connection: close``."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n".encode())
+        raw = await asyncio.wait_for(reader.read(), 3)
+    finally:
+        writer.close()
+    head, _, body = raw.partition(b"\r\n\r\n")
+    return int(head.split()[1]), body.decode()
+
+
+@pytest.mark.asyncio
+async def test_run_serves_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
+    alpha = await start_responder(tutorial_answer("alpha"))
+    beta = await start_responder(tutorial_answer("beta"))
+    config = write_config(tmp_path / "haproxy.cfg", "alpha", alpha.sockets[0].getsockname()[1])
+    try:
+        async with proxydesk(tmp_path, "run", str(config)) as run:
+            port = await run.port("fe")
+            assert await http_get(port, "/hello") == (200, "alpha: Home page!\n")
+            await run.wait_for(HTTPLOG.pattern, stream="stderr")
+
+            # a broken file: refused, the old config keeps serving
+            config.write_text(CONFIG.format(name="beta", port=0).replace("server beta", "server"))
+            run.process.send_signal(signal.SIGHUP)
+            await run.wait_for(r"reload refused; still serving the previous configuration", stream="stderr")
+            assert await http_get(port, "/lightwork") == (200, "alpha: Doing light work!\n")
+
+            # the fixed file: applied on the same listening port
+            write_config(config, "beta", beta.sockets[0].getsockname()[1])
+            run.process.send_signal(signal.SIGHUP)
+            await run.wait_for(r"reloaded .*haproxy\.cfg$", stream="stderr")
+            assert await http_get(port, "/heavywork") == (200, "beta: Doing heavy work!\n")
+
+            started = asyncio.get_running_loop().time()
+            assert await run.stop(signal.SIGTERM) == 0
+            assert asyncio.get_running_loop().time() - started < 2.5
+    finally:
+        alpha.close()
+        beta.close()
+
+
+@pytest.mark.asyncio
+async def test_run_refuses_to_start_on_an_invalid_file(tmp_path: Path) -> None:
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(CONFIG.format(name="alpha", port=1).replace("\nbackend be", "\nbackend other"))
+    async with proxydesk(tmp_path, "run", str(config)) as run:
+        assert await asyncio.wait_for(run.process.wait(), 5) == 1
+        assert re.search(r"haproxy\.cfg:9:\d+: error: .*'be'", run.stderr()), run.stderr()
+
+
+TUTORIAL_ANSWERS = {
+    "/lightwork": (200, r"server[12]: Doing light work!"),
+    "/heavywork": (200, r"server[34]: Doing heavy work!"),
+    "/": (200, r"server[1-4]: Home page!"),
+}
+
+
+async def _check_tutorial(port: int) -> None:
+    for path, (status, body) in TUTORIAL_ANSWERS.items():
+        got_status, got_body = await http_get(port, path)
+        assert got_status == status and re.fullmatch(body + "\n", got_body), (path, got_body)
+    assert (await http_get(port, "/admin"))[0] == 403
+
+
+@pytest.mark.asyncio
+async def test_demo_headless_serves_the_tutorial_and_stops_on_sigint(tmp_path: Path) -> None:
+    async with proxydesk(tmp_path, "demo", "--headless", "--port", "0") as demo:
+        port = await demo.port("main")
+        await demo.wait_for(rf"curl http://127\.0\.0\.1:{port}/lightwork\n +-> server1: Doing light work!")
+        await _check_tutorial(port)
+        assert await demo.stop(signal.SIGINT) == 0
+    assert NO_DISPLAY not in demo.stderr()
+
+
+@pytest.mark.asyncio
+async def test_demo_without_a_display_says_so_and_serves_headless(tmp_path: Path) -> None:
+    async with proxydesk(tmp_path, "demo", "--port", "0", "--quiet",
+                         env={"QT_QPA_PLATFORM": "offscreen"}) as demo:
+        port = await demo.port("main")
+        await demo.wait_for(re.escape(NO_DISPLAY), stream="stderr")
+        await _check_tutorial(port)
+        assert await demo.stop(signal.SIGTERM) == 0
+    assert "GET /lightwork" not in demo.stderr()  # --quiet: no request log
