@@ -1,0 +1,95 @@
+"""The application entry point: ``main(argv)``.
+
+``proxydesk`` (or ``python -m gui.app``) opens the window, with the file given
+on the command line or, on first run, the first-run screen; ``--demo`` starts
+the tutorial's four demo servers and the engine on the tutorial config.
+
+The GUI thread runs a qasync event loop so engine calls can be awaited; the
+engine itself runs on its own thread (``EngineHost``).  The engine is shut down
+in the window's ``closeEvent``, before the Qt loop ends (qasync cannot await
+anything after ``aboutToQuit``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import qasync
+from PySide6.QtWidgets import QApplication, QDialog
+
+from gui.engine_host import EngineError
+from gui.first_run import LOCAL_ROUTE, OPEN, TUTORIAL, FirstRunDialog, add_local_route
+from gui.main_window import MainWindow
+from gui.theme import apply_theme
+from proxy.config.writer import write
+
+__all__ = ["load_demo", "main"]
+
+
+def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="proxydesk", description="Proxydesk desktop app")
+    parser.add_argument("file", nargs="?", help="a haproxy.cfg to open")
+    parser.add_argument("--demo", action="store_true", help="open HAProxy's tutorial with demo servers")
+    parser.add_argument("--first-run", action="store_true", help="show the first-run screen")
+    return parser.parse_args(list(argv))
+
+
+def load_demo(window: MainWindow) -> None:
+    """Start the four demo servers, load the tutorial pointed at them, start the engine."""
+    from proxy.engine import demo
+
+    ports = window.host.start_demo_servers_blocking()
+    for listen_port, stats_port, socket_port in ((demo.DEFAULT_LISTEN_PORT, 8404, 9999), (0, 0, None)):
+        config = demo.tutorial_config(ports, listen_port, stats_port=stats_port, socket_port=socket_port)
+        window.document.load_text(write(config), "tutorial.cfg")
+        try:
+            window.host.start_blocking(window.document.config, window.document.base_dir)
+            return
+        except EngineError:
+            continue  # the usual ports are taken: fall back to free ones
+
+
+def _first_run(window: MainWindow) -> None:
+    dialog = FirstRunDialog(window)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return
+    if dialog.choice == OPEN:
+        window.file_open()
+    elif dialog.choice == TUTORIAL:
+        load_demo(window)
+    elif dialog.choice == LOCAL_ROUTE and dialog.route is not None:
+        route = dialog.route
+        window.document.edit("Add local route", lambda config: add_local_route(config, route))
+    window.settings.setValue("first_run_done", True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(sys.argv[1:] if argv is None else argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("Proxydesk")
+    app.setOrganizationName("Proxydesk")
+    apply_theme(app)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    window = MainWindow()
+    window.show()
+    if args.demo:
+        load_demo(window)
+    elif args.file:
+        window.open_path(Path(args.file))
+    elif args.first_run or not window.settings.value("first_run_done", False, type=bool):
+        _first_run(window)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    with loop:
+        loop.run_until_complete(closed.wait())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,51 @@
+"""The registry of section editors shown in the main window's editor area.
+
+The main window looks up ``EDITORS[section.kind]`` (falling back to ``"*"``)
+and calls the factory with the document and the section's name.  Editors read
+``document.config`` and change it only through ``document.edit(...)``; since
+undo replaces the whole ``Config`` object, an editor keeps the (kind, name)
+key and re-finds its section on ``document.changed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtWidgets import QWidget
+
+from gui.document import Document
+from gui.editors.backend import BackendEditor
+from gui.editors.defaults import DefaultsEditor
+from gui.editors.frontend import FrontendEditor
+from gui.editors.generic import GenericSectionEditor
+from gui.editors.listen import ListenEditor
+
+EditorFactory = Callable[[Document, str | None], QWidget]
+
+
+def _generic(kind: str) -> EditorFactory:
+    def factory(document: Document, name: str | None) -> QWidget:
+        return GenericSectionEditor(document, kind, name)
+
+    return factory
+
+
+EDITORS: dict[str, EditorFactory] = {
+    # G2's section editors (gui/editors/frontend.py, backend.py, listen.py, defaults.py):
+    "frontend": FrontendEditor,
+    "backend": BackendEditor,
+    "listen": ListenEditor,
+    "defaults": DefaultsEditor,
+    "global": _generic("global"),
+    # Any other kind (userlist, resolvers, peers, cache, ...) gets the generic
+    # statement-list editor through ``editor_for``; it needs the real kind to find
+    # its section, so it is not a fixed "*" entry.
+}
+
+
+def editor_for(document: Document, kind: str, name: str | None) -> QWidget:
+    """The registered editor for a section kind, else the generic statement editor."""
+    factory = EDITORS.get(kind)
+    if factory is None:
+        return GenericSectionEditor(document, kind, name)
+    return factory(document, name)

@@ -1,0 +1,345 @@
+"""The backend editor: the servers and how requests are spread over them.
+
+Theory of operation
+-------------------
+A ``BackendEditor`` is a ``SectionEditor`` (fields are bindings, see
+``widgets.py``) with two tabs:
+
+* Servers -- mode, the balance algorithm (the registry's one-line
+  explanation under it; hdr(<name>)-style arguments glued to the name as
+  HAProxy wants), and the servers table (``ServersModel``) with a row to add
+  a server;
+* Health checks -- ``option httpchk`` method and URI, ``http-check expect
+  status``, the ``default-server`` ``inter``/``rise``/``fall`` every server
+  with ``check`` uses, and the server-side timeouts.
+
+The page builders are functions of the editor so ``ListenEditor`` and the
+defaults editor reuse them.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QCheckBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.document import Document
+from gui.editors.frontend import INHERITED, mode_combo, timeouts_group
+from gui.editors.item_models import ServersModel
+from gui.editors.widgets import (
+    AddressPortEdit,
+    SectionEditor,
+    TimeEdit,
+    combo,
+    keyword_tip,
+    place_node,
+    split_words,
+)
+from proxy.config import keywords as kw
+from proxy.config.model import Section
+from proxy.config.nodes import Balance, Generic, OptionLine, Server
+
+__all__ = ["BACKEND_TIMEOUTS", "BackendEditor", "balance_parts", "make_balance"]
+
+BACKEND_TIMEOUTS = ("connect", "server", "queue", "check", "tunnel")
+BALANCE_TIPS = {name: f"{name} {a.args}: {a.doc}".replace("  ", " ") for name, a in kw.BALANCE_ALGORITHMS.items()}
+CHECK_METHODS = ("GET", "HEAD", "OPTIONS")
+EXPECT_STATUS = ("http-check", "expect", "status")
+RISE_FALL_MAX = 100
+
+
+def _glued(algorithm: str) -> bool:
+    """hdr(<name>), rdp-cookie(<name>), random(<draws>): the argument sits in parentheses."""
+    spec = kw.BALANCE_ALGORITHMS.get(algorithm)
+    return spec is not None and spec.args.lstrip("[").startswith("(")
+
+
+def balance_parts(balance: Balance | None) -> tuple[str, str]:
+    """(algorithm name, argument text) as the form shows them."""
+    if balance is None:
+        return INHERITED, ""
+    args = list(balance.args)
+    if _glued(balance.name) and balance.param is not None:
+        args.insert(0, balance.param)
+    return balance.name, " ".join(args)
+
+
+def make_balance(algorithm: str, args_text: str) -> Balance | None:
+    if algorithm == INHERITED or not algorithm:
+        return None
+    words = split_words(args_text)
+    if _glued(algorithm) and words:
+        return Balance(f"{algorithm}({words[0]})", words[1:])
+    return Balance(algorithm, words)
+
+
+def set_balance(section: Section, algorithm: str, args_text: str) -> None:
+    node = make_balance(algorithm, args_text)
+    stmts = [s for s in section.body if isinstance(s.node, Balance)]
+    if node is None:
+        for stmt in stmts:
+            section.remove(stmt)
+    elif stmts:
+        stmts[-1].node = node
+    else:
+        place_node(section, node)
+
+
+# --- health checks -----------------------------------------------------------------------------
+
+
+def _httpchk(section: Section) -> OptionLine | None:
+    option = section.options().get("httpchk")
+    return option if option is not None and option.enabled else None
+
+
+def httpchk_parts(section: Section) -> tuple[bool, str, str]:
+    """(enabled, method, uri); HAProxy's defaults are OPTIONS and /."""
+    option = _httpchk(section)
+    if option is None:
+        return False, "OPTIONS", "/"
+    args = option.args
+    if len(args) >= 2:
+        return True, args[0], args[1]
+    return True, "OPTIONS", args[0] if args else "/"
+
+
+def set_httpchk(section: Section, enabled: bool, method: str, uri: str) -> None:
+    stmts = [s for s in section.body if isinstance(s.node, OptionLine) and s.node.name == "httpchk"]
+    if not enabled:
+        for stmt in stmts:
+            section.remove(stmt)
+        return
+    node = OptionLine("httpchk", [method or "GET", uri or "/"])
+    if stmts:
+        stmts[-1].node = node
+    else:
+        place_node(section, node)
+
+
+def expect_status(section: Section) -> str:
+    found = [w for w in section.generic("http-check") if tuple(w[:3]) == EXPECT_STATUS]
+    return found[-1][3] if found and len(found[-1]) > 3 else ""
+
+
+def set_expect_status(section: Section, status: str) -> None:
+    stmts = [s for s in section.body if tuple(s.words[:3]) == EXPECT_STATUS]
+    for stmt in stmts[:-1] if status else stmts:
+        section.remove(stmt)
+    if status and stmts:
+        stmts[-1].node = Generic([*EXPECT_STATUS, status])
+    elif status:
+        place_node(section, Generic([*EXPECT_STATUS, status]))
+
+
+def default_server_option(section: Section, name: str) -> str:
+    node = section.default_server
+    args = node.option(name) if node else None
+    return args[0] if args else ""
+
+
+def set_default_server_option(section: Section, name: str, value: str) -> None:
+    node = section.default_server
+    if node is None:
+        if not value:
+            return
+        node = Server(default=True)
+        place_node(section, node)
+    if value:
+        node.set_option(name, value)
+    else:
+        node.remove_option(name)
+    if not node.options:  # an empty default-server line says nothing: drop it
+        section.body[:] = [s for s in section.body if s.node is not node]
+
+
+# --- pages ------------------------------------------------------------------------------------------
+
+
+class ServersPage(QGroupBox):
+    def __init__(self, editor: SectionEditor) -> None:
+        super().__init__("Servers")
+        self.editor = editor
+        self.setToolTip(keyword_tip("server"))
+        self.model = ServersModel(editor.document, editor.kind, editor.name, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
+                                   | QAbstractItemView.EditTrigger.SelectedClicked)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(130)
+        self.new_name = QLineEdit()
+        self.new_name.setPlaceholderText("name")
+        self.new_address = AddressPortEdit("127.0.0.1", 80)
+        self.new_check = QCheckBox("health check")
+        self.new_check.setToolTip(kw.SERVER_OPTIONS["check"].doc)
+        self.add_button = QPushButton("Add server")
+        self.add_button.clicked.connect(self.add_server)
+        self.new_name.returnPressed.connect(self.add_server)
+        self.remove_button = QPushButton("Remove selected")
+        self.remove_button.clicked.connect(
+            lambda: self.model.remove_rows([i.row() for i in self.table.selectionModel().selectedRows()]))
+        add_row = QHBoxLayout()
+        add_row.addWidget(self.new_name, 1)
+        add_row.addWidget(self.new_address, 2)
+        add_row.addWidget(self.new_check)
+        add_row.addWidget(self.add_button)
+        buttons = QHBoxLayout()
+        buttons.addWidget(QLabel("<small>Double-click a cell to change it.</small>"))
+        buttons.addStretch(1)
+        buttons.addWidget(self.remove_button)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(add_row)
+        layout.addLayout(buttons)
+        self.model.modelReset.connect(self._resize)
+        self._resize()
+        self._suggest_name()
+
+    def _resize(self) -> None:
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+
+    def _suggest_name(self) -> None:
+        taken = {self.model.node(r).name for r in range(self.model.rowCount())}
+        self.new_name.setPlaceholderText(
+            next(f"server{n}" for n in range(1, len(taken) + 2) if f"server{n}" not in taken))
+
+    def add_server(self) -> None:
+        name = self.new_name.text().strip() or self.new_name.placeholderText()
+        if any(c.isspace() for c in name):
+            return
+        address = self.new_address.value()
+        node = Server(name, f"127.0.0.1{address}" if address.startswith(":") else address)
+        if self.new_check.isChecked():
+            node.set_flag("check", True)
+        self.editor.edit(f"Add server {name}", lambda s: place_node(s, node))
+        self.new_name.clear()
+        self._suggest_name()
+
+
+def balance_group(editor: SectionEditor) -> QGroupBox:
+    group = QGroupBox("Load balancing")
+    form = QFormLayout(group)
+    editor.mode_box = mode_combo(editor)
+    form.addRow("Mode", editor.mode_box)
+    algorithm = combo([INHERITED, *kw.BALANCE_ALGORITHMS], BALANCE_TIPS)
+    algorithm.setToolTip(keyword_tip("balance"))
+    arguments = QLineEdit()
+    explanation = QLabel()
+    explanation.setWordWrap(True)
+
+    def explain(name: str) -> None:
+        spec = kw.BALANCE_ALGORITHMS.get(name)
+        explanation.setText(f"<small>{spec.doc}</small>" if spec else
+                            "<small>From the defaults section (roundrobin when none).</small>")
+        arguments.setPlaceholderText(spec.args.strip("[]()") if spec and spec.args else "no arguments")
+        arguments.setEnabled(bool(spec and spec.args))
+
+    algorithm.currentTextChanged.connect(explain)
+    editor.bind(algorithm, "balance",
+                lambda s: balance_parts(s.balance)[0],
+                lambda s, v: set_balance(s, v, arguments.text()))
+    editor.bind(arguments, "balance arguments",
+                lambda s: balance_parts(s.balance)[1],
+                lambda s, v: set_balance(s, balance_parts(s.balance)[0], v))
+    explain(algorithm.currentText())
+    editor.balance_box, editor.balance_arguments, editor.balance_explanation = (
+        algorithm, arguments, explanation)
+    form.addRow("Algorithm", algorithm)
+    form.addRow("Arguments", arguments)
+    form.addRow("", explanation)
+    return group
+
+
+def health_group(editor: SectionEditor) -> QGroupBox:
+    group = QGroupBox("Health checks")
+    form = QFormLayout(group)
+    enabled = QCheckBox("Check over HTTP (option httpchk)")
+    enabled.setToolTip(keyword_tip("option httpchk"))
+    method = combo(CHECK_METHODS)
+    method.setEditable(True)
+    uri = QLineEdit()
+    uri.setPlaceholderText("/health")
+    editor.bind(enabled, "httpchk", lambda s: httpchk_parts(s)[0],
+                lambda s, v: set_httpchk(s, v, method.currentText(), uri.text()))
+    editor.bind(method, "httpchk method", lambda s: httpchk_parts(s)[1],
+                lambda s, v: set_httpchk(s, True, v, uri.text()) if httpchk_parts(s)[0] else None)
+    editor.bind(uri, "httpchk uri", lambda s: httpchk_parts(s)[2],
+                lambda s, v: set_httpchk(s, True, method.currentText(), v) if httpchk_parts(s)[0] else None)
+    status = QLineEdit()
+    status.setPlaceholderText("any 2xx or 3xx")
+    status.setToolTip(keyword_tip("http-check expect"))
+    editor.bind(status, "expect status", expect_status, set_expect_status)
+    inter = TimeEdit()
+    inter.setToolTip(kw.SERVER_OPTIONS["inter"].doc)
+    editor.bind(inter, "inter", lambda s: default_server_option(s, "inter"),
+                lambda s, v: set_default_server_option(s, "inter", v))
+    rise, fall = QSpinBox(), QSpinBox()
+    for box, name in ((rise, "rise"), (fall, "fall")):
+        box.setRange(0, RISE_FALL_MAX)
+        box.setSpecialValueText("default")
+        box.setToolTip(kw.SERVER_OPTIONS[name].doc)
+        editor.bind(box, name, lambda s, n=name: int(default_server_option(s, n) or 0),
+                    lambda s, v, n=name: set_default_server_option(s, n, str(v) if v else ""))
+    editor.check_widgets = {"enabled": enabled, "method": method, "uri": uri, "status": status,
+                            "inter": inter, "rise": rise, "fall": fall}
+    form.addRow(enabled)
+    request = QHBoxLayout()
+    request.addWidget(method)
+    request.addWidget(uri, 1)
+    form.addRow("Request", request)
+    form.addRow("Expect status", status)
+    form.addRow("Interval", inter)
+    form.addRow("Up after (rise)", rise)
+    form.addRow("Down after (fall)", fall)
+    note = QLabel("<small>Applies to servers with \u201ccheck\u201d ticked.</small>")
+    form.addRow("", note)
+    return group
+
+
+def servers_page(editor: SectionEditor) -> QWidget:
+    page = QWidget()
+    layout = QVBoxLayout(page)
+    layout.addWidget(balance_group(editor))
+    editor.servers = ServersPage(editor)
+    layout.addWidget(editor.servers, 1)
+    return page
+
+
+def checks_page(editor: SectionEditor) -> QWidget:
+    page = QWidget()
+    layout = QHBoxLayout(page)
+    layout.addWidget(health_group(editor), 1)
+    column = QVBoxLayout()
+    column.addWidget(timeouts_group(editor, BACKEND_TIMEOUTS, "Server-side timeouts"))
+    column.addStretch(1)
+    layout.addLayout(column, 1)
+    return page
+
+
+class BackendEditor(SectionEditor):
+    def __init__(self, document: Document, name: str | None, kind: str = "backend") -> None:
+        super().__init__(document, kind, name)
+        self.setMinimumSize(640, 480)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(servers_page(self), "Servers")
+        self.tabs.addTab(checks_page(self), "Health checks && timeouts")
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(f"<h3>{kind} {name or ''}</h3>"))
+        layout.addWidget(self.tabs, 1)

@@ -1,0 +1,343 @@
+"""Small widgets and helpers shared by the section editors.
+
+Theory of operation
+-------------------
+Every form field of a section editor is a *binding*: a widget plus a getter
+that reads the value from the section and a setter that writes it back.  The
+widget's change signal runs the setter inside ``Document.edit`` (one undo
+step per field, merged while the user keeps typing in it), and the
+document's ``changed`` signal reloads every binding *quietly* (signals
+blocked, and only when the value differs, so a field being typed in keeps
+its cursor).  Because undo replaces the whole ``Config``, a binding never
+holds a ``Section``: ``SectionEditor.section()`` re-finds it by (kind, name).
+
+``TimeEdit`` (a number plus a unit) and ``AddressPortEdit`` (host plus port)
+are the two compound inputs haproxy.cfg needs everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QHBoxLayout,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
+
+from gui.document import Document
+from proxy.config import keywords as kw
+from proxy.config.model import Config, Section, Statement
+from proxy.config.nodes import Mode, Node, Timeout, split_host_port
+from proxy.config.timeparse import TIME_UNITS_MS
+from proxy.config.tokens import tokenize_line
+
+__all__ = [
+    "AddressPortEdit",
+    "Binding",
+    "SectionEditor",
+    "TimeEdit",
+    "join_host_port",
+    "keyword_tip",
+    "place_node",
+    "set_mode",
+    "set_timeout",
+    "split_words",
+]
+
+SPACING = 8
+MAX_PORT = 65535
+# The units offered in the unit combo, biggest last; "" (bare milliseconds) is shown as "ms".
+TIME_UNITS = ("ms", "s", "m", "h", "d")
+_TIME_TEXT = re.compile(r"(\d+)([a-z]*)")
+
+
+def keyword_tip(name: str) -> str:
+    """Tooltip text for a statement keyword, from the registry ("" when unknown)."""
+    keyword = kw.KEYWORDS.get(name)
+    if keyword is None:
+        return ""
+    return f"<b>{keyword.name}</b> {_html(keyword.synopsis)}<br>{_html(keyword.doc)}"
+
+
+def _html(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def split_words(text: str) -> list[str]:
+    """Split a line the way haproxy.cfg does (quotes and escapes honoured)."""
+    return [w.value for w in tokenize_line(text).words]
+
+
+def join_host_port(host: str, port: str) -> str:
+    """``host:port`` with IPv6 hosts bracketed; just ``host`` when there is no port."""
+    if not port:
+        return host
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"{host}:{port}"
+
+
+# --- model mutation helpers (used inside Document.edit) ------------------------------
+
+# The order HAProxy evaluates a proxy's statements in; new statements are placed so
+# the file reads in that order (HAProxy warns when e.g. http-request follows use_backend).
+_PLACEMENT_RANK: tuple[str, ...] = (
+    "mode", "bind", "timeout", "option", "balance", "default-server", "server",
+    "acl", "tcp-request", "http-request", "use_backend", "default_backend",
+)
+
+
+def _rank(node: Node) -> int:
+    keyword = node.keyword
+    return _PLACEMENT_RANK.index(keyword) if keyword in _PLACEMENT_RANK else len(_PLACEMENT_RANK)
+
+
+def place_node(section: Section, node: Node) -> None:
+    """Insert ``node`` after the last statement of its rank or lower, so related lines group
+    (a new ``http-request`` lands before the ``use_backend`` lines, as HAProxy runs them)."""
+    rank = _rank(node)
+    worded = [i for i, s in enumerate(section.body) if s.words]
+    not_later = [i for i in worded if _rank(section.body[i].node) <= rank]
+    if not_later:
+        index = not_later[-1] + 1
+    elif worded:
+        index = worded[0]
+    else:
+        index = section._insertion_point()
+    section.body.insert(index, Statement(node))
+
+
+def set_timeout(section: Section, kind: str, value: str) -> None:
+    """Set ``timeout <kind>`` (replacing the last one in place) or remove it when ``value`` is ""."""
+    stmts = [s for s in section.body if isinstance(s.node, Timeout) and s.node.kind == kind]
+    if not value:
+        for stmt in stmts:
+            section.remove(stmt)
+        return
+    if stmts:
+        node = stmts[-1].node
+        assert isinstance(node, Timeout)
+        node.value = value
+    else:
+        place_node(section, Timeout(kind, value))
+
+
+def set_mode(section: Section, value: str) -> None:
+    stmts = [s for s in section.body if isinstance(s.node, Mode)]
+    if not value:
+        for stmt in stmts:
+            section.remove(stmt)
+    elif stmts:
+        node = stmts[-1].node
+        assert isinstance(node, Mode)
+        node.value = value
+    else:
+        place_node(section, Mode(value))
+
+
+# --- compound inputs ------------------------------------------------------------------
+
+
+class TimeEdit(QWidget):
+    """A HAProxy time value as a number and a unit; 0 means "not set" (inherited)."""
+
+    valueChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.number = QSpinBox()
+        self.number.setRange(0, 2**31 - 1)
+        self.number.setSpecialValueText("not set")
+        self.number.setMinimumWidth(110)
+        self.unit = QComboBox()
+        self.unit.addItems(TIME_UNITS)
+        self.unit.setCurrentText("s")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING // 2)
+        layout.addWidget(self.number, 1)
+        layout.addWidget(self.unit)
+        self.number.valueChanged.connect(self._emit)
+        self.unit.currentTextChanged.connect(self._emit)
+
+    def value(self) -> str:
+        """``"30s"``, or ``""`` when not set."""
+        number = self.number.value()
+        return f"{number}{self.unit.currentText()}" if number else ""
+
+    def setValue(self, text: str) -> None:
+        """Show ``text`` (e.g. ``"30s"``, ``"1500"``) without emitting valueChanged."""
+        if text == self.value():
+            return
+        match = _TIME_TEXT.fullmatch(text or "")
+        number, unit = (int(match[1]), match[2] or "ms") if match else (0, self.unit.currentText())
+        if unit not in TIME_UNITS:  # "us" has no place in the combo: show it in ms
+            number, unit = int(number * TIME_UNITS_MS[unit]), "ms"
+        with _quiet(self.number, self.unit):
+            self.number.setValue(number)
+            self.unit.setCurrentText(unit)
+
+    def _emit(self) -> None:
+        self.valueChanged.emit(self.value())
+
+
+class AddressPortEdit(QWidget):
+    """An address and a port: ``value()`` is ``"127.0.0.1:8080"`` (``"*"``/empty host = all)."""
+
+    valueChanged = Signal(str)
+
+    def __init__(self, default_host: str = "", default_port: int = 80,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.host = QLineEdit(default_host)
+        self.host.setPlaceholderText("all addresses")
+        self.host.setMinimumWidth(140)
+        self.port = QSpinBox()
+        self.port.setRange(0, MAX_PORT)
+        self.port.setValue(default_port)
+        self.port.setToolTip("0 picks a free port when the engine starts")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(SPACING // 2)
+        layout.addWidget(self.host, 3)
+        layout.addWidget(self.port, 1)
+        self.host.textChanged.connect(lambda _t: self.valueChanged.emit(self.value()))
+        self.port.valueChanged.connect(lambda _v: self.valueChanged.emit(self.value()))
+
+    def value(self) -> str:
+        host = self.host.text().strip()
+        host = "" if host == "*" else host
+        return join_host_port(host, str(self.port.value())) if host else f":{self.port.value()}"
+
+    def setValue(self, address: str) -> None:
+        host, _sep, port = split_host_port(address)
+        with _quiet(self.host, self.port):
+            self.host.setText(host)
+            if port.isdigit():
+                self.port.setValue(int(port))
+
+
+class _quiet:
+    """Block the signals of some widgets for a ``with`` block (loading values, not edits)."""
+
+    def __init__(self, *widgets: QWidget) -> None:
+        self._widgets = widgets
+        self._old: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._old = [w.blockSignals(True) for w in self._widgets]
+
+    def __exit__(self, *exc: object) -> None:
+        for widget, old in zip(self._widgets, self._old, strict=True):
+            widget.blockSignals(old)
+
+
+# --- bindings ---------------------------------------------------------------------------
+
+
+@dataclass
+class Binding:
+    """One form field: a widget, how to read it from a section and how to write it."""
+
+    widget: QWidget
+    read: Callable[[Section], Any]
+    write: Callable[[Section, Any], None]
+    label: str
+
+    def load(self, section: Section) -> None:
+        value = self.read(section)
+        widget = self.widget
+        with _quiet(widget):
+            if isinstance(widget, QLineEdit):
+                if widget.text() != value:
+                    widget.setText(value)
+            elif isinstance(widget, QComboBox):
+                if widget.currentText() != value:
+                    widget.setCurrentText(value)
+            elif isinstance(widget, QCheckBox):
+                widget.setChecked(bool(value))
+            elif isinstance(widget, QSpinBox):
+                widget.setValue(int(value))
+            elif isinstance(widget, TimeEdit | AddressPortEdit):
+                widget.setValue(value)
+
+    def signal(self) -> Any:
+        widget = self.widget
+        if isinstance(widget, QLineEdit):
+            return widget.textEdited
+        if isinstance(widget, QComboBox):
+            return widget.currentTextChanged
+        if isinstance(widget, QCheckBox):
+            return widget.toggled
+        if isinstance(widget, QSpinBox):
+            return widget.valueChanged
+        return widget.valueChanged  # TimeEdit, AddressPortEdit
+
+
+class SectionEditor(QWidget):
+    """Base of the section editors: finds its section by key and runs bindings."""
+
+    def __init__(self, document: Document, kind: str, name: str | None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document, self.kind, self.name = document, kind, name
+        self.bindings: list[Binding] = []
+        document.changed.connect(self.refresh)
+
+    def section(self, config: Config | None = None) -> Section | None:
+        return (config or self.document.config).find(self.kind, self.name)
+
+    def edit(self, description: str, change: Callable[[Section], None],
+             merge_key: str | None = None) -> None:
+        """Run ``change`` on this editor's section as one undoable document edit."""
+
+        def mutate(config: Config) -> None:
+            section = self.section(config)
+            if section is not None:
+                change(section)
+
+        key = f"{self.kind}/{self.name}/{merge_key}" if merge_key else None
+        self.document.edit(f"{description} ({self.kind} {self.name or ''})".replace(" )", ")"),
+                           mutate, merge_key=key)
+
+    def bind(self, widget: QWidget, label: str, read: Callable[[Section], Any],
+             write: Callable[[Section, Any], None]) -> QWidget:
+        binding = Binding(widget, read, write, label)
+        self.bindings.append(binding)
+        binding.signal().connect(
+            lambda value: self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label))
+        section = self.section()
+        if section is not None:
+            binding.load(section)
+        return widget
+
+    def refresh(self) -> None:
+        section = self.section()
+        if section is None:
+            return
+        for binding in self.bindings:
+            binding.load(section)
+
+    def backend_names(self) -> list[str]:
+        return [s.name for s in self.document.config.of_kind("backend", "listen") if s.name]
+
+
+def combo(items: Iterable[str], tips: dict[str, str] | None = None, *,
+          editable: bool = False) -> QComboBox:
+    """A combo box of ``items``, each with its registry tooltip."""
+    box = QComboBox()
+    box.setEditable(editable)
+    for item in items:
+        box.addItem(item)
+        tip = (tips or {}).get(item)
+        if tip:
+            box.setItemData(box.count() - 1, tip, 3)  # 3 = Qt.ToolTipRole
+    return box

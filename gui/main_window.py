@@ -1,0 +1,646 @@
+"""The main window: section tree | editor / text / request log | diagnostics, plus menus.
+
+Theory of operation
+-------------------
+Everything edits one ``Document``.  The tree (``ConfigTreeModel``) resets on
+each change; the window remembers the selected section by its (kind, name)
+key and re-selects it, and it rebuilds the editor only when the key changes,
+so typing in a form never loses focus to a model reset.
+
+Engine control goes through ``EngineHost`` (engine on its own thread).  The
+actions spawn coroutines on the qasync loop (``start_engine``,
+``apply_engine``, ``stop_engine``; tests await them directly).  Apply is
+refused before reaching the engine when the validator reports errors, so the
+running engine keeps the previous config; the engine's own refusal (a port
+in use, ...) is shown the same way.  A QTimer drains log events and reads the
+listening state; nothing here is ever called from the engine thread.
+
+Window state and recent files live in an INI file under the platform's config
+directory (QSettings is used only for UI state).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileDialog,
+    QHeaderView,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QToolBar,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.document import Document, SaveError
+from gui.editors import editor_for
+from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
+from gui.log_view import LogView
+from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
+from gui.text_view import TextView
+from gui.theme import icon
+from proxy.config.model import Config, Diagnostic, Section, Statement
+from proxy.config.nodes import DefaultBackend, Generic, UseBackend
+from proxy.config.parser import parse
+
+__all__ = ["MainWindow", "default_settings_path"]
+
+SectionKey = tuple[str, str | None]
+MAX_RECENT = 8
+CFG_FILTER = "HAProxy configuration (*.cfg *.conf);;All files (*)"
+
+
+def default_settings_path() -> Path:
+    return platformdirs.user_config_path("proxydesk", appauthor=False) / "ui.ini"
+
+
+def section_at_line(config_text: str, line: int) -> SectionKey | None:
+    """The section whose lines include ``line`` of the written text."""
+    found: SectionKey | None = None
+    for section in parse(config_text).config.sections:
+        start = section.header.origin.line if section.header.origin else 0
+        if start > line:
+            break
+        found = (section.kind, section.name)
+    return found
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        document: Document | None = None,
+        host: EngineHost | None = None,
+        settings_path: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.document = document or Document(self)
+        self.host = host or EngineHost(self)
+        self.settings = QSettings(str(settings_path or default_settings_path()), QSettings.Format.IniFormat)
+        self._current_key: SectionKey | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()  # strong references: see qasync pitfalls
+        self._closing = False
+        self.setWindowIcon(icon("app"))
+        self.setMinimumSize(900, 560)
+        self._build_views()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self._connect()
+        self._poll_timer = QTimer(self)
+        self._poll_timer.setInterval(250)
+        self._poll_timer.timeout.connect(self.poll_engine)
+        self._poll_timer.start()
+        self._restore_ui_state()
+        self._update_title()
+        self._update_engine_actions()
+
+    # -- construction ----------------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.tree_model = ConfigTreeModel(self.document)
+        self.tree = QTreeView()
+        self.tree.setModel(self.tree_model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setMinimumWidth(220)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.expandAll()
+
+        self.editor_area = QScrollArea()
+        self.editor_area.setWidgetResizable(True)
+        self.editor_area.setMinimumWidth(420)
+        self._show_placeholder()
+        self.text_view = TextView(self.document)
+        self.log_view = LogView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.editor_area, "Editor")
+        self.tabs.addTab(self.text_view, "haproxy.cfg")
+        self.tabs.addTab(self.log_view, "Requests")
+
+        self.diagnostics_model = DiagnosticsModel(self.document)
+        self.diagnostics = QTableView()
+        self.diagnostics.setModel(self.diagnostics_model)
+        self.diagnostics.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.diagnostics.verticalHeader().setVisible(False)
+        self.diagnostics.setMinimumHeight(90)
+        header = self.diagnostics.horizontalHeader()
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
+        header.setStretchLastSection(True)
+        diagnostics_box = QWidget()
+        box_layout = QVBoxLayout(diagnostics_box)
+        box_layout.setContentsMargins(0, 0, 0, 0)
+        self.diagnostics_title = QLabel()
+        box_layout.addWidget(self.diagnostics_title)
+        box_layout.addWidget(self.diagnostics)
+
+        self.right = QSplitter(Qt.Orientation.Vertical)
+        self.right.addWidget(self.tabs)
+        self.right.addWidget(diagnostics_box)
+        self.right.setStretchFactor(0, 4)
+        self.right.setStretchFactor(1, 1)
+        self.right.setSizes([560, 140])
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.right)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([260, 1020])
+        self.setCentralWidget(self.splitter)
+
+    def _action(
+        self, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None,
+        icon_name: str | None = None, tip: str = "",
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if icon_name:
+            action.setIcon(icon(icon_name))
+        action.setToolTip(f"{tip or text.replace('&', '')} ({action.shortcut().toString()})"
+                          if shortcut else (tip or text.replace("&", "")))
+        action.setStatusTip(tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        return action
+
+    def _build_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        a = self._action
+        self.new_action = a("&New", self.file_new, std.New)
+        self.open_action = a("&Open / Import…", self.file_open, std.Open)
+        self.save_action = a("&Save", self.file_save, std.Save)
+        self.save_as_action = a("Save &As…", self.file_save_as, "Ctrl+Shift+S")
+        self.export_action = a("&Export…", self.file_export, "Ctrl+E",
+                               tip="Save a copy for HAProxy, keeping this document's file")
+        self.quit_action = a("&Quit", self.close, "Ctrl+Q")
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcuts(std.Undo)
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        # Every platform binding of Redo, plus both common spellings (Ctrl+Y, Ctrl+Shift+Z).
+        redo_keys = QKeySequence.keyBindings(std.Redo)
+        for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
+            if QKeySequence(extra) not in redo_keys:
+                redo_keys.append(QKeySequence(extra))
+        self.redo_action.setShortcuts(redo_keys)
+        self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
+        self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
+        self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
+        self.remove_action = a("&Remove section", self.remove_selected, "Ctrl+Del", "remove")
+        self.rename_action = a("Re&name section…", self.prompt_rename, "F2")
+        self.start_action = a("&Start", lambda: self._spawn(self.start_engine()), "F5", "start",
+                              tip="Start serving this configuration")
+        self.stop_action = a("S&top", lambda: self._spawn(self.stop_engine()), "Shift+F5", "stop",
+                             tip="Stop the engine")
+        self.apply_action = a("&Apply", lambda: self._spawn(self.apply_engine()), "Ctrl+R", "apply",
+                              tip="Validate, then hot-reload the running engine")
+        self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
+        self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
+        self.show_log_action = a("Show re&quests", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
+
+    def _build_menus_and_toolbar(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        for action in (self.new_action, self.open_action):
+            file_menu.addAction(action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        file_menu.addSeparator()
+        for action in (self.save_action, self.save_as_action, self.export_action):
+            file_menu.addAction(action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = bar.addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action):
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
+        for action in (self.add_frontend_action, self.add_backend_action, self.add_listen_action,
+                       self.rename_action, self.remove_action):
+            edit_menu.addAction(action)
+        view_menu = bar.addMenu("&View")
+        for action in (self.show_editor_action, self.show_text_action, self.show_log_action):
+            view_menu.addAction(action)
+        engine_menu = bar.addMenu("E&ngine")
+        for action in (self.start_action, self.stop_action, self.apply_action):
+            engine_menu.addAction(action)
+        self.toolbar = QToolBar("Main")
+        self.toolbar.setObjectName("main-toolbar")
+        self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        for action in (self.start_action, self.stop_action, self.apply_action):
+            self.toolbar.addAction(action)
+        self.toolbar.addSeparator()
+        for action in (self.add_frontend_action, self.add_backend_action, self.remove_action):
+            self.toolbar.addAction(action)
+        self.addToolBar(self.toolbar)
+        self._refresh_recent_menu()
+
+    def _build_status_bar(self) -> None:
+        self.engine_label = QLabel()
+        self.engine_label.setMinimumWidth(200)
+        self.statusBar().addPermanentWidget(self.engine_label)
+        self._update_engine_label()
+
+    def _connect(self) -> None:
+        selection = self.tree.selectionModel()
+        selection.currentChanged.connect(self._tree_current_changed)
+        self.tree_model.modelReset.connect(self._tree_reset)
+        self.diagnostics.activated.connect(self.jump_to_diagnostic)
+        self.diagnostics.clicked.connect(self.jump_to_diagnostic)
+        self.document.dirtyChanged.connect(lambda _dirty: self._update_title())
+        self.document.pathChanged.connect(self._update_title)
+        self.document.diagnosticsChanged.connect(self._update_diagnostics_title)
+        self.host.stateChanged.connect(lambda _state: self._update_engine_actions())
+        self.host.listeningChanged.connect(self._update_engine_label)
+        self._update_diagnostics_title()
+
+    # -- selection and editors ------------------------------------------------------------------
+    @property
+    def current_key(self) -> SectionKey | None:
+        return self._current_key
+
+    def select_section(self, key: SectionKey) -> bool:
+        index = self.tree_model.index_of(key)
+        if not index.isValid():
+            return False
+        self.tree.selectionModel().setCurrentIndex(
+            index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        return True
+
+    def _tree_current_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        key = current.data(KEY_ROLE) if current.isValid() else None
+        if key is None:
+            return  # a group row, or a reset clearing the selection: keep the editor
+        key = tuple(key)
+        if key != self._current_key:
+            self._show_editor(key)  # type: ignore[arg-type]
+
+    def _tree_reset(self) -> None:
+        self.tree.expandAll()
+        key = self._current_key
+        if key is None:
+            return
+        index = self.tree_model.index_of(key)
+        if not index.isValid():
+            self._show_placeholder()
+            return
+        selection = self.tree.selectionModel()
+        with _signals_blocked(selection):
+            selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect)
+        self.tree.viewport().update()
+
+    def _show_editor(self, key: SectionKey) -> None:
+        self._current_key = key
+        old = self.editor_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        self.editor_area.setWidget(editor_for(self.document, key[0], key[1]))
+        self.tabs.setCurrentWidget(self.editor_area)
+
+    def _show_placeholder(self) -> None:
+        self._current_key = None
+        old = self.editor_area.takeWidget()
+        if old is not None:
+            old.deleteLater()
+        label = QLabel("Select a frontend, backend or section on the left to edit it,\n"
+                       "or add one with the toolbar.")
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        self.editor_area.setWidget(label)
+
+    def jump_to_diagnostic(self, index: QModelIndex) -> None:
+        diagnostic: Diagnostic | None = index.sibling(index.row(), 0).data(DIAGNOSTIC_ROLE)
+        if diagnostic is None:
+            return
+        key = section_at_line(self.document.text, diagnostic.line)
+        if key is not None:
+            self.select_section(key)
+        if diagnostic.line > 0:
+            self.tabs.setCurrentWidget(self.text_view)
+            self.text_view.go_to_line(diagnostic.line)
+
+    # -- section management -------------------------------------------------------------------
+    def _selected_group_kind(self) -> str | None:
+        group = self.tree_model.group_of(self.tree.currentIndex())
+        return group.add_kind if group is not None else None
+
+    def prompt_add(self, kind: str) -> None:
+        name, ok = QInputDialog.getText(self, f"Add {kind}", f"Name of the new {kind}:")
+        if ok and name.strip():
+            self.add_section(kind, name.strip())
+
+    def add_section(self, kind: str, name: str) -> bool:
+        if not _valid_name(name) or self.document.section(kind, name) is not None:
+            self.statusBar().showMessage(f"Cannot add {kind} '{name}': invalid or already there", 5000)
+            return False
+
+        def mutate(config: Config) -> None:
+            same_kind = config.of_kind(kind)
+            after = same_kind[-1] if same_kind else (config.sections[-1] if config.sections else None)
+            if after is not None and (not after.body or after.body[-1].words):
+                after.body.append(Statement())  # a blank line between sections, as people write them
+            section = Section(kind, name, Statement(Generic([kind, name])))
+            if after is not None and after is not config.sections[-1]:
+                section.body.append(Statement())
+            config.add_section(section, after=after)
+
+        self.document.edit(f"Add {kind} {name}", mutate)
+        self.select_section((kind, name))
+        return True
+
+    def remove_selected(self) -> None:
+        key = self._current_key
+        if key is None:
+            return
+
+        def mutate(config: Config) -> None:
+            section = config.find(*key)
+            if section is not None:
+                config.sections.remove(section)
+
+        self.document.edit(f"Remove {key[0]} {key[1] or ''}".strip(), mutate)
+
+    def prompt_rename(self) -> None:
+        key = self._current_key
+        if key is None or key[1] is None:
+            return
+        name, ok = QInputDialog.getText(self, "Rename", f"New name for {key[0]} {key[1]}:", text=key[1])
+        if ok and name.strip():
+            self.rename_section(key, name.strip())
+
+    def rename_section(self, key: SectionKey, new_name: str) -> bool:
+        kind, old_name = key
+        if old_name is None or not _valid_name(new_name) or self.document.section(kind, new_name):
+            return False
+
+        def mutate(config: Config) -> None:
+            section = config.find(kind, old_name)
+            if section is None:
+                return
+            section.name = new_name
+            section.header.node = Generic([kind, new_name, *section.header.words[2:]])
+            if kind in ("backend", "listen"):
+                _rename_backend_references(config, old_name, new_name)
+
+        self.document.edit(f"Rename {kind} {old_name} to {new_name}", mutate)
+        self.select_section((kind, new_name))
+        return True
+
+    # -- files --------------------------------------------------------------------------------
+    def confirm_discard(self) -> bool:
+        """True when unsaved changes may go (saved, discarded, or none)."""
+        if not self.document.dirty:
+            return True
+        if QGuiApplication.platformName() == "offscreen":
+            # Nobody can answer a modal prompt on the offscreen platform (tests, screenshot
+            # runs); keeping the unsaved document is the safe answer, and nothing blocks.
+            return False
+        answer = QMessageBox.question(
+            self, "Unsaved changes", "Save the changes to this configuration first?",
+            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.file_save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    def file_new(self) -> None:
+        if self.confirm_discard():
+            self.document.new()
+            self._show_placeholder()
+
+    def file_open(self) -> None:
+        if not self.confirm_discard():
+            return
+        path, _filter = QFileDialog.getOpenFileName(self, "Open haproxy.cfg", self._last_dir(), CFG_FILTER)
+        if path:
+            self.open_path(Path(path))
+
+    def open_path(self, path: Path) -> bool:
+        try:
+            self.document.open(path)
+        except OSError as exc:
+            QMessageBox.warning(self, "Cannot open", f"{path}:\n{exc}")
+            return False
+        self._show_placeholder()
+        self._remember_recent(path)
+        first = next((k for g in range(len(GROUPS)) for k in self._group_keys(g)), None)
+        if first is not None:
+            self.select_section(first)
+        return True
+
+    def file_save(self) -> bool:
+        if self.document.path is None:
+            return self.file_save_as()
+        return self._guarded_save(self.document.save)
+
+    def file_save_as(self) -> bool:
+        path, _filter = QFileDialog.getSaveFileName(self, "Save haproxy.cfg", self._last_dir(), CFG_FILTER)
+        if not path:
+            return False
+        ok = self._guarded_save(lambda: self.document.save_as(path))
+        if ok:
+            self._remember_recent(Path(path))
+        return ok
+
+    def file_export(self) -> None:
+        path, _filter = QFileDialog.getSaveFileName(self, "Export haproxy.cfg", self._last_dir(), CFG_FILTER)
+        if path and self._guarded_save(lambda: self.document.export(path)):
+            self.statusBar().showMessage(f"Exported to {path}", 5000)
+
+    def _guarded_save(self, save: Callable[[], None]) -> bool:
+        try:
+            save()
+        except (SaveError, OSError) as exc:
+            QMessageBox.critical(self, "Save failed", f"{exc}\n\nThe file on disk was not changed.")
+            return False
+        self.statusBar().showMessage("Saved", 3000)
+        return True
+
+    def _last_dir(self) -> str:
+        return str(self.document.path.parent) if self.document.path else str(Path.home())
+
+    def _group_keys(self, group: int) -> list[SectionKey]:
+        parent = self.tree_model.index(group, 0)
+        return [tuple(self.tree_model.index(r, 0, parent).data(KEY_ROLE))  # type: ignore[misc]
+                for r in range(self.tree_model.rowCount(parent))]
+
+    # -- recent files and UI state ----------------------------------------------------------------
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recent", [])
+        if isinstance(value, str):
+            return [value] if value else []
+        return [str(v) for v in value or []]
+
+    def _remember_recent(self, path: Path) -> None:
+        entry = str(path.resolve())
+        recent = [entry] + [p for p in self.recent_files() if p != entry]
+        self.settings.setValue("recent", recent[:MAX_RECENT])
+        self._refresh_recent_menu()
+
+    def _refresh_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for number, entry in enumerate(self.recent_files(), start=1):
+            action = self.recent_menu.addAction(f"&{number} {entry}")
+            action.triggered.connect(lambda _c=False, p=entry: self.confirm_discard() and self.open_path(Path(p)))
+        self.recent_menu.setEnabled(bool(self.recent_files()))
+
+    def _restore_ui_state(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if isinstance(geometry, QByteArray):
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        state = self.settings.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        splitter = self.settings.value("window/splitter")
+        if isinstance(splitter, QByteArray):
+            self.splitter.restoreState(splitter)
+
+    def save_ui_state(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+
+    # -- engine -----------------------------------------------------------------------------------
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no qasync loop (an embedding without one): run to completion
+            asyncio.new_event_loop().run_until_complete(coro)
+            return
+        task = loop.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def start_engine(self) -> bool:
+        if self.host.state != STOPPED:
+            return False
+        if self._refuse_if_invalid("Start"):
+            return False
+        try:
+            await self.host.start(self.document.config, self.document.base_dir)
+        except EngineError as exc:
+            self._show_engine_error("Start", exc)
+            return False
+        self.statusBar().showMessage("Engine started", 3000)
+        return True
+
+    async def apply_engine(self) -> bool:
+        if self.host.state != RUNNING:
+            return await self.start_engine()
+        if self._refuse_if_invalid("Apply"):
+            return False
+        try:
+            await self.host.apply(self.document.config)
+        except EngineError as exc:
+            self._show_engine_error("Apply", exc)
+            return False
+        self.statusBar().showMessage("Configuration applied", 3000)
+        return True
+
+    async def stop_engine(self) -> None:
+        if self.host.state == RUNNING:
+            await self.host.stop()
+
+    def _refuse_if_invalid(self, what: str) -> bool:
+        # The engine's own rule (engine._validation_errors): "port 0" is an error for
+        # HAProxy but the engine binds an ephemeral port for it; the panel still shows it.
+        errors = [d for d in self.document.errors if "invalid port '0'" not in d.message]
+        if not errors:
+            return False
+        keeps = " The engine keeps serving the previous configuration." if self.host.running else ""
+        self.statusBar().showMessage(
+            f"{what} refused: {len(errors)} error(s) in the configuration.{keeps}", 10000)
+        self._reveal_diagnostics()
+        return True
+
+    def _show_engine_error(self, what: str, exc: EngineError) -> None:
+        keeps = " The previous configuration keeps serving." if self.host.running else ""
+        self.statusBar().showMessage(f"{what} failed: {exc.message}.{keeps}", 10000)
+        self.last_engine_error = exc
+        self._reveal_diagnostics()
+
+    def _reveal_diagnostics(self) -> None:
+        sizes = self.right.sizes()
+        if len(sizes) == 2 and sizes[1] < 80:
+            self.right.setSizes([max(sizes[0] - 160, 200), 160])
+        if self.diagnostics_model.rowCount():
+            self.diagnostics.selectRow(0)
+
+    def poll_engine(self) -> None:
+        """QTimer tick (GUI thread): pull the engine's log events as one batch."""
+        events = self.host.drain_events(2000)
+        if events:
+            self.log_view.append(events)
+
+    def _update_engine_actions(self) -> None:
+        state = self.host.state
+        self.start_action.setEnabled(state == STOPPED)
+        self.stop_action.setEnabled(state == RUNNING)
+        self.apply_action.setEnabled(state in (RUNNING, STOPPED))
+        self._update_engine_label()
+
+    def _update_engine_label(self) -> None:
+        if self.host.state != RUNNING:
+            self.engine_label.setText(f"Engine: {self.host.state}")
+            return
+        places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
+        self.engine_label.setText(f"Engine: running — {places or 'no listeners'}")
+
+    def _update_diagnostics_title(self) -> None:
+        diagnostics = self.document.diagnostics
+        errors = sum(1 for d in diagnostics if d.is_error)
+        warnings = len(diagnostics) - errors
+        self.diagnostics_title.setText(f"  Problems: {errors} error(s), {warnings} warning(s)")
+
+    def _update_title(self) -> None:
+        name = self.document.path.name if self.document.path else "Untitled"
+        self.setWindowTitle(f"{name}[*] — Proxydesk")
+        self.setWindowModified(self.document.dirty)
+
+    # -- closing ---------------------------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._closing and not self.confirm_discard():
+            event.ignore()
+            return
+        self._closing = True
+        self._poll_timer.stop()
+        self.save_ui_state()
+        # Before the Qt loop ends: anything awaited after aboutToQuit would fail (qasync).
+        self.host.shutdown()
+        for task in list(self._tasks):
+            task.cancel()
+        event.accept()
+
+
+def _valid_name(name: str) -> bool:
+    return bool(name) and not any(ch.isspace() or ch in "#'\"\\" for ch in name)
+
+
+def _rename_backend_references(config: Config, old: str, new: str) -> None:
+    for section in config.sections:
+        for stmt in section.body:
+            node = stmt.node
+            if isinstance(node, DefaultBackend | UseBackend) and node.backend == old:
+                node.backend = new
+
+
+@contextlib.contextmanager
+def _signals_blocked(obj: Any) -> Any:
+    previous = obj.blockSignals(True)
+    try:
+        yield
+    finally:
+        obj.blockSignals(previous)

@@ -1,0 +1,110 @@
+"""Render the main screens to PNG: ``python -m gui.screenshots OUTDIR [--scale 2]``.
+
+Each screen is the real window, built offscreen at 1280x800 on the tutorial
+config (engine started on free ports with its demo servers, a few requests
+sent so the request log has rows), grabbed with ``QWidget.grab``.  With
+``--scale 2`` the script re-runs itself with ``QT_SCALE_FACTOR=2`` (the factor
+must be set before Qt starts) and names the files ``*@2x.png``.  The README's
+``resources/screenshots/*.png`` come from here.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+SIZE = (1280, 800)
+
+
+def _send_requests(window: object, count: int = 12) -> None:
+    from gui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    port = next((p for f, _h, p in window.host.listening if f == "main"), None)
+    for i in range(count):
+        path = ("/", "/lightwork", "/heavywork", "/admin")[i % 4]
+        with contextlib.suppress(OSError):  # /admin answers 403: still a logged request
+            urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
+
+
+def render(outdir: Path, suffix: str = "") -> list[Path]:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import load_demo
+    from gui.first_run import FirstRunDialog, LocalRouteDialog
+    from gui.main_window import MainWindow
+    from gui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    outdir.mkdir(parents=True, exist_ok=True)
+    settings = outdir / ".screenshots-ui.ini"
+    window = MainWindow(settings_path=settings)
+    window.resize(*SIZE)
+    window.show()
+    load_demo(window)
+    _send_requests(window)
+    shots: list[Path] = []
+
+    def shot(name: str, prepare: Callable[[], object]) -> None:
+        prepare()
+        for _ in range(5):
+            app.processEvents()
+        path = outdir / f"{name}{suffix}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    shot("main-frontend", lambda: window.select_section(("frontend", "main")))
+    shot("backend", lambda: window.select_section(("backend", "heavy")))
+    shot("global", lambda: window.select_section(("global", None)))
+    shot("text-view", lambda: window.tabs.setCurrentWidget(window.text_view))
+    shot("requests", lambda: (window.poll_engine(), window.tabs.setCurrentWidget(window.log_view)))
+
+    def broken() -> None:
+        window.tabs.setCurrentWidget(window.editor_area)
+        window.document.set_text(window.document.text + "\nfrontend broken\n    default_backend nowhere\n")
+        window.select_section(("frontend", "broken"))
+        window._reveal_diagnostics()
+
+    shot("diagnostics", broken)
+    for name, dialog in (("first-run", FirstRunDialog()), ("local-route", LocalRouteDialog())):
+        dialog.show()
+        dialog.adjustSize()
+        for _ in range(5):
+            app.processEvents()
+        path = outdir / f"{name}{suffix}.png"
+        dialog.grab().save(str(path))
+        shots.append(path)
+        dialog.close()
+    window.document.undo_stack.setClean()
+    window.close()
+    QSettings(str(settings), QSettings.Format.IniFormat).clear()
+    settings.unlink(missing_ok=True)
+    return shots
+
+
+def main(argv: list[str]) -> int:
+    if not argv:
+        print("usage: python -m gui.screenshots OUTDIR [--scale 2]", file=sys.stderr)
+        return 2
+    outdir = Path(argv[0])
+    if "--scale" in argv:
+        scale = argv[argv.index("--scale") + 1]
+        env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM="offscreen")
+        return subprocess.call([sys.executable, "-m", "gui.screenshots", str(outdir), "--suffix", f"@{scale}x"], env=env)
+    suffix = argv[argv.index("--suffix") + 1] if "--suffix" in argv else ""
+    for path in render(outdir, suffix):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

@@ -1,0 +1,80 @@
+"""Look and feel: the Fusion style with a palette that follows the system's light/dark
+scheme (Qt 6.5+ reports it through ``QStyleHints.colorScheme``), and the app's icons.
+
+Fusion is used on every platform because it renders the same palette-driven widgets
+everywhere, which keeps the screenshots honest; the palette comes from the system.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
+from PySide6.QtWidgets import QApplication
+
+__all__ = ["ICON_DIR", "apply_theme", "icon", "is_dark"]
+
+ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+
+# (role, dark colour); the light scheme is Fusion's own palette.
+_DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
+    (QPalette.ColorRole.Window, "#2b2d31"),
+    (QPalette.ColorRole.WindowText, "#e6e6e6"),
+    (QPalette.ColorRole.Base, "#1f2024"),
+    (QPalette.ColorRole.AlternateBase, "#2a2c31"),
+    (QPalette.ColorRole.ToolTipBase, "#3a3d44"),
+    (QPalette.ColorRole.ToolTipText, "#f0f0f0"),
+    (QPalette.ColorRole.Text, "#e6e6e6"),
+    (QPalette.ColorRole.Button, "#34373d"),
+    (QPalette.ColorRole.ButtonText, "#e6e6e6"),
+    (QPalette.ColorRole.Highlight, "#3d7be0"),
+    (QPalette.ColorRole.HighlightedText, "#ffffff"),
+    (QPalette.ColorRole.Link, "#76a7ff"),
+    (QPalette.ColorRole.PlaceholderText, "#8d9199"),
+)
+
+
+@cache
+def icon(name: str) -> QIcon:
+    """An icon from resources/icons (cached: the tree asks for them on every repaint)."""
+    path = ICON_DIR / f"{name}.svg"
+    return QIcon(str(path)) if path.exists() else QIcon()
+
+
+def is_dark() -> bool:
+    hints = QGuiApplication.styleHints()
+    return bool(hints is not None and hints.colorScheme() == Qt.ColorScheme.Dark)
+
+
+def apply_theme(app: QApplication) -> None:
+    """Style the app now and again whenever the system switches light/dark."""
+    app.setStyle("Fusion")
+    app.setWindowIcon(icon("app"))
+    _apply_palette(app)
+    hints = QGuiApplication.styleHints()
+    if hints is not None:
+        hints.colorSchemeChanged.connect(lambda _scheme: _apply_palette(app))
+
+
+def _apply_palette(app: QApplication) -> None:
+    style = app.style()
+    palette = style.standardPalette() if style is not None else QPalette()
+    if is_dark():
+        for role, colour in _DARK:
+            palette.setColor(role, QColor(colour))
+        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d8088"))
+    app.setPalette(palette)
+
+
+def syntax_colours() -> dict[str, QColor]:
+    """Text view colours readable on the current scheme."""
+    if is_dark():
+        return {"section": QColor("#ff9e64"), "keyword": QColor("#7aa2f7"), "comment": QColor("#7f8795"),
+                "string": QColor("#9ece6a"), "acl": QColor("#e0af68"), "error": QColor("#f7768e"),
+                "number": QColor("#bb9af7")}
+    return {"section": QColor("#b35300"), "keyword": QColor("#1b4fbf"), "comment": QColor("#6a737d"),
+            "string": QColor("#2b7a0b"), "acl": QColor("#8a5a00"), "error": QColor("#c62828"),
+            "number": QColor("#7b3fb5")}
