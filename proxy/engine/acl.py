@@ -552,11 +552,17 @@ def _string_test(method: str, texts: list[str], icase: bool) -> StringTest | Non
     patterns = tuple(fold(_encode(t)) for t in texts)
     if method == "str":
         exact = frozenset(patterns)
-        return lambda s: fold(s) in exact
+        return (lambda s: s.lower() in exact) if icase else exact.__contains__
+    # beg/end run on every request of a routed frontend: no fold call when
+    # case matters, and str.startswith takes all patterns at once in C.
     if method == "beg":
-        return lambda s: fold(s).startswith(patterns)
+        if icase:
+            return lambda s: s.lower().startswith(patterns)
+        return lambda s: s.startswith(patterns)
     if method == "end":
-        return lambda s: fold(s).endswith(patterns)
+        if icase:
+            return lambda s: s.lower().endswith(patterns)
+        return lambda s: s.endswith(patterns)
     if method == "sub":
         return lambda s: any(p in fold(s) for p in patterns)
     if method == "bin":
@@ -578,7 +584,13 @@ class _StringMatcher:
         self.tests = [t for t in tests if t is not None]
 
     def matches(self, samples: Sequence[SampleValue]) -> bool:
-        return any(test(_to_bytes(s)) for s in samples for test in self.tests)
+        # plain loops: a generator per evaluation costs more than the tests
+        for sample in samples:
+            data = sample if type(sample) is bytes else _to_bytes(sample)
+            for test in self.tests:
+                if test(data):
+                    return True
+        return False
 
 
 _INTEGER = re.compile(r"-?\d+")

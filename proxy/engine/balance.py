@@ -85,6 +85,31 @@ class ServerState:
         return self.maxconn == 0 or (self.queued == 0 and self.active_conns < self.maxconn)
 
 
+# Every assignment to a server's up/disabled/weight/backup bumps this counter,
+# so a balancer notices a change it was not told about (a forgotten update())
+# with one integer comparison per pick instead of re-reading every server.
+_state_version = [0]
+
+
+def _track_assignments(cls: type, names: tuple[str, ...]) -> None:
+    """Wrap the slots ``names`` of ``cls`` so that setting one bumps ``_state_version``.
+
+    Reads stay in C (a property whose getter is the slot's own ``__get__``);
+    only the rare writes run Python code.
+    """
+    for name in names:
+        slot = cls.__dict__[name]
+
+        def set_tracked(obj: object, value: object, slot: object = slot) -> None:
+            slot.__set__(obj, value)  # type: ignore[attr-defined]
+            _state_version[0] += 1
+
+        setattr(cls, name, property(slot.__get__, set_tracked))
+
+
+_track_assignments(ServerState, ("up", "disabled", "weight", "backup"))
+
+
 class KeyKind(Enum):
     """Which request property a balancer hashes (see ``request_key``)."""
 
@@ -275,11 +300,13 @@ class _OrderedTree:
         entry = (key, next(self._seq), node)
         node.entry = entry
         node.tree = self
-        bisect.insort(self._entries, entry, key=lambda e: (e[0], e[1]))
+        # (key, unique sequence) decides every comparison, so plain tuple order
+        # works without a per-comparison key function.
+        bisect.insort(self._entries, entry)
 
     def remove(self, node: _FwrrNode) -> None:
         assert node.entry is not None
-        index = bisect.bisect_left(self._entries, node.entry[:2], key=lambda e: (e[0], e[1]))
+        index = bisect.bisect_left(self._entries, node.entry)
         del self._entries[index]
         node.tree = None
         node.entry = None
@@ -349,6 +376,7 @@ class _BalancerBase:
         self.update()
 
     def update(self) -> None:
+        self._version = _state_version[0]
         self._signature = _signature(self.servers)
         self._group = _select_group(self.servers, self.allbackups)
         self._algorithm = self._build(self._group.members) if self._group.members else None
@@ -359,8 +387,10 @@ class _BalancerBase:
     def pick(
         self, key: bytes | None = None, *, exclude: Container[ServerState] = ()
     ) -> ServerState | None:
-        if _signature(self.servers) != self._signature:
-            self.update()
+        if self._version != _state_version[0]:  # some server changed somewhere: ours?
+            self._version = _state_version[0]
+            if _signature(self.servers) != self._signature:
+                self.update()
         if self._group.single is not None:
             return self._group.single
         if self._algorithm is None:
@@ -380,6 +410,9 @@ class _FwrrNode:
         self.npos = self.lpos = self.rweight = 0
         self.tree: _OrderedTree | None = None
         self.entry: tuple[int, int, _FwrrNode] | None = None
+
+    def __lt__(self, other: _FwrrNode) -> bool:
+        return False  # never reached: tree entries differ in their sequence number
 
 
 class _Fwrr:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, fields
 
 __all__ = ["Counters", "RateCounter", "TimingWindow"]
 
+_monotonic = time.monotonic
+
 
 class RateCounter:
     """Events in the last second, as HAProxy's ``rate``/``req_rate`` (a 1-second sliding window)."""
@@ -34,9 +36,16 @@ class RateCounter:
             self._second = now
 
     def add(self, n: int = 1) -> None:
-        self._roll(int(time.monotonic()))
+        # Called several times per request: one clock read, arithmetic inline
+        # (the same figure as value()).
+        now = _monotonic()
+        second = int(now)
+        if second != self._second:
+            self._roll(second)
         self._curr += n
-        self.max = max(self.max, self.value())
+        rate = int(self._curr + self._prev * (1.0 - (now - second)))
+        if rate > self.max:
+            self.max = rate
 
     def value(self) -> int:
         """Events over the last second: the current partial second plus the previous one, pro rata."""
@@ -100,9 +109,10 @@ class Counters:
     timings: TimingWindow = field(default_factory=TimingWindow)
 
     def session_opened(self) -> None:
-        self.scur += 1
+        scur = self.scur = self.scur + 1
         self.stot += 1
-        self.smax = max(self.smax, self.scur)
+        if scur > self.smax:
+            self.smax = scur
         self.rate.add()
 
     def session_closed(self) -> None:
@@ -110,10 +120,10 @@ class Counters:
 
     def count_status(self, status: int) -> None:
         bucket = status // 100
-        if bucket == 1:
-            self.hrsp_1xx += 1
-        elif bucket == 2:
+        if bucket == 2:  # the usual answer first
             self.hrsp_2xx += 1
+        elif bucket == 1:
+            self.hrsp_1xx += 1
         elif bucket == 3:
             self.hrsp_3xx += 1
         elif bucket == 4:

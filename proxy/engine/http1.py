@@ -24,7 +24,10 @@ Why a hand-written head parser: measured on this machine, httptools (llhttp)
 gave 31k req/s keep-alive against 47k for a minimal hand-written head parser
 on uvloop (target 37k), and pushing bodies through its callbacks halved bulk
 throughput.  Heads are parsed with C-level ``bytes`` methods (find, split,
-partition, translate) rather than a per-byte loop or a regex per header.
+partition, translate) rather than a per-byte loop or a regex per header; a
+fast path (one precompiled start-line regex, see "Fast path") handles the
+common CRLF-only HTTP/1.0/1.1 head and hands everything else to the general
+parser, which alone decides errors.
 
 Every acceptance rule below was checked against the real haproxy 2.6.12 with
 a raw socket (see ``tests/proxy/engine/test_http1.py``, marker ``haproxy``);
@@ -33,6 +36,7 @@ the comments name the HAProxy behaviour each rule reproduces.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Literal
@@ -312,6 +316,69 @@ def _check_htx_size(
 
 
 # --------------------------------------------------------------------------
+# Fast path for the common head.
+#
+# Most heads are CRLF-only, start at byte 0, carry an HTTP/1.0 or 1.1 version
+# and few headers.  One precompiled regex validates the start line at C speed,
+# ``find``/``count`` prove the header block has no bare CR/LF, and a single
+# loop splits the fields.  Anything unusual (leading empty lines, obs-fold,
+# an invalid byte, a head near a limit, an incomplete head) returns None and
+# the general parser below decides -- it alone raises errors, so the fast path
+# can only accept a subset of what the general parser accepts, with the same
+# result (``tests/proxy/engine/test_http1.py`` checks that differentially).
+
+_TCHAR_CLASS: Final = rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]"
+# method SP request-target SP HTTP/1.x CRLF; target bytes as _URI_CHARS.
+_FAST_REQUEST_LINE: Final = re.compile(
+    rb"(" + _TCHAR_CLASS + rb"+) ([\x21\x22\x24-\x7f]+) HTTP/1\.([01])\r\n"
+)
+# HTTP/1.x SP 3-digit status SP reason CRLF (the reason may not hold a CR).
+_FAST_STATUS_LINE: Final = re.compile(rb"HTTP/1\.([01]) ([1-9][0-9][0-9]) ([^\r\n]*)\r\n")
+_FAST_VERSIONS: Final = {b"0": (1, 0), b"1": (1, 1)}
+# Each header may cost up to 6 more bytes in HTX than on the wire (see
+# _check_htx_size); heads inside this bound can skip the exact computation.
+_FAST_HTX_SLACK: Final = _HTX_BLOCK_COST * 2 + _HTX_FIXED_COST
+
+
+def _fast_fields(
+    buf: bytes, start: int, max_head: int, max_headers: int
+) -> tuple[list[tuple[bytes, bytes]], _Fields, int] | None:
+    """(headers, special fields, head size) of the CRLF-only header block at ``start``."""
+    end = buf.find(b"\r\n\r\n", start - 2)
+    if end < 0:
+        return None
+    headers: list[tuple[bytes, bytes]] = []
+    fields: _Fields = {}
+    if end < start:  # no header at all
+        return headers, fields, start + 2
+    block = buf[start:end]
+    lines = block.split(b"\r\n")
+    count = len(lines)
+    if (
+        count > max_headers
+        or end + 4 + 6 * count + _FAST_HTX_SLACK > max_head
+        or block.count(b"\n") != count - 1
+        or block.count(b"\r") != count - 1
+    ):
+        return None
+    for line in lines:
+        name, colon, value = line.partition(b":")
+        if not colon or not name:
+            return None
+        value = value.strip(_OWS)
+        headers.append((name, value))
+        lower = name.lower()
+        if lower in _SPECIAL:
+            if lower in fields:
+                fields[lower].append(value)
+            else:
+                fields[lower] = [value]
+    if b"".join([name for name, _ in headers]).translate(None, _TCHARS):
+        return None  # the general parser refuses, or unfolds an obs-fold line
+    return headers, fields, end + 4
+
+
+# --------------------------------------------------------------------------
 # Header semantics.
 
 
@@ -322,6 +389,8 @@ def _list_items(values: list[bytes]) -> list[bytes]:
 
 def _content_length(values: list[bytes], status: int) -> int:
     """Digits only, no sign/hex/empty element; duplicates must all agree."""
+    if len(values) == 1 and values[0].isdigit() and len(values[0]) <= 18:
+        return int(values[0])  # the usual single plain value, far below 2**63
     result: int | None = None
     for value in values:
         for item in value.split(b","):
@@ -479,6 +548,41 @@ def parse_request_head(
     HAProxy's budget for a head in its HTX form (tune.bufsize - tune.maxrewrite);
     an unfinished head may occupy up to ``max_head + 960`` raw bytes, as there.
     """
+    if type(buf) is bytes:
+        head = _fast_request(buf, max_head, max_headers)
+        if head is not None:
+            return head
+    return _parse_request_general(buf, max_head, max_headers)
+
+
+def _fast_request(buf: bytes, max_head: int, max_headers: int) -> RequestHead | None:
+    """The common request (see "Fast path"), or None to let the general parser decide."""
+    line = _FAST_REQUEST_LINE.match(buf)
+    if line is None:
+        return None
+    parsed = _fast_fields(buf, line.end(), max_head, max_headers)
+    if parsed is None:
+        return None
+    headers, fields, head_size = parsed
+    method, target, minor = line.groups()
+    version = _FAST_VERSIONS[minor]
+    host = fields.get(b"host")
+    plain = not fields or (len(fields) == 1 and host is not None and len(host) == 1)
+    if not plain or target[0] != 0x2F or method == b"CONNECT":
+        return _build_request(method, target, version, headers, fields, head_size)
+    # An origin-form GET-like request without framing or hop-by-hop headers:
+    # what _build_request would compute, without its general machinery.
+    path, question, query = target.partition(b"?")
+    return RequestHead(
+        method, target, version, headers, None, False, minor == b"1",
+        host[0] if host is not None else None, False, None, False, head_size,
+        path, query if question else None,
+    )
+
+
+def _parse_request_general(
+    buf: bytes | bytearray | memoryview, max_head: int, max_headers: int
+) -> RequestHead | None:
     split = _split_head(buf, max_head, 400)
     if split is None:
         return None
@@ -558,6 +662,16 @@ def parse_response_head(
     max_headers: int = MAX_HEADERS,
 ) -> ResponseHead | None:
     """Parse a response head; None while incomplete, HttpError(502) if invalid."""
+    if type(buf) is bytes:
+        line = _FAST_STATUS_LINE.match(buf)
+        parsed = None if line is None else _fast_fields(buf, line.end(), max_head, max_headers)
+        if line is not None and parsed is not None:
+            minor, code, reason = line.groups()
+            headers, fields, head_size = parsed
+            return _build_response(
+                _FAST_VERSIONS[minor], int(code), reason, headers, fields, head_size,
+                request_method,
+            )
     split = _split_head(buf, max_head, 502)
     if split is None:
         return None
@@ -568,6 +682,18 @@ def parse_response_head(
     # Same size model as requests (only checked coarsely for responses: a
     # 17 KB head is a 502 in haproxy 2.6.12 too).
     _check_htx_size((version_raw, b"000", reason), headers, head_size, max_head, 502)
+    return _build_response(version, status, reason, headers, fields, head_size, request_method)
+
+
+def _build_response(
+    version: tuple[int, int],
+    status: int,
+    reason: bytes,
+    headers: list[tuple[bytes, bytes]],
+    fields: _Fields,
+    head_size: int,
+    request_method: bytes,
+) -> ResponseHead:
     te_values = fields.get(b"transfer-encoding")
     chunked = _response_is_chunked(te_values) if te_values else False
     cl_values = fields.get(b"content-length")
@@ -576,16 +702,10 @@ def parse_response_head(
         content_length = None
     body_allowed = _body_allowed(request_method, status)
     close_delimited = body_allowed and not chunked and content_length is None
+    keep_alive = _wants_keep_alive(version, _connection_tokens(fields)) and not close_delimited
     return ResponseHead(
-        status=status,
-        reason=reason,
-        version=version,
-        headers=headers,
-        content_length=content_length,
-        chunked=chunked,
-        keep_alive=_wants_keep_alive(version, _connection_tokens(fields)) and not close_delimited,
-        head_size=head_size,
-        body_allowed=body_allowed,
+        status, reason, version, headers, content_length, chunked, keep_alive, head_size,
+        body_allowed,
     )
 
 
@@ -783,25 +903,45 @@ def _forwarded_fields(
     headers: list[tuple[bytes, bytes]], drop_length: bool
 ) -> list[tuple[bytes, bytes]]:
     """Lower-case the names; one Content-Length and one Host; strip close/keep-alive."""
-    out: list[tuple[bytes, bytes]] = []
+    fields: list[tuple[bytes, bytes]] = []
+    for line in _forwarded_lines(headers, drop_length, []):
+        name, _, value = line.partition(b": ")  # names are tokens: the first ": " splits
+        fields.append((name, value))
+    return fields
+
+
+# The headers whose forwarding depends on the message (see _forwarded_lines).
+_HOP_NAMES: Final = frozenset({b"content-length", b"host", b"connection"})
+
+
+def _forwarded_lines(
+    headers: list[tuple[bytes, bytes]], drop_length: bool, lines: list[bytes]
+) -> list[bytes]:
+    """Append the forwarded "name: value" lines of ``headers`` to ``lines``.
+
+    Names are lower-cased (HAProxy's HTX does that); one Content-Length, one
+    Host; close/keep-alive tokens leave Connection.  Hot path: one set lookup
+    per ordinary header.
+    """
     seen_length = seen_host = False
     for name, value in headers:
         lower = name.lower()
-        if lower == b"content-length":
-            if drop_length or seen_length:
-                continue
-            # HAProxy keeps the first element as written ("003" stays "003").
-            seen_length, value = True, value.split(b",", 1)[0].strip(_OWS)
-        elif lower == b"host":
-            if seen_host:
-                continue
-            seen_host = True
-        elif lower == b"connection":
-            value = _forward_connection(value)
-            if not value:
-                continue
-        out.append((lower, value))
-    return out
+        if lower in _HOP_NAMES:
+            if lower == b"content-length":
+                if drop_length or seen_length:
+                    continue
+                # HAProxy keeps the first element as written ("003" stays "003").
+                seen_length, value = True, value.split(b",", 1)[0].strip(_OWS)
+            elif lower == b"host":
+                if seen_host:
+                    continue
+                seen_host = True
+            else:
+                value = _forward_connection(value)
+                if not value:
+                    continue
+        lines.append(lower + b": " + value)
+    return lines
 
 
 def _apply_edits(fields: list[tuple[bytes, bytes]], edits: Sequence[HeaderEdit]) -> None:
@@ -813,12 +953,15 @@ def _apply_edits(fields: list[tuple[bytes, bytes]], edits: Sequence[HeaderEdit])
             fields.append((lower, value))
 
 
-def _join_head(start_line: bytes, fields: list[tuple[bytes, bytes]]) -> bytes:
-    parts = [start_line]
-    for name, value in fields:
-        parts += (name, b": ", value, b"\r\n")
-    parts.append(b"\r\n")
-    return b"".join(parts)
+def _edited_lines(
+    headers: list[tuple[bytes, bytes]], drop_length: bool, edits: Sequence[HeaderEdit],
+    lines: list[bytes],
+) -> list[bytes]:
+    """_forwarded_lines with header rules applied (the uncommon, slower path)."""
+    fields = _forwarded_fields(headers, drop_length)
+    _apply_edits(fields, edits)
+    lines += [name + b": " + value for name, value in fields]
+    return lines
 
 
 def _forward_target(head: RequestHead) -> bytes:
@@ -832,6 +975,9 @@ def _forward_target(head: RequestHead) -> bytes:
     if port and authority.endswith(port):
         return scheme + b"://" + authority[: -len(port)] + slash + path
     return target
+
+
+_WIRE_VERSIONS: Final = {(1, 1): b"HTTP/1.1", (1, 0): b"HTTP/1.0"}
 
 
 def render_request_head(
@@ -849,17 +995,24 @@ def render_request_head(
     default http-keep-alive: HTTP/1.0 requests get "connection: keep-alive"),
     or b"close" (HTTP/1.1 requests get "connection: close").
     """
-    fields = _forwarded_fields(head.headers, head.chunked)
-    _apply_edits(fields, edits)
+    version = head.version
+    start = b" ".join(
+        (head.method, _forward_target(head), _WIRE_VERSIONS.get(version) or _wire_version(version))
+    )
+    lines = [start]
+    if edits:
+        _edited_lines(head.headers, head.chunked, edits, lines)
+    else:
+        _forwarded_lines(head.headers, head.chunked, lines)
     if forwardfor is not None:
-        fields.append((b"x-forwarded-for", forwardfor))
+        lines.append(b"x-forwarded-for: " + forwardfor)
     mode = connection or b"keep-alive"
     # A request that ends its connection (CL+TE, TE in HTTP/1.0) gets no
     # Connection header from HAProxy in either direction.
-    if not head.close_after_response and (mode == b"keep-alive") == (head.version < (1, 1)):
-        fields.append((b"connection", mode))
-    start = b"%s %s %s\r\n" % (head.method, _forward_target(head), _wire_version(head.version))
-    return _join_head(start, fields)
+    if not head.close_after_response and (mode == b"keep-alive") == (version < (1, 1)):
+        lines.append(b"connection: " + mode)
+    lines.append(b"\r\n")  # joined with CRLF: ends the last line and the head
+    return b"\r\n".join(lines)
 
 
 def render_response_head(
@@ -876,19 +1029,25 @@ def render_response_head(
     where HTTP/1.0 is involved and "connection: close" unless both sides are
     HTTP/1.0 (where closing is the default).
     """
+    status = head.status
+    version = head.version
+    start = b"%s %d %s" % (_WIRE_VERSIONS.get(version) or _wire_version(version), status, head.reason)
     # 1xx and 204 cannot have a body: HAProxy removes their Content-Length.
-    no_length = head.chunked or head.status < 200 or head.status == 204
-    fields = _forwarded_fields(head.headers, no_length)
-    _apply_edits(fields, edits)
-    old_request, old_response = request_version < (1, 1), head.version < (1, 1)
-    if head.status < 200:
+    no_length = head.chunked or status < 200 or status == 204
+    lines = [start]
+    if edits:
+        _edited_lines(head.headers, no_length, edits, lines)
+    else:
+        _forwarded_lines(head.headers, no_length, lines)
+    old_request, old_response = request_version < (1, 1), version < (1, 1)
+    if status < 200:
         pass  # interim and 101 responses say nothing about persistence
     elif keep_alive and (old_request or old_response):
-        fields.append((b"connection", b"keep-alive"))
+        lines.append(b"connection: keep-alive")
     elif not keep_alive and not (old_request and old_response):
-        fields.append((b"connection", b"close"))
-    start = b"%s %d %s\r\n" % (_wire_version(head.version), head.status, head.reason)
-    return _join_head(start, fields)
+        lines.append(b"connection: close")
+    lines.append(b"\r\n")
+    return b"\r\n".join(lines)
 
 
 # --------------------------------------------------------------------------

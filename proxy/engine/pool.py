@@ -129,8 +129,8 @@ def put(conn: ServerConn) -> None:
     server = conn.server
     transport = conn.transport
     if conn.closed or transport is None or transport.is_closing() or not server.usable() \
-            or len(server.idle) >= MAX_IDLE_PER_SERVER:
-        conn.close()
+            or len(server.idle) >= MAX_IDLE_PER_SERVER or not server.shares_connections:
+        conn.close()  # (shares_connections: False when the TLS SNI varies per request)
         return
     transport.resume_reading()
     conn.idle_since = time.monotonic()

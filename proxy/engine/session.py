@@ -33,6 +33,8 @@ from proxy.engine.dispatch import parse_ip
 
 __all__ = ["Hub", "LogEvent", "SessionBase", "Timings"]
 
+_NEVER = float("inf")
+
 
 @dataclass(frozen=True, slots=True)
 class Timings:
@@ -110,6 +112,10 @@ class Hub:
     drain_active: bool = False
     log_wanted: bool = False
     stats_provider: Callable[[], Any] | None = None  # Engine.stats, for the stats page
+    # The loop the sessions run on, looked up once: asyncio's lookup calls getpid()
+    # (a syscall) every time, which shows in connection-per-request profiles.
+    loop: asyncio.AbstractEventLoop | None = None
+    on_leave: Callable[[SessionBase], None] | None = None  # the engine's maxconn gate
 
     def refresh_log_wanted(self) -> None:
         self.log_wanted = bool(self.subscribers) or self.drain_active
@@ -133,9 +139,12 @@ class SessionBase(asyncio.Protocol):
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
-        self.loop = asyncio.get_event_loop()
+        loop = hub.loop
+        if loop is None or loop.is_closed():
+            loop = hub.loop = asyncio.get_event_loop()
+        self.loop = loop
         self.transport: asyncio.Transport | None = None
-        self.deadline = float("inf")
+        self.deadline = _NEVER
         self._timer: asyncio.TimerHandle | None = None
         self.accepted_at = time.time()
         self.accepted_mono = self.loop.time()
@@ -150,12 +159,14 @@ class SessionBase(asyncio.Protocol):
         self.local = (_host_text(sock[0]), int(sock[1]))
 
     # -- the lazy timer -------------------------------------------------------
-    def set_deadline(self, seconds: float | None) -> None:
-        """Expire ``seconds`` from now (None: never); cheap enough to call per read."""
+    def set_deadline(self, seconds: float | None, now: float | None = None) -> None:
+        """Expire ``seconds`` from now (None: never); cheap enough to call per read.
+
+        ``now``: the loop time when the caller has just read it."""
         if seconds is None:
-            self.deadline = float("inf")
+            self.deadline = _NEVER
             return
-        deadline = self.loop.time() + seconds
+        deadline = (self.loop.time() if now is None else now) + seconds
         self.deadline = deadline
         timer = self._timer
         if timer is None or timer.when() > deadline:
@@ -165,19 +176,19 @@ class SessionBase(asyncio.Protocol):
 
     def _timer_fired(self) -> None:
         self._timer = None
-        if self.closed or self.deadline == float("inf"):
+        if self.closed or self.deadline == _NEVER:
             return
         if self.loop.time() + 0.001 < self.deadline:
             self._timer = self.loop.call_at(self.deadline, self._timer_fired)
             return
-        self.deadline = float("inf")
+        self.deadline = _NEVER
         self.on_timeout()
 
     def on_timeout(self) -> None:
         raise NotImplementedError
 
     def cancel_timer(self) -> None:
-        self.deadline = float("inf")
+        self.deadline = _NEVER
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -193,6 +204,8 @@ class SessionBase(asyncio.Protocol):
             self.cancel_timer()
             self.hub.sessions.discard(self)
             self.hub.actconn -= 1
+            if self.hub.on_leave is not None:
+                self.hub.on_leave(self)
 
     def idle(self) -> bool:
         """True when closing now loses nothing (between requests); graceful stop uses it."""

@@ -575,3 +575,27 @@ def test_hashing_matches_real_haproxy(algorithm: str, args: list[str], hash_type
     assert our_picks(algorithm, args, weights, requests, hash_type) == backend_picks(
         lines, weights, requests
     )
+
+
+def test_a_change_elsewhere_does_not_restart_the_sequence() -> None:
+    # pick() notices changes through a global counter, then compares its own
+    # servers' state: a server of another backend changing must not rebuild it.
+    ours, theirs = farm(3, 1), farm(1)
+    balancer = make_balancer("roundrobin", [], ours)
+    reference = make_balancer("roundrobin", [], farm(3, 1))
+    sequence = [names([balancer.pick()]) for _ in range(3)]
+    theirs[0].up = False
+    sequence += [names([balancer.pick()]) for _ in range(5)]
+    expected = [names([reference.pick()]) for _ in range(8)]
+    assert sequence == expected
+
+
+def test_every_assignment_of_a_tracked_field_bumps_the_state_version() -> None:
+    from proxy.engine import balance
+
+    server = farm(1)[0]
+    for field, value in (("up", False), ("disabled", True), ("weight", 7), ("backup", True)):
+        before = balance._state_version[0]
+        setattr(server, field, value)
+        assert getattr(server, field) == value
+        assert balance._state_version[0] == before + 1

@@ -26,6 +26,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proxy.engine.http1 import (
+    MAX_HEAD_SIZE,
+    MAX_HEADERS,
     ChunkedScanner,
     HeaderEdit,
     HttpError,
@@ -1068,3 +1070,90 @@ def test_haproxy_reason_phrases(haproxy: Haproxy) -> None:
         request = b"GET /return/%d HTTP/1.1\r\nHost: x\r\n\r\n" % status
         status_line = exchange(haproxy.port, request)[0].split(b"\r\n", 1)[0]
         assert status_line == b"HTTP/1.1 %d %s" % (status, reason_phrase(status))
+
+
+# --------------------------------------------------------------------------
+# The fast path (plain ``bytes`` input) against the general parser (taken for
+# any other buffer type): wherever the fast path answers, both must agree, and
+# bad input must get the same verdict either way.
+
+
+def _both_ways(parse: object, data: bytes, **kwargs: object) -> tuple[object, object]:
+    def outcome(buf: bytes | bytearray) -> object:
+        try:
+            return parse(buf, **kwargs)  # type: ignore[operator]
+        except HttpError as error:
+            return ("error", error.status)
+
+    return outcome(data), outcome(bytearray(data))
+
+
+@pytest.mark.parametrize(
+    ("name", "data"), [c[:2] for c in HAPROXY_CASES], ids=[c[0] for c in HAPROXY_CASES]
+)
+def test_fast_request_path_agrees_with_the_general_parser(name: str, data: bytes) -> None:
+    fast, general = _both_ways(parse_request_head, data)
+    assert fast == general
+
+
+_HEAD_PIECES: Final = [
+    b"GET / HTTP/1.1\r\n", b"POST /a?b=c HTTP/1.0\r\n", b"GET http://x/p HTTP/1.1\r\n",
+    b"CONNECT x:443 HTTP/1.1\r\n", b"GET  / HTTP/1.1\r\n", b"GET /\xe9 HTTP/1.1\r\n",
+    b"Host: x\r\n", b"host: X\r\n", b"Host: y\r\n", b"Content-Length: 3\r\n",
+    b"Content-Length: 3, 3\r\n", b"Content-Length: +3\r\n", b"Transfer-Encoding: chunked\r\n",
+    b"Connection: close\r\n", b"Connection: keep-alive, Upgrade\r\n", b"Upgrade: websocket\r\n",
+    b"Expect: 100-continue\r\n", b"X-A:  spaced \t\r\n", b" folded\r\n", b"Bad Name: v\r\n",
+    b"X-B: bare\rCR\r\n", b"X-C: lf-only\n", b": empty\r\n", b"X-D: \x00\x7f\xe9\r\n", b"\r\n",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_HEAD_PIECES), min_size=1, max_size=8))
+def test_fuzzed_heads_take_the_same_verdict_on_both_paths(pieces: list[bytes]) -> None:
+    data = b"".join(pieces) + b"\r\nbody"
+    fast, general = _both_ways(parse_request_head, data)
+    assert fast == general
+    response = b"HTTP/1.1 200 OK\r\n" + b"".join(pieces[1:]) + b"\r\nbody"
+    fast, general = _both_ways(parse_response_head, response, request_method=b"GET")
+    assert fast == general
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello",
+        b"HTTP/1.0 200 OK\r\nConnection: keep-alive\r\nContent-Length: 0\r\n\r\n",
+        b"HTTP/1.1 204 No Content\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+        b"HTTP/1.1 200 \r\nServer: x\r\n\r\n",
+        b"HTTP/1.1 200\r\n\r\n",
+        b"HTTP/1.1 099 Odd\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n",
+        b"HTTP/1.1 200 OK\r\nFoo: bar\r\n baz\r\n\r\n",
+    ],
+)
+def test_fast_response_path_agrees_with_the_general_parser(data: bytes) -> None:
+    for method in (b"GET", b"HEAD"):
+        fast, general = _both_ways(parse_response_head, data, request_method=method)
+        assert fast == general
+
+
+def test_fast_path_leaves_heads_near_the_limits_to_the_general_parser() -> None:
+    for data in (_sized_head(15273), _sized_head(15274), _headers(100), _headers(101)):
+        fast, general = _both_ways(parse_request_head, data)
+        assert fast == general
+
+
+def test_common_heads_do_take_the_fast_path() -> None:
+    # Guards the differential tests above against a fast path that never runs.
+    from proxy.engine import http1
+
+    browser = (
+        b"GET /app.js?v=3 HTTP/1.1\r\nHost: example.com\r\nUser-Agent: Mozilla/5.0\r\n"
+        b"Accept: */*\r\nConnection: keep-alive\r\nCookie: a=b\r\n\r\n"
+    )
+    for data in (G + b"\r\n", browser, P + b"Content-Length: 3\r\n\r\nabc"):
+        assert http1._fast_request(data, MAX_HEAD_SIZE, MAX_HEADERS) is not None
+    response = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+    assert http1._FAST_STATUS_LINE.match(response) is not None
+    assert http1._fast_fields(response, 17, MAX_HEAD_SIZE, MAX_HEADERS) is not None
