@@ -34,8 +34,8 @@ import functools
 import ipaddress
 import socket
 from collections import deque
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from proxy.engine.runtime import Backend, RuntimeServer
 
@@ -190,8 +190,13 @@ async def connect(
     *,
     dst_port: int,
     key: bytes | None,
+    headers: Sequence[tuple[bytes, bytes]] | None = None,
+    client_sni: str | None = None,
 ) -> tuple[asyncio.Transport, P, RuntimeServer, int]:
     """Connect to ``server`` with retries and redispatch; returns (transport, protocol, server, retries).
+
+    ``server ... ssl``: the handshake is part of the attempt (``timeout connect``
+    bounds both); ``headers``/``client_sni`` feed its ``sni`` expression.
 
     The slot taken by ``assign`` moves with a redispatch; on failure it is released.
     """
@@ -203,7 +208,9 @@ async def connect(
             server = _redispatch(backend, server, key)
         try:
             transport, protocol = await asyncio.wait_for(
-                loop.create_connection(factory, *_target(server, dst_port)),
+                loop.create_connection(
+                    factory, *_target(server, dst_port), **_tls_args(server, headers, client_sni)
+                ),
                 backend.timeouts.connect,
             )
             _set_nodelay(transport)
@@ -234,6 +241,17 @@ def _redispatch(backend: Backend, server: RuntimeServer, key: bytes | None) -> R
     other.counters.wredis += 1
     backend.counters.wredis += 1
     return other
+
+
+def _tls_args(
+    server: RuntimeServer, headers: Sequence[tuple[bytes, bytes]] | None, client_sni: str | None
+) -> dict[str, Any]:
+    """``ssl=``/``server_hostname=`` for a server with ``ssl`` (an empty dict otherwise)."""
+    tls = server.tls
+    if tls is None or not tls.traffic:
+        return {}
+    context, name = tls.connection_args(headers=headers, client_sni=client_sni)
+    return {"ssl": context, "server_hostname": name}
 
 
 def _target(server: RuntimeServer, dst_port: int) -> tuple[str, int]:

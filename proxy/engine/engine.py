@@ -25,24 +25,42 @@ the last of them ends.
 
 ``stop(grace)`` closes the listeners, closes idle keep-alive connections at
 once, waits up to ``grace`` seconds for the busy ones and aborts the rest.
+
+The engine binds each listening socket itself and gives asyncio servers
+*dups* of it: a ``bind ... ssl`` is served by ``create_server(ssl=<the
+bind's TlsTerminator.context>)``, and since an asyncio server's SSL context
+is fixed, a reload puts a new server with the new context on a dup of the
+same socket before closing the old one (new certificates, same port, no
+refused connection).  TLS binds and frontends with ``maxconn`` hand their
+connections to ``admission.py`` (the ``maxconn`` gate, the per-connection
+``TlsInfo``); other connections go straight to their session.
+
+Threads: the engine lives on one loop.  ``stats()`` and ``drain_events()``
+may be called from any thread (the GUI's): off the loop, ``stats()`` builds
+the snapshot *on* the loop (``call_soon_threadsafe`` + a bounded wait), so it
+never reads counters half-updated; ``drain_events()`` only pops from a deque
+(atomic in CPython) and switches recording on through the loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import logging
+import os
 import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import validate
 from proxy.engine import dispatch, health, pool
 from proxy.engine.acl import RequestContext
+from proxy.engine.admission import Admission, Gate
 from proxy.engine.balance import request_key
 from proxy.engine.http import HttpSession
 from proxy.engine.runtime import (
@@ -57,11 +75,17 @@ from proxy.engine.runtime import (
 from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
 from proxy.engine.tasks import spawn
 from proxy.engine.tcp import TcpSession
+from proxy.engine.tls import TlsTerminator
+
+if TYPE_CHECKING:
+    from proxy.engine.stats import StatsSnapshot
 
 __all__ = ["Engine", "EngineError", "LogEvent", "RouteDecision", "Timings"]
 
 _log = logging.getLogger("proxy.engine")
-_SERVER_STATES = {"ready": (False, None), "drain": (False, 0), "maint": (True, None)}
+_SERVER_STATES = {"ready": (False, False), "drain": (False, True), "maint": (True, None)}
+_STATS_WAIT = 2.0  # seconds another thread waits for the loop to build a snapshot
+_BACKLOG = 1024
 
 
 class EngineError(Exception):
@@ -91,10 +115,20 @@ class RouteDecision:
 
 @dataclass(eq=False)
 class _Listener:
+    """One bound address.  The engine owns the listening socket; asyncio servers get dups of
+    it, so a reload can put a new server (a new TLS context) on the very same socket."""
+
     bind: BindAddress
     frontend: Frontend
+    sock: socket.socket | None = None
     server: asyncio.AbstractServer | None = None
     port: int = 0
+
+    def close(self) -> None:
+        if self.server is not None:
+            self.server.close()
+        if self.sock is not None:
+            self.sock.close()
 
 
 def _listener_key(frontend: Frontend, index: int, bind: BindAddress) -> tuple[Any, ...]:
@@ -120,6 +154,7 @@ class Engine:
         self._started_at = time.time()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sweeper: asyncio.Task[None] | None = None
+        self._hub.on_leave = self._session_left
 
     # -- life cycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -141,8 +176,8 @@ class Engine:
         old = self._listeners
         new_listeners = await self._bind_all(generation, old)
         for key, listener in old.items():
-            if key not in new_listeners and listener.server is not None:
-                listener.server.close()
+            if key not in new_listeners:
+                listener.close()
         self._listeners = new_listeners
         previous = self._generation
         self._generation, self._config = generation, config
@@ -154,9 +189,11 @@ class Engine:
 
     async def stop(self, grace: float = 5.0) -> None:
         for listener in self._listeners.values():
-            if listener.server is not None:
-                listener.server.close()
+            listener.close()
         self._listeners = {}
+        if self._generation is not None:
+            for frontend in self._generation.frontends:
+                frontend.gate.abort_all()
         await self._stop_checks()
         await self._stop_stats_sockets()
         if self._sweeper is not None:
@@ -185,18 +222,31 @@ class Engine:
         if errors:
             raise EngineError(f"invalid configuration: {errors[0]}", errors)
         try:
-            return compile_config(config, self._base_dir)
+            generation = compile_config(config, self._base_dir)
         except CompileError as exc:
             raise EngineError(f"invalid configuration: {exc}", exc.diagnostics) from exc
+        for frontend in generation.frontends:
+            frontend.gate = Gate(frontend, self._new_session)
+        return generation
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        """What the running config asks for that the engine only approximates (e.g. alpn h2)."""
+        return list(self._generation.warnings) if self._generation is not None else []
 
     # -- listeners ------------------------------------------------------------------------
     async def _bind_all(
         self, generation: Generation, current: dict[tuple[Any, ...], _Listener]
     ) -> dict[tuple[Any, ...], _Listener]:
-        """Reuse sockets bound to unchanged addresses; bind the rest; all or nothing."""
+        """Reuse sockets bound to unchanged addresses; bind the rest; all or nothing.
+
+        A reused address whose old or new bind has ``ssl`` gets a new asyncio server (on a
+        dup of the same socket) with the new TLS context: certificates are re-read on every
+        reload, as HAProxy does.  The old server closes only once everything succeeded.
+        """
         result: dict[tuple[Any, ...], _Listener] = {}
         fresh: list[_Listener] = []
-        reused: list[tuple[_Listener, Frontend, BindAddress]] = []
+        reused: list[tuple[_Listener, Frontend, BindAddress, asyncio.AbstractServer | None]] = []
         try:
             for frontend in generation.frontends:
                 for index, bind in enumerate(frontend.binds):
@@ -206,7 +256,11 @@ class Engine:
                                           f"is bound twice (line {bind.line})")
                     existing = current.get(key)
                     if existing is not None:
-                        reused.append((existing, frontend, bind))
+                        renewed = None
+                        if existing.bind.tls is not None or bind.tls is not None:
+                            assert existing.sock is not None
+                            renewed = await self._serve(existing, existing.sock, bind)
+                        reused.append((existing, frontend, bind, renewed))
                         result[key] = existing
                         continue
                     listener = _Listener(bind, frontend)
@@ -215,35 +269,68 @@ class Engine:
                     result[key] = listener
         except BaseException:
             for listener in fresh:
+                listener.close()
+            for *_, renewed in reused:
+                if renewed is not None:
+                    renewed.close()
+            raise
+        for listener, frontend, bind, renewed in reused:  # commit once every bind succeeded
+            listener.frontend, listener.bind = frontend, bind
+            if renewed is not None:
                 assert listener.server is not None
                 listener.server.close()
-            raise
-        for listener, frontend, bind in reused:  # commit only once every bind succeeded
-            listener.frontend, listener.bind = frontend, bind
+                listener.server = renewed
         return result
 
     async def _open(self, listener: _Listener) -> None:
-        loop = asyncio.get_running_loop()
         bind = listener.bind
         try:
-            server = await loop.create_server(
-                lambda: self._accept(listener), bind.host, bind.port,
-                reuse_address=True, backlog=1024,
-                family=socket.AF_INET6 if ":" in bind.host else socket.AF_INET,
-            )
+            listener.sock = _listening_socket(bind.host, bind.port)
+            listener.server = await self._serve(listener, listener.sock, bind)
         except OSError as exc:
+            listener.close()
             raise EngineError(
                 f"[{listener.frontend.name}] cannot bind {bind.host}:{bind.port} "
                 f"(line {bind.line}): {exc.strerror or exc}"
             ) from exc
-        listener.server = server
-        listener.port = server.sockets[0].getsockname()[1]
+        listener.port = listener.sock.getsockname()[1]
 
-    def _accept(self, listener: _Listener) -> SessionBase:
+    async def _serve(
+        self, listener: _Listener, sock: socket.socket, bind: BindAddress
+    ) -> asyncio.AbstractServer:
+        """An asyncio server accepting on (a dup of) ``sock``; TLS with ``bind``'s terminator."""
+        loop = asyncio.get_running_loop()
+        terminator = bind.tls
+        if terminator is None:
+            return await loop.create_server(
+                lambda: self._accept(listener, None), sock=sock.dup(), backlog=_BACKLOG
+            )
+        # The factory keeps *this* terminator: its context did the handshake, it knows the SNI.
+        timeouts = listener.frontend.timeouts
+        return await loop.create_server(
+            lambda: self._accept(listener, terminator), sock=sock.dup(), backlog=_BACKLOG,
+            ssl=terminator.context,
+            ssl_handshake_timeout=timeouts.http_request or timeouts.client or None,
+        )
+
+    def _accept(self, listener: _Listener, terminator: TlsTerminator | None) -> asyncio.Protocol:
         frontend = listener.frontend
+        if terminator is None and not frontend.maxconn:
+            return self._new_session(frontend)  # the fast path: no gate, no TLS info
+        return Admission(frontend.gate, terminator)
+
+    def _new_session(self, frontend: Frontend) -> HttpSession | TcpSession:
         if frontend.mode == "http":
             return HttpSession(self._hub, frontend)
         return TcpSession(self._hub, frontend)
+
+    def _session_left(self, session: SessionBase) -> None:
+        """A session ended: a parked connection of its frontend may take the slot."""
+        frontend: Frontend | None = getattr(session, "frontend", None)
+        gate: Gate | None = frontend.gate if frontend is not None else None
+        if gate is not None and gate.parked:
+            # on the next iteration: the session updates its counters after leaving
+            asyncio.get_running_loop().call_soon(gate.release)
 
     @property
     def listening(self) -> list[tuple[str, str, int]]:
@@ -302,7 +389,28 @@ class Engine:
                 pool.purge(self._generation.servers(), max_idle=5.0)
 
     # -- observation ---------------------------------------------------------------------
-    def stats(self) -> Any:
+    def stats(self) -> StatsSnapshot:
+        """A snapshot of every counter; callable from any thread (see the module docstring)."""
+        loop = self._loop
+        if loop is None or loop.is_closed() or not loop.is_running() or _is_current(loop):
+            return self._build_stats()
+        future: concurrent.futures.Future[StatsSnapshot] = concurrent.futures.Future()
+
+        def build() -> None:
+            if future.set_running_or_notify_cancel():
+                try:
+                    future.set_result(self._build_stats())
+                except Exception as exc:
+                    future.set_exception(exc)
+
+        loop.call_soon_threadsafe(build)
+        try:
+            return future.result(timeout=_STATS_WAIT)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise EngineError("the engine loop did not answer the stats request in time") from None
+
+    def _build_stats(self) -> StatsSnapshot:
         from proxy.engine import stats as stats_mod
 
         generation = self._generation
@@ -310,7 +418,10 @@ class Engine:
         backends = list(generation.backends.values()) if generation else []
         order = [s.name for s in generation.config.sections
                  if s.is_proxy and s.kind != "defaults" and s.name] if generation else []
-        return stats_mod.build_snapshot(frontends, backends, self._started_at, proxy_order=order)
+        return stats_mod.build_snapshot(
+            frontends, backends, self._started_at, proxy_order=order,
+            maxconn=generation.maxconn if generation else 0,
+        )
 
     def subscribe(self, callback: Callable[[LogEvent], None]) -> Callable[[], None]:
         self._hub.subscribers.append(callback)
@@ -327,8 +438,11 @@ class Engine:
         """Events since the last call (thread-safe; the first call starts the recording)."""
         hub = self._hub
         if not hub.drain_active:
-            hub.drain_active = True
-            hub.refresh_log_wanted()
+            loop = self._loop
+            if loop is not None and loop.is_running() and not _is_current(loop):
+                loop.call_soon_threadsafe(self._start_recording)
+            else:
+                self._start_recording()
         out: list[LogEvent] = []
         # deque.append (engine loop) and popleft (GUI thread) are atomic in CPython: no lock
         while hub.events and len(out) < max_n:
@@ -337,6 +451,10 @@ class Engine:
             except IndexError:
                 break
         return out
+
+    def _start_recording(self) -> None:
+        self._hub.drain_active = True
+        self._hub.refresh_log_wanted()
 
     @property
     def generation(self) -> Generation | None:
@@ -361,12 +479,10 @@ class Engine:
         if state not in _SERVER_STATES:
             raise ValueError("state must be 'ready', 'drain' or 'maint'")
         be, srv = self._server(backend, server)
-        disabled, weight = _SERVER_STATES[state]
+        disabled, drain = _SERVER_STATES[state]
         srv.disabled = disabled
-        if weight is not None:
-            srv.weight = 0
-        elif srv.weight == 0:
-            srv.weight = srv.configured_weight or 1
+        if drain is not None:  # "maint" keeps the drain flag, as HAProxy's admin states do
+            srv.set_drain(drain)
         be.balancer.update()
         for checker in self._checkers:
             if checker.server is srv:
@@ -380,7 +496,7 @@ class Engine:
         if not 0 <= weight <= 256:
             raise ValueError("weight must be between 0 and 256")
         be, srv = self._server(backend, server)
-        srv.weight = weight
+        srv.set_user_weight(weight)
         be.balancer.update()
 
     # -- the what-if tester --------------------------------------------------------------
@@ -412,6 +528,32 @@ class Engine:
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers or ()
             ),
         )
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A bound, listening, non-blocking socket, set up as ``loop.create_server`` would."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        if os.name == "posix":  # on Windows SO_REUSEADDR would allow stealing the port
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if family == socket.AF_INET6:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        sock.bind((host, port))
+        sock.listen(_BACKLOG)
+        sock.setblocking(False)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _is_current(loop: asyncio.AbstractEventLoop) -> bool:
+    """Whether the caller runs on ``loop`` (else it is another thread)."""
+    try:
+        return asyncio.get_running_loop() is loop
+    except RuntimeError:
+        return False
 
 
 def _validation_errors(config: Config, base_dir: Path | None) -> list[Diagnostic]:

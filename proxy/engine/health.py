@@ -62,6 +62,8 @@ __all__ = [
 
 _log = logging.getLogger("proxy.engine.health")
 
+_SSLContext = ssl.SSLContext  # CheckSettings has a field named "ssl" that hides the module
+
 # HAProxy's defaults (server.c / check.c): inter 2s, rise 2, fall 3.
 DEFAULT_INTER = 2.0
 DEFAULT_RISE = 2
@@ -160,6 +162,16 @@ class CheckSettings:
     expect: Expect | None = None  # None with http: 2xx/3xx pass
     ssl: bool = False  # "check-ssl"
     sni: str | None = None  # "check-sni"
+    tls: Any = None  # tls.ServerTls: the server's verifying contexts (set by runtime.py)
+
+    def tls_args(self) -> tuple[_SSLContext, str] | None:
+        """``(ssl, server_hostname)`` for the check connection; None: plain TCP."""
+        if self.tls is not None:
+            args: tuple[_SSLContext, str] = self.tls.check_connection_args()
+            return args
+        if self.ssl:  # no server context (checks built without the engine): HAProxy's verify none
+            return _client_tls_context(), self.sni or ""
+        return None
 
     @property
     def top(self) -> int:
@@ -510,8 +522,8 @@ def _elapsed_ms(started: float) -> int:
 
 
 def _client_tls_context() -> ssl.SSLContext:
-    # Checks do not verify certificates (HAProxy's "verify none", the usual
-    # setting for checks against self-signed backends).
+    # Only for settings built without the engine's ServerTls (which carries the
+    # server line's verify/ca-file): then checks do not verify, as "verify none".
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
@@ -579,11 +591,11 @@ async def run_check(host: str, port: int, settings: CheckSettings) -> CheckResul
     """Run one check against ``host:port`` (the check ``addr``/``port`` already applied)."""
     started = time.monotonic()
     connect_limit, response_limit = settings.phase_limits()
-    tls = _client_tls_context() if settings.ssl else None
+    tls = settings.tls_args()
     try:
         async with asyncio.timeout(connect_limit):
             reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls, server_hostname=settings.sni or ("" if tls else None)
+                host, port, ssl=tls[0] if tls else None, server_hostname=tls[1] if tls else None
             )
     except TimeoutError:
         return CheckResult("L6TOUT" if tls else "L4TOUT", None, _elapsed_ms(started))

@@ -42,16 +42,18 @@ from typing import Any, cast
 
 from proxy.engine import dispatch, http1, pool
 from proxy.engine.acl import RequestContext
-from proxy.engine.balance import request_key
+from proxy.engine.balance import KeyKind, request_key
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.http1 import HttpError, RequestHead, ResponseHead
 from proxy.engine.pool import ServerConn
 from proxy.engine.runtime import Backend, Frontend, RuntimeServer, run_response_rules
 from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
 from proxy.engine.tasks import spawn
+from proxy.engine.tls import TlsInfo
 
 __all__ = ["HttpSession"]
 
+_NEVER = float("inf")
 _MAX_BUFFER = 64 * 1024  # client bytes buffered ahead (pipelining, early body) before pausing
 
 # request/response phases
@@ -61,12 +63,13 @@ _R_HEAD, _R_BODY, _R_DONE = 0, 1, 2
 
 class HttpSession(SessionBase):
     __slots__ = (
-        "backend", "backend_open", "buf", "bytes_in", "bytes_out", "conn", "cookie_server",
-        "cookie_valid", "ctx", "dst", "frontend", "fwd_head", "keep_alive", "paused_for_buffer",
+        "backend", "backend_open", "buf", "bytes_in", "bytes_out", "client_ip", "conn",
+        "cookie_server", "cookie_valid", "ctx", "dst", "frontend", "fwd_head", "keep_alive",
+        "paused_for_buffer",
         "pumping", "rbuf", "req", "req_body_sent", "req_done", "req_remaining", "req_scanner",
         "requests", "resp", "resp_remaining", "resp_scanner", "resp_state", "retried_reuse",
         "retries", "rule", "server", "slot", "src", "state", "status", "t_connect", "t_head",
-        "t_queue", "t_response", "t_start", "termination",
+        "t_queue", "t_response", "t_start", "termination", "tls",
     )
 
     def __init__(self, hub: Hub, frontend: Frontend) -> None:
@@ -79,6 +82,7 @@ class HttpSession(SessionBase):
         self.dst: Any = None
         self.pumping = False
         self.paused_for_buffer = False
+        self.tls: TlsInfo | None = None  # set by the engine on "bind ... ssl", once per connection
         self._reset_exchange()
 
     def _reset_exchange(self) -> None:
@@ -121,6 +125,7 @@ class HttpSession(SessionBase):
         self.transport = cast(asyncio.Transport, transport)
         self.record_addresses(transport)
         self.src, self.dst = parse_ip(self.client[0]), parse_ip(self.local[0])
+        self.client_ip = self.client[0].encode()  # for x-forwarded-for, once per connection
         self.join()
         self.frontend.counters.session_opened()
         self.t_start = self.accepted_mono
@@ -140,9 +145,9 @@ class HttpSession(SessionBase):
             self._forward_body(data)  # the bulk path: no buffering, no copy
             return
         if state == _HEAD and not self.buf and self.requests:
-            self.t_start = self.loop.time()  # first byte of a keep-alive request
+            now = self.t_start = self.loop.time()  # first byte of a keep-alive request
             timeouts = self.frontend.timeouts
-            self.set_deadline(timeouts.http_request or timeouts.client)
+            self.set_deadline(timeouts.http_request or timeouts.client, now)
         self.buf = self.buf + data if self.buf else data
         if len(self.buf) > _MAX_BUFFER and state != _HEAD and self.transport is not None:
             self.paused_for_buffer = True
@@ -226,15 +231,17 @@ class HttpSession(SessionBase):
         frontend = self.frontend
         self.req = head
         self.requests += 1
-        self.t_head = self.elapsed_ms(self.t_start)
+        self.t_head = int((self.loop.time() - self.t_start) * 1000)
         frontend.counters.request_started()
         ctx = RequestContext(
             self.src, self.client[1], self.dst, self.local[1], head.method, head.path,
             head.query, head.target, head.headers,
         )
+        if self.tls is not None:
+            self.tls.apply_to(ctx)
         self.ctx = ctx
         self.keep_alive = head.keep_alive
-        self.set_deadline(None)
+        self.deadline = _NEVER  # no timeout while routing; _attach arms "timeout server"
         if frontend.stats_uri is not None and head.target.startswith(frontend.stats_uri):
             self._serve_stats()
             return
@@ -249,9 +256,10 @@ class HttpSession(SessionBase):
         backend.counters.req_tot += 1  # HAProxy keeps no req_rate for backends
         backend.counters.session_opened()
         self.backend_open = True
-        if ctx.target != head.target and ctx.target is not None:
+        if ctx.target is not head.target and ctx.target is not None:
             head.target = ctx.target  # set-path rewrote it
-        self._frame_request_body(head)
+        if head.chunked or head.content_length or head.close_after_response:
+            self._frame_request_body(head)  # (a request without a body is already "done")
         if self.req_scanner is not None and self.buf and not self._chunks_look_valid():
             return
         self.fwd_head = self._render_forwarded(head, backend)
@@ -312,9 +320,9 @@ class HttpSession(SessionBase):
             forwardfor.except_net is not None and self.src in forwardfor.except_net
         ):
             if forwardfor.header.lower() == b"x-forwarded-for":
-                xff = self.client[0].encode()
+                xff = self.client_ip
             else:
-                head.headers.append((forwardfor.header, self.client[0].encode()))
+                head.headers.append((forwardfor.header, self.client_ip))
         if backend.cookie is not None:
             self._read_persistence_cookie(head, backend)
         server_close = (self.frontend.server_close or backend.server_close) and head.upgrade is None
@@ -392,7 +400,7 @@ class HttpSession(SessionBase):
             self._got_server(backend, outcome, key)
 
     def _balance_key(self, backend: Backend) -> bytes | None:
-        if backend.balancer.key_kind.value == "none":
+        if backend.balancer.key_kind is KeyKind.NONE:
             return None
         req = self.req
         assert req is not None
@@ -426,7 +434,9 @@ class HttpSession(SessionBase):
         started = self.loop.time()
         try:
             _, conn, server, retries = await dispatch.connect(
-                backend, server, lambda: ServerConn(server, self), dst_port=self.local[1], key=key
+                backend, server, lambda: ServerConn(server, self), dst_port=self.local[1], key=key,
+                headers=self.req.headers if self.req is not None else None,
+                client_sni=self.tls.ssl_fc_sni if self.tls is not None else None,
             )
         except dispatch.ConnectFailed as exc:
             self.slot = False
@@ -539,7 +549,7 @@ class HttpSession(SessionBase):
         assert req is not None and backend is not None and ctx is not None
         self.resp = resp
         self.status = resp.status
-        self.t_response = self.elapsed_ms(self.t_start)
+        self.t_response = int((self.loop.time() - self.t_start) * 1000)
         if frontend.http_response_rules:
             run_response_rules(frontend.http_response_rules, ctx, resp.headers)
         if backend.http_response_rules:
@@ -553,12 +563,16 @@ class HttpSession(SessionBase):
             self._to_client(head)
             self._response_done()
             return
+        rest, self.rbuf = self.rbuf, b""
+        if resp.content_length == len(rest):  # the whole (small) response in one read
+            self._to_client(head + rest)  # one write, one syscall
+            self._response_done()
+            return
         self.resp_state = _R_BODY
         if resp.chunked:
             self.resp_scanner = http1.ChunkedScanner(error_status=502)
         elif resp.content_length is not None:
             self.resp_remaining = resp.content_length
-        rest, self.rbuf = self.rbuf, b""
         if rest:
             self._relay_response_body(rest, head)  # head and body in one write: one syscall
         else:
@@ -689,18 +703,18 @@ class HttpSession(SessionBase):
 
     def _finish_exchange(self) -> None:
         keep = self.keep_alive and not self.closed
-        self._log()
+        if self.hub.log_wanted:
+            self._log()
         self._release_slot()
         if not keep:
             self._close(self.termination)
             return
         self._reset_exchange()
         self.state = _HEAD
-        self.t_start = self.loop.time()
+        now = self.t_start = self.loop.time()  # a pipelined request starts now too
         timeouts = self.frontend.timeouts
-        self.set_deadline(timeouts.http_keep_alive or timeouts.http_request or timeouts.client)
+        self.set_deadline(timeouts.http_keep_alive or timeouts.http_request or timeouts.client, now)
         if self.buf:
-            self.t_start = self.loop.time()
             self._pump()
 
     def _account(self) -> None:
@@ -709,13 +723,14 @@ class HttpSession(SessionBase):
             return
         backend, server = self.backend, self.server
         self.frontend.counters.count_status(status)
-        total = self.elapsed_ms(self.t_start)
+        total = int((self.loop.time() - self.t_start) * 1000)
+        response = max(self.t_response, 0)
         if backend is not None:
             backend.counters.count_status(status)
-            backend.counters.timings.add(float(max(self.t_response, 0)), float(total))
+            backend.counters.timings.add(response, total)
         if server is not None:
             server.counters.count_status(status)
-            server.counters.timings.add(float(max(self.t_response, 0)), float(total))
+            server.counters.timings.add(response, total)
 
     def _release_slot(self) -> None:
         if self.backend is not None and self.backend_open:

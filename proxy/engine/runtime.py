@@ -13,8 +13,15 @@ their old config.
 
 Only *active* statements count (``.if`` blocks are evaluated as HAProxy
 would).  Anything the engine cannot honour (an unknown fetch, an unreadable
-map file) raises ``CompileError`` with located diagnostics, so a bad reload
-is refused before a single socket is touched.
+map file, a certificate without its key) raises ``CompileError`` with located
+diagnostics, so a bad reload is refused before a single socket is touched.
+What it can run but only approximately (``alpn h2``, per-certificate crt-list
+options, ...) becomes a *warning* diagnostic on ``Generation.warnings``.
+
+TLS is compiled here too: a ``bind ... ssl`` line gets one
+``tls.TlsTerminator`` (shared by all its addresses), a ``server ... ssl`` or
+``check-ssl`` line one ``tls.ServerTls`` (default-server options merged), so
+every certificate and CA file is read and checked at compile time.
 
 Routing (``Frontend.decide``) lives here too because it is a pure function
 of the compiled rules and a ``RequestContext``: the HTTP data path and the
@@ -37,6 +44,7 @@ from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import acl as acl_mod
 from proxy.engine import balance as balance_mod
 from proxy.engine import http1
+from proxy.engine import tls as tls_mod
 from proxy.engine.acl import RequestContext
 from proxy.engine.counters import Counters
 from proxy.engine.logformat import Format, FormatError, compile_format
@@ -99,11 +107,24 @@ class RuntimeServer(balance_mod.ServerState):
     idle: list[Any] = field(default_factory=list)  # pool.py's idle server connections
     waiters: deque[Any] = field(default_factory=deque)  # requests queued on this server
     line: int = 0
-    configured_weight: int = 1
+    uweight: int = 1  # the user's weight (config or "set weight"); kept while draining
+    admin_drain: bool = False  # "set server ... state drain": weight 0, uweight kept
+    tls: tls_mod.ServerTls | None = None  # "ssl"/"check-ssl" on the server line
+    shares_connections: bool = True  # False when the SNI varies per request: no pooling
 
     @property
     def drain(self) -> bool:
-        return self.weight == 0 and not self.disabled
+        """HAProxy's DRAIN: drained by the admin, or a user weight of 0 (stats.c)."""
+        return (self.admin_drain or self.uweight == 0) and not self.disabled
+
+    def set_user_weight(self, weight: int) -> None:
+        """``set server ... weight``: the effective weight stays 0 while draining."""
+        self.uweight = weight
+        self.weight = 0 if self.admin_drain else weight
+
+    def set_drain(self, on: bool) -> None:
+        self.admin_drain = on
+        self.weight = 0 if on else self.uweight
 
     @property
     def state(self) -> RuntimeServer:
@@ -115,7 +136,7 @@ class RuntimeServer(balance_mod.ServerState):
             return "MAINT"
         if not self.up:
             return "DOWN"
-        if self.weight == 0:
+        if self.drain:
             return "DRAIN"
         return "UP" if self.check is not None else "no check"
 
@@ -173,6 +194,7 @@ class BindAddress:
     port: int
     line: int
     options: tuple[tuple[str, ...], ...] = ()
+    tls: tls_mod.TlsTerminator | None = field(default=None, compare=False)  # "ssl" binds
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,6 +224,7 @@ class Backend:
     line: int
     servers: list[RuntimeServer]
     balancer: balance_mod.Balancer
+    algorithm: str  # the "balance" keyword's first word (show stat's "algo")
     timeouts: Timeouts
     retries: int
     redispatch: bool
@@ -251,6 +274,7 @@ class Frontend:
     stats_uri: bytes | None
     errorfiles: dict[int, bytes]
     backends_by_name: dict[str, Backend] = field(default_factory=dict)
+    gate: Any = None  # engine.py's admission gate (maxconn, TLS handshakes)
 
     def decide(self, ctx: RequestContext, *, explain: bool = False) -> Decision:
         """Run the http-request rules, then use_backend/default_backend, as HAProxy orders them."""
@@ -319,6 +343,8 @@ class Generation:
     backends: dict[str, Backend]
     stats_sockets: list[str]
     base_dir: Path
+    warnings: list[Diagnostic] = field(default_factory=list)
+    maxconn: int = 0  # global maxconn (0: not set)
 
     def servers(self) -> Iterator[RuntimeServer]:
         for backend in self.backends.values():
@@ -378,10 +404,28 @@ class _Compiler:
         self.base_dir = base_dir
         self.active, _ = active_statements(config.all_statements(), config.path)
         self.diagnostics: list[Diagnostic] = []
+        self.warnings: list[Diagnostic] = []
+        self._tls_defaults: tls_mod.TlsDefaults | None = None
 
     def fail(self, stmt: Statement | None, message: str) -> None:
         line, col = stmt.location() if stmt is not None else (0, 0)
         self.diagnostics.append(Diagnostic(self.config.path, line, col, "error", message))
+
+    def warn(self, stmt: Statement, message: str) -> None:
+        line, col = stmt.location()
+        self.warnings.append(Diagnostic(self.config.path, line, col, "warning", message))
+
+    def location(self, stmt: Statement) -> str:
+        return f"{self.config.path}:{stmt.location()[0]}"
+
+    @property
+    def tls_defaults(self) -> tls_mod.TlsDefaults:
+        """``crt-base``, ``ssl-default-bind-options``... from ``global``, read once."""
+        if self._tls_defaults is None:
+            self._tls_defaults = tls_mod.TlsDefaults.from_global(
+                self.config.global_section, self.base_dir
+            )
+        return self._tls_defaults
 
     def proxies(self, *kinds: str) -> list[_Proxy]:
         return [
@@ -658,8 +702,17 @@ def compile_config(config: Config, base_dir: Path | None = None) -> Generation:
         if (f := _compile_frontend(compiler, p, backends)) is not None
     ]
     if compiler.diagnostics:
-        raise CompileError(str(compiler.diagnostics[0]), compiler.diagnostics)
-    return Generation(config, frontends, backends, _stats_sockets(compiler), root)
+        raise CompileError(str(compiler.diagnostics[0]),
+                           [*compiler.diagnostics, *compiler.warnings])
+    return Generation(config, frontends, backends, _stats_sockets(compiler), root,
+                      compiler.warnings, _global_maxconn(compiler))
+
+
+def _global_maxconn(compiler: _Compiler) -> int:
+    section = compiler.config.global_section
+    found = section.generic("maxconn") if section is not None else []
+    words = found[-1] if found else []
+    return int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
 
 
 def _stats_sockets(compiler: _Compiler) -> list[str]:
@@ -760,18 +813,52 @@ def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: S
         line=stmt.location()[0],
     )
     server.counters.slim = server.maxconn
-    server.configured_weight = server.weight
+    server.uweight = server.weight
+    if not _attach_tls(server, proxy, stmt, merged, compiler):
+        return None
     _attach_health(server, proxy, merged, compiler)
     return server
 
 
+def _attach_tls(
+    server: RuntimeServer, proxy: _Proxy, stmt: Statement, merged: Server, compiler: _Compiler
+) -> bool:
+    """``ssl``/``check-ssl``: contexts built (and CA files read) now; False on a config error."""
+    try:
+        server.tls = tls_mod.client_context(
+            merged, compiler.base_dir, location=compiler.location(stmt),
+            defaults=compiler.tls_defaults, mode=proxy.mode(),
+        )
+    except tls_mod.TlsConfigError as exc:
+        compiler.fail(stmt, f"server '{server.name}': {_tls_error_text(exc, compiler, stmt)}")
+        return False
+    if server.tls is not None:
+        for warning in server.tls.warnings:
+            compiler.warn(stmt, f"server '{server.name}': {warning}")
+        sni = server.tls.sni
+        # A pooled connection carries the SNI it was opened with; HAProxy keys
+        # reuse on it.  Simpler and still correct: no pooling when it varies.
+        server.shares_connections = not (server.tls.traffic and sni and sni.literal is None)
+    return True
+
+
+def _tls_error_text(exc: tls_mod.TlsConfigError, compiler: _Compiler, stmt: Statement) -> str:
+    """The message, plus its own location when it is elsewhere (a crt-list line)."""
+    return exc.message if exc.location in ("", compiler.location(stmt)) else str(exc)
+
+
 def _attach_health(server: RuntimeServer, proxy: _Proxy, node: Server, compiler: _Compiler) -> None:
     """E2's health module decides the check settings; without checks the server is "no check"."""
+    import dataclasses
+
     from proxy.engine import health
 
     defaults = compiler.config.defaults_for(proxy.section)
     server.check = health.check_settings(proxy.section, node, defaults)
-    server.health = health.HealthState.initial(server.check)
+    if server.check is not None and server.tls is not None and server.tls.check:
+        server.check = dataclasses.replace(server.check, tls=server.tls)
+    # A "disabled" server starts in maintenance without counting a transition (chkdown 0).
+    server.health = health.HealthState.initial(server.check, maint=server.disabled)
 
 
 def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
@@ -800,6 +887,7 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
         line=proxy.line,
         servers=servers,
         balancer=balancer,
+        algorithm=balance[1],
         timeouts=_timeouts(proxy),
         retries=int(retries[1]) if retries and retries[1].isdigit() else 3,
         redispatch=proxy.enabled("redispatch"),
@@ -819,17 +907,27 @@ def _binds(compiler: _Compiler, proxy: _Proxy) -> list[BindAddress]:
 
     binds: list[BindAddress] = []
     for stmt, node in proxy.own_nodes(Bind):
-        if node.ssl:  # hook for the TLS issue: refuse rather than serve plaintext on a TLS port
-            compiler.fail(stmt, "bind ... ssl: TLS termination is not supported by the engine yet")
-            continue
+        terminator = None
+        if node.ssl:
+            try:
+                terminator = tls_mod.TlsTerminator.from_options(
+                    node.options, compiler.base_dir, location=compiler.location(stmt),
+                    defaults=compiler.tls_defaults, mode=proxy.mode(),
+                )
+            except tls_mod.TlsConfigError as exc:  # never serve plaintext on a TLS port
+                compiler.fail(stmt, _tls_error_text(exc, compiler, stmt))
+                continue
+            for warning in terminator.warnings:
+                compiler.warn(stmt, warning)
         options = tuple(tuple(o) for o in node.options)
         for address in node.addresses:
-            binds.extend(_bind_addresses(compiler, stmt, address, options))
+            binds.extend(_bind_addresses(compiler, stmt, address, options, terminator))
     return binds
 
 
 def _bind_addresses(
-    compiler: _Compiler, stmt: Statement, address: str, options: tuple[tuple[str, ...], ...]
+    compiler: _Compiler, stmt: Statement, address: str, options: tuple[tuple[str, ...], ...],
+    terminator: tls_mod.TlsTerminator | None,
 ) -> list[BindAddress]:
     family, _, rest = address.rpartition("@")
     if family in ("unix", "abns", "fd", "sockpair"):
@@ -843,7 +941,8 @@ def _bind_addresses(
         compiler.fail(stmt, f"bind '{address}': missing or invalid port")
         return []
     line = stmt.location()[0]
-    return [BindAddress(host, port, line, options) for port in range(int(first), int(last or first) + 1)]
+    return [BindAddress(host, port, line, options, terminator)
+            for port in range(int(first), int(last or first) + 1)]
 
 
 def _use_backends(

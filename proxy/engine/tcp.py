@@ -26,9 +26,19 @@ proxy buffer more than one high-water mark per direction.
 Half-close: an EOF from one side becomes ``write_eof`` on the other (the
 transport stays open for the reverse direction, ``eof_received`` returns
 True); the session ends when both directions are shut or either side
-resets.  Timeouts: each side's inactivity is checked against ``timeout
+resets.  A TLS transport cannot half-close (``can_write_eof()`` is False),
+so an EOF towards a TLS side ends the session, pending bytes flushed.  Timeouts: each side's inactivity is checked against ``timeout
 client``/``server`` (``client-fin``/``server-fin`` once a direction is
 shut), or ``timeout tunnel`` for both once connected when it is set.
+
+TLS: on a ``bind ... ssl`` the engine hands us the decrypted stream and the
+connection's ``TlsInfo`` (``self.tls``) before ``connection_made``; it fills
+the ``ssl_fc*`` fetches.  Passthrough (no ``ssl`` on the bind): while
+INSPECTING, the buffered bytes go through ``parse_client_hello`` (re-parsed
+only once the parser's ``need`` is reached) so ``req.ssl_sni`` and
+``req_ssl_hello_type`` can route; a final "not TLS" answer stops parsing and
+the content rules simply never match on it -- the connection then goes to the
+default backend (or is rejected) when ``inspect-delay`` expires.
 """
 
 from __future__ import annotations
@@ -39,14 +49,17 @@ from typing import Any, cast
 from proxy.engine import dispatch
 from proxy.engine.acl import RequestContext
 from proxy.engine.balance import request_key
+from proxy.engine.clienthello import HelloStatus, parse_client_hello
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.runtime import Backend, Frontend, RuntimeServer, TcpRule
 from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
 from proxy.engine.tasks import spawn
+from proxy.engine.tls import TlsInfo
 
 __all__ = ["TcpSession"]
 
 _MAX_PENDING = 256 * 1024  # bytes buffered before a server connection exists
+_HELLO_DONE = 1 << 62  # "need" once the ClientHello parser gave its final answer
 
 
 class _ServerSide(asyncio.Protocol):
@@ -82,9 +95,10 @@ class _ServerSide(asyncio.Protocol):
 
 class TcpSession(SessionBase):
     __slots__ = (
-        "backend", "bytes_in", "bytes_out", "client_eof", "ctx", "frontend", "last_client",
-        "last_server", "pending", "pending_size", "retries", "rule", "server", "server_eof_seen",
-        "server_side", "slot_held", "state", "t_connect", "t_queue", "termination",
+        "backend", "bytes_in", "bytes_out", "client_eof", "ctx", "frontend", "hello_need",
+        "last_client", "last_server", "pending", "pending_size", "retries", "rule", "server",
+        "server_eof_seen", "server_side", "slot_held", "state", "t_connect", "t_queue",
+        "termination", "tls",
     )
 
     def __init__(self, hub: Hub, frontend: Frontend) -> None:
@@ -108,6 +122,8 @@ class TcpSession(SessionBase):
         self.t_queue = -1
         self.t_connect = -1
         self.slot_held = False
+        self.tls: TlsInfo | None = None  # set by the engine on "bind ... ssl"
+        self.hello_need = 1
 
     # -- client side ------------------------------------------------------------
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
@@ -119,6 +135,8 @@ class TcpSession(SessionBase):
         self.ctx = RequestContext(
             parse_ip(self.client[0]), self.client[1], parse_ip(self.local[0]), self.local[1]
         )
+        if self.tls is not None:
+            self.tls.apply_to(self.ctx)
         verdict = self._run_rules(self.frontend.tcp_connection_rules, final=True)
         if verdict == "reject":
             self.frontend.counters.dreq += 1
@@ -151,8 +169,8 @@ class TcpSession(SessionBase):
         if side is not None and side.transport is not None:
             if side.transport.can_write_eof():
                 side.transport.write_eof()
-            if self.server_eof_seen:
-                self._end(self.termination)
+            if self.server_eof_seen or not side.transport.can_write_eof():
+                self._end(self.termination)  # a TLS side cannot half-close: close (it flushes)
         elif self.state == "inspecting":
             self._inspect(final=True)
         return True
@@ -182,10 +200,12 @@ class TcpSession(SessionBase):
 
     def server_eof(self) -> bool:
         self.server_eof_seen = True
-        if self.transport is not None and self.transport.can_write_eof():
+        half_close = self.transport is not None and self.transport.can_write_eof()
+        if half_close:
+            assert self.transport is not None
             self.transport.write_eof()
-        if self.client_eof:
-            self._end(self.termination)
+        if self.client_eof or not half_close:
+            self._end(self.termination)  # a TLS client side cannot half-close: close (it flushes)
         return True
 
     def server_lost(self, exc: Exception | None) -> None:
@@ -206,6 +226,7 @@ class TcpSession(SessionBase):
     def _inspect(self, *, final: bool) -> None:
         assert self.ctx is not None
         self.ctx.req_payload = b"".join(self.pending)
+        self._read_client_hello(self.ctx)
         rules = self.frontend.tcp_content_rules
         verdict = self._run_rules(rules, final=final)
         only_rejects = all(r.action == "reject" for r in rules)
@@ -217,6 +238,20 @@ class TcpSession(SessionBase):
         elif verdict == "accept":
             self.cancel_timer()
             self._route()
+
+    def _read_client_hello(self, ctx: RequestContext) -> None:
+        """Fill ``req.ssl_sni``/``req_ssl_hello_type`` once the hello is whole (any split)."""
+        payload = ctx.req_payload
+        if len(payload) < self.hello_need:
+            return
+        result = parse_client_hello(payload)
+        if result.status is HelloStatus.NEED_MORE:
+            self.hello_need = result.need
+            return
+        self.hello_need = _HELLO_DONE
+        if result.status is HelloStatus.TLS:
+            ctx.req_ssl_sni = result.sni
+            ctx.req_ssl_hello_type = result.hello_type
 
     def _route(self) -> None:
         assert self.ctx is not None
@@ -264,7 +299,8 @@ class TcpSession(SessionBase):
         side = _ServerSide(self)
         try:
             _, _, self.server, self.retries = await dispatch.connect(
-                backend, server, lambda: side, dst_port=self.local[1], key=key
+                backend, server, lambda: side, dst_port=self.local[1], key=key,
+                client_sni=self._client_sni(),
             )
         except dispatch.ConnectFailed as exc:
             self.slot_held = False
@@ -278,6 +314,12 @@ class TcpSession(SessionBase):
             side.transport.close()
             return
         self._relay(side)
+
+    def _client_sni(self) -> str | None:
+        """What ``sni ssl_fc_sni`` re-encrypts with: the terminated name, else the peeked one."""
+        if self.tls is not None:
+            return self.tls.ssl_fc_sni
+        return self.ctx.req_ssl_sni if self.ctx is not None else None
 
     def _relay(self, side: _ServerSide) -> None:
         assert side.transport is not None and self.transport is not None
