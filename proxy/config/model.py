@@ -239,8 +239,8 @@ class Section:
         return {o.name: o for o in self.nodes(OptionLine)}
 
     def generic(self, keyword: str) -> list[list[str]]:
-        """Words of every unmodeled statement starting with ``keyword``."""
-        return [s.words for s in self.statements(keyword) if isinstance(s.node, Generic)]
+        """Words of every statement starting with ``keyword``, typed or not."""
+        return [s.words for s in self.statements(keyword)]
 
 
 @dataclass(eq=False)

@@ -14,14 +14,13 @@ cross-statement rules (missing backends, undefined ACLs, ...) live in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from proxy.config import keywords as kw
 from proxy.config.timeparse import parse_time_ms
 
 __all__ = [
-    "NODE_TYPES",
     "Acl",
     "Balance",
     "Bind",
@@ -37,7 +36,8 @@ __all__ = [
     "Term",
     "Timeout",
     "UseBackend",
-    "node_from_words",
+    "split_condition",
+    "split_host_port",
 ]
 
 
@@ -168,7 +168,7 @@ class Condition:
         return [self.kind, *self.words]
 
 
-def _split_condition(words: Sequence[str], start: int) -> tuple[list[str], Condition | None]:
+def split_condition(words: Sequence[str], start: int) -> tuple[list[str], Condition | None]:
     """Split ``words[start:]`` at the first ``if``/``unless``."""
     for i in range(start, len(words)):
         if words[i] in ("if", "unless"):
@@ -274,7 +274,7 @@ class UseBackend(Node):
     def from_words(cls, words: Sequence[str]) -> UseBackend:
         if len(words) < 2 or words[1] in ("if", "unless"):
             raise NodeError("'use_backend' expects a backend name", min(len(words) - 1, 1))
-        rest, cond = _split_condition(words, 2)
+        rest, cond = split_condition(words, 2)
         if rest:
             raise NodeError(
                 f"unexpected '{rest[0]}' after the backend name (expects 'if' or 'unless')", 2
@@ -340,7 +340,7 @@ class Rule(Node):
                 return cls(family, stage, "", list(words[2:]), None)
         if len(words) <= start:
             raise NodeError(f"'{' '.join(words[:start])}' expects an action", start - 1)
-        rest, cond = _split_condition(words, start + 1)
+        rest, cond = split_condition(words, start + 1)
         return cls(family, stage, words[start], rest, cond)
 
     def to_words(self) -> list[str]:
@@ -525,46 +525,3 @@ def parse_acl_flags(words: Sequence[str], start: int) -> tuple[list[list[str]], 
         if flags[-1][0] == "--":
             break
     return flags, i
-
-
-# --- dispatch ---------------------------------------------------------------
-
-_Factory = Callable[[Sequence[str]], Node]
-
-NODE_TYPES: dict[str, _Factory] = {
-    "mode": Mode.from_words,
-    "timeout": Timeout.from_words,
-    "balance": Balance.from_words,
-    "default_backend": DefaultBackend.from_words,
-    "use_backend": UseBackend.from_words,
-    "option": OptionLine.from_words,
-    "bind": Bind.from_words,
-    "server": Server.from_words,
-    "default-server": Server.from_words,
-    "acl": Acl.from_words,
-    "http-request": Rule.from_words,
-    "http-response": Rule.from_words,
-    "http-after-response": Rule.from_words,
-    "tcp-request": Rule.from_words,
-    "tcp-response": Rule.from_words,
-}
-
-
-def node_from_words(words: Sequence[str], *, proxy_section: bool) -> Node:
-    """Build the typed node for a statement; raises NodeError for a malformed one.
-
-    Typed nodes exist only in proxy sections (defaults/frontend/listen/backend):
-    ``mode`` in a ``ring`` or ``timeout`` in ``resolvers`` mean other things.
-    """
-    if not words:
-        return Generic([])
-    key = words[0]
-    if key in ("no", "default") and len(words) > 1 and words[1] == "option":
-        key = "option"
-    factory = NODE_TYPES.get(key) if proxy_section else None
-    if factory is None:
-        return Generic(list(words))
-    node = factory(words)
-    if node.to_words() != list(words):  # the lossless contract; a bug if it ever fires
-        return Generic(list(words))
-    return node

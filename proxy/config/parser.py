@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from proxy.config import keywords as kw
+from proxy.config.build import node_from_words
 from proxy.config.model import Config, Diagnostic, Origin, Section, Statement
-from proxy.config.nodes import Generic, NodeError, node_from_words
+from proxy.config.nodes import Generic, NodeError
 from proxy.config.tokens import tokenize_line
 
 __all__ = ["ParseResult", "decode", "parse", "parse_file"]

@@ -17,6 +17,17 @@ from pathlib import Path
 
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
+from proxy.config.directives import (
+    Capture,
+    CookieLine,
+    ErrorFile,
+    HashType,
+    HttpCheck,
+    Setting,
+    StatsLine,
+    Stick,
+    StickTable,
+)
 from proxy.config.model import Config, Diagnostic, Section, Statement
 from proxy.config.nodes import (
     Acl,
@@ -455,6 +466,222 @@ def _rule_actions(node: Rule) -> Mapping[str, str] | None:
     return None
 
 
+# --- directives around routing ----------------------------------------------
+
+_COOKIE_FLAGS = {
+    "rewrite",
+    "insert",
+    "prefix",
+    "indirect",
+    "nocache",
+    "postonly",
+    "preserve",
+    "httponly",
+    "secure",
+    "domain",
+    "maxidle",
+    "maxlife",
+    "dynamic",
+    "attr",
+}
+_STICK_TYPES = {"ip", "ipv6", "integer", "string", "binary"}
+_STICK_KINDS = {"on", "match", "store-request", "store-response"}
+_STATS_DIRECTIVES = {
+    "admin",
+    "auth",
+    "enable",
+    "hide-version",
+    "http-request",
+    "realm",
+    "refresh",
+    "scope",
+    "show-desc",
+    "show-legends",
+    "show-modules",
+    "show-node",
+    "uri",
+    "bind-process",
+}
+# configuration.txt "errorfile": the statuses HAProxy 2.6 can answer with.
+_ERRORFILE_CODES = {
+    "200",
+    "400",
+    "401",
+    "403",
+    "404",
+    "405",
+    "407",
+    "408",
+    "410",
+    "413",
+    "425",
+    "429",
+    "500",
+    "501",
+    "502",
+    "503",
+    "504",
+}
+_HASH_METHODS = {"map-based", "consistent"}
+_HASH_FUNCTIONS = {"sdbm", "djb2", "wt6", "crc32", "none"}
+_HTTP_CHECK_DIRECTIVES = {
+    "send",
+    "expect",
+    "connect",
+    "comment",
+    "set-var",
+    "unset-var",
+    "disable-on-404",
+    "send-state",
+}
+_EXPECT_MATCHERS = {"status", "rstatus", "string", "rstring", "hdr", "fhdr"}
+_EXPECT_OPTIONS = {
+    "min-recv",
+    "comment",
+    "ok-status",
+    "error-status",
+    "tout-status",
+    "on-success",
+    "on-error",
+    "status-code",
+}
+
+
+def _check_setting(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Setting)
+    if node.number is None:  # HAProxy reads it with atoi() and takes 0 without a word
+        ctx.warning(stmt, 1, f"'{node.name}' expects an integer: HAProxy reads '{node.value}' as 0")
+
+
+def _check_http_check(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, HttpCheck)
+    if node.directive not in _HTTP_CHECK_DIRECTIVES:
+        hint = kw.suggest(node.directive, _HTTP_CHECK_DIRECTIVES)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, 1, f"'http-check' : unknown directive '{node.directive}'{maybe}")
+    elif node.directive == "expect":
+        _check_expect(ctx, stmt, node.args)
+
+
+def _check_expect(ctx: _Ctx, stmt: Statement, args: list[str]) -> None:
+    i = 0
+    while i < len(args) and (args[i] in _EXPECT_OPTIONS or args[i] == "!"):
+        i += 1 if args[i] == "!" else 2
+    if i >= len(args):
+        ctx.error(stmt, 1, "'http-check expect' : expects a matching method and a pattern")
+    elif args[i] not in _EXPECT_MATCHERS:
+        ctx.error(
+            stmt,
+            2 + i,
+            f"'http-check expect' : unknown keyword '{args[i]}' (expects status, rstatus, string, rstring, hdr or fhdr)",
+        )
+    elif i + 1 >= len(args):
+        ctx.error(stmt, 2 + i, f"'http-check expect {args[i]}' : expects <pattern> as an argument")
+
+
+def _check_cookie(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, CookieLine)
+    for flag in node.flags:
+        if flag not in _COOKIE_FLAGS:
+            ctx.error(
+                stmt,
+                2 + node.options.index(flag),
+                f"'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'maxlife', 'dynamic' and 'attr' options; unknown '{flag}'",
+            )
+    modes = [f for f in node.flags if f in ("rewrite", "insert", "prefix")]
+    if len(modes) > 1:
+        ctx.error(
+            stmt, 2, "'cookie' : 'rewrite', 'insert' and 'prefix' options are mutually exclusive"
+        )
+
+
+def _check_stick_table(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, StickTable)
+    kind = node.table_type
+    if kind not in _STICK_TYPES:
+        ctx.error(
+            stmt,
+            2,
+            f"'stick-table' : unknown type '{kind}' (expects ip, ipv6, integer, string or binary)",
+        )
+    if node.value("size") is None:
+        ctx.error(stmt, 0, "'stick-table' : missing size")
+    expire = node.value("expire")
+    if expire is not None:
+        _check_time(ctx, stmt, 1 + node.options.index("expire") + 1, expire)
+
+
+def _check_stick(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Stick)
+    if node.kind not in _STICK_KINDS:
+        ctx.error(
+            stmt,
+            1,
+            f"'stick' : unknown keyword '{node.kind}' (expects on, match, store-request or store-response)",
+        )
+    _check_condition(ctx, stmt, node.condition)
+    args = node.args
+    table = args[args.index("table") + 1] if "table" in args[:-1] else section.name
+    # a frontend and a backend may share a name: any proxy of that name with a table will do
+    holders = [s for s in ctx.config.sections if s.is_proxy and s.name == table]
+    if not any(h.nodes(StickTable) for h in holders):
+        ctx.error(stmt, 0, f"Proxy '{section.name}': unable to find stick-table '{table}'.")
+
+
+def _check_stats(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, StatsLine)
+    if node.directive not in _STATS_DIRECTIVES and node.directive not in (
+        "socket",
+        "timeout",
+        "maxconn",
+    ):
+        hint = kw.suggest(node.directive, _STATS_DIRECTIVES)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, 1, f"'stats' : unknown keyword '{node.directive}'{maybe}")
+    elif node.directive == "auth" and node.credentials is None:  # HAProxy accepts it, uselessly
+        ctx.warning(stmt, 2, "'stats auth' expects <user>:<password>; no one can log in with this")
+    elif node.directive == "refresh" and node.args:
+        _check_time(ctx, stmt, 2, node.args[0])
+    _check_condition(ctx, stmt, node.condition)
+
+
+def _check_errorfile(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, ErrorFile)
+    if node.code not in _ERRORFILE_CODES:
+        ctx.error(
+            stmt,
+            1,
+            f"'errorfile' : status code '{node.code}' cannot be overridden (supported: {', '.join(sorted(_ERRORFILE_CODES))})",
+        )
+    _check_file(ctx, stmt, 2, node.path, "errorfile")
+
+
+def _check_hash_type(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, HashType)
+    if node.method not in _HASH_METHODS:
+        ctx.error(
+            stmt,
+            1,
+            f"'hash-type' : unknown method '{node.method}' (expects map-based or consistent)",
+        )
+    if node.function is not None and node.function not in _HASH_FUNCTIONS:
+        ctx.error(
+            stmt,
+            2,
+            f"'hash-type' : unknown function '{node.function}' (expects sdbm, djb2, wt6, crc32 or none)",
+        )
+    if node.modifier is not None and node.modifier != "avalanche":
+        ctx.error(stmt, 3, f"'hash-type' : unknown modifier '{node.modifier}' (expects avalanche)")
+
+
+def _check_capture(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
+    assert isinstance(node, Capture)
+    if node.what not in ("request header", "response header", "cookie"):
+        ctx.error(stmt, 1, "'capture' expects 'request header', 'response header' or 'cookie'")
+    elif node.length is None:
+        ctx.error(stmt, len(stmt.words) - 1, f"'capture {node.what}' expects 'len' <length>")
+
+
 _NodeCheck = Callable[[_Ctx, Section, Statement, Node], None]
 _NODE_CHECKS: dict[type, _NodeCheck] = {
     Bind: _check_bind,
@@ -465,6 +692,15 @@ _NODE_CHECKS: dict[type, _NodeCheck] = {
     Acl: _check_acl,
     UseBackend: _check_use_backend,
     Rule: _check_rule,
+    Setting: _check_setting,
+    HttpCheck: _check_http_check,
+    CookieLine: _check_cookie,
+    StickTable: _check_stick_table,
+    Stick: _check_stick,
+    StatsLine: _check_stats,
+    ErrorFile: _check_errorfile,
+    HashType: _check_hash_type,
+    Capture: _check_capture,
 }
 
 

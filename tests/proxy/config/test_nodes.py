@@ -7,6 +7,19 @@ from typing import Any
 
 import pytest
 
+from proxy.config.directives import (
+    Capture,
+    CookieLine,
+    ErrorFile,
+    HashType,
+    HttpCheck,
+    LogFormat,
+    LogLine,
+    Setting,
+    StatsLine,
+    Stick,
+    StickTable,
+)
 from proxy.config.model import Section
 from proxy.config.nodes import (
     Acl,
@@ -24,6 +37,7 @@ from proxy.config.nodes import (
     UseBackend,
 )
 from proxy.config.parser import parse
+from proxy.config.tokens import tokenize_line
 from proxy.config.writer import write
 
 
@@ -111,9 +125,65 @@ NODE_CASES: list[tuple[str, type, dict[str, Any]]] = [
         {"stage": "content", "action": "accept"},
     ),
     ("tcp-request connection reject if bad", Rule, {"stage": "connection", "action": "reject"}),
-    ("retries 3", Generic, {"words": ["retries", "3"]}),
-    ("cookie SERVERID insert indirect nocache", Generic, {}),
-    ("http-check expect status 200", Generic, {}),
+    ("retries 3", Setting, {"name": "retries", "number": 3}),
+    ("maxconn 2000", Setting, {"number": 2000}),
+    (
+        "cookie SERVERID insert indirect nocache",
+        CookieLine,
+        {"name": "SERVERID", "method": "insert"},
+    ),
+    (
+        "cookie JSESSIONID prefix domain .example.com nocache",
+        CookieLine,
+        {"method": "prefix", "flags": ["prefix", "domain", "nocache"]},
+    ),
+    (
+        "http-check expect status 200",
+        HttpCheck,
+        {"expectation": ("status", "200"), "negated": False},
+    ),
+    (
+        "http-check expect ! string error",
+        HttpCheck,
+        {"expectation": ("string", "error"), "negated": True},
+    ),
+    (
+        "http-check send meth GET uri /health ver HTTP/1.1 hdr Host app",
+        HttpCheck,
+        {"directive": "send"},
+    ),
+    (
+        "stick-table type ip size 100k expire 30s store http_req_rate(10s)",
+        StickTable,
+        {"table_type": "ip"},
+    ),
+    (
+        "stick on src table pool if is_web",
+        Stick,
+        {"kind": "on", "pattern": "src", "args": ["src", "table", "pool"]},
+    ),
+    ("stats uri /stats", StatsLine, {"directive": "uri", "args": ["/stats"]}),
+    ("stats auth admin:s3cret", StatsLine, {"credentials": ("admin", "s3cret")}),
+    ("stats refresh 10s", StatsLine, {"refresh_ms": 10000}),
+    ("stats admin if LOCALHOST", StatsLine, {"directive": "admin", "args": []}),
+    ("log global", LogLine, {"is_global": True, "target": None}),
+    ("log 127.0.0.1:514 local0 info", LogLine, {"target": "127.0.0.1:514"}),
+    ("no log", LogLine, {"negated": True}),
+    (
+        'log-format "%ci:%cp [%tr] %ft %b/%s %ST %B"',
+        LogFormat,
+        {"format": "%ci:%cp [%tr] %ft %b/%s %ST %B"},
+    ),
+    ("capture request header Host len 64", Capture, {"what": "request header", "length": 64}),
+    ("capture cookie SESSION len 32", Capture, {"what": "cookie", "length": 32}),
+    ("errorfile 503 errors/503.http", ErrorFile, {"code": "503", "path": "errors/503.http"}),
+    (
+        "hash-type consistent sdbm avalanche",
+        HashType,
+        {"method": "consistent", "function": "sdbm", "modifier": "avalanche"},
+    ),
+    ("hash-type map-based", HashType, {"function": None}),
+    ("description a backend for the API", Generic, {}),
 ]
 
 
@@ -125,7 +195,7 @@ def test_line_parses_into_node_and_writes_back(
     assert type(node) is kind
     for name, value in fields.items():
         assert getattr(node, name) == value, name
-    assert " ".join(node.to_words()) == line.replace('"ok"', "ok")
+    assert node.to_words() == [w.value for w in tokenize_line(line).words]
 
 
 def test_condition_structure() -> None:

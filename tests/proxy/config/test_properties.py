@@ -9,8 +9,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from proxy.config.build import node_from_words
 from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import node_from_words
 from proxy.config.parser import parse
 from proxy.config.writer import write
 
@@ -39,7 +39,7 @@ _LINES = st.one_of(
     st.builds(lambda a: ["balance", a], st.sampled_from(["roundrobin", "source", "leastconn"])),
     st.builds(lambda o: ["option", o], st.sampled_from(["httplog", "forwardfor", "redispatch"])),
     st.builds(lambda o: ["no", "option", o], st.sampled_from(["httplog", "http-server-close"])),
-    st.lists(_VALUE.filter(bool), min_size=1, max_size=4).map(lambda w: ["log-format", *w]),
+    st.lists(_VALUE.filter(bool), min_size=1, max_size=4).map(lambda w: ["description", *w]),
     st.just([]),
 )
 
