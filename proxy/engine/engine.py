@@ -47,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import ipaddress
 import logging
 import os
 import socket
@@ -72,7 +73,7 @@ from proxy.engine.runtime import (
     RuntimeServer,
     compile_config,
 )
-from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
+from proxy.engine.session import Hub, LogEvent, SessionBase, Timings, host_text
 from proxy.engine.tasks import spawn
 from proxy.engine.tcp import TcpSession
 from proxy.engine.tls import TlsTerminator
@@ -123,6 +124,9 @@ class _Listener:
     sock: socket.socket | None = None
     server: asyncio.AbstractServer | None = None
     port: int = 0
+    # the local address of every connection accepted here, when the bind names one host
+    # (None for wildcard binds): sessions then skip a getsockname() syscall per connection
+    local: tuple[str, int] | None = None
 
     def close(self) -> None:
         if self.server is not None:
@@ -204,6 +208,8 @@ class Engine:
         if self._generation is not None:
             pool.close_all(self._generation.servers())
         self._generation = None
+        if self._hub.wheel is not None:
+            self._hub.wheel.cancel_all()  # no loop timer outlives the engine
 
     async def _drain_sessions(self, grace: float) -> None:
         loop = asyncio.get_running_loop()
@@ -294,6 +300,7 @@ class Engine:
                 f"(line {bind.line}): {exc.strerror or exc}"
             ) from exc
         listener.port = listener.sock.getsockname()[1]
+        listener.local = _concrete_local(bind.host, listener.port)
 
     async def _serve(
         self, listener: _Listener, sock: socket.socket, bind: BindAddress
@@ -316,13 +323,15 @@ class Engine:
     def _accept(self, listener: _Listener, terminator: TlsTerminator | None) -> asyncio.Protocol:
         frontend = listener.frontend
         if terminator is None and not frontend.maxconn:
-            return self._new_session(frontend)  # the fast path: no gate, no TLS info
+            return self._new_session(frontend, listener.local)  # the fast path: no gate, no TLS
         return Admission(frontend.gate, terminator)
 
-    def _new_session(self, frontend: Frontend) -> HttpSession | TcpSession:
+    def _new_session(
+        self, frontend: Frontend, local: tuple[str, int] | None = None
+    ) -> HttpSession | TcpSession:
         if frontend.mode == "http":
-            return HttpSession(self._hub, frontend)
-        return TcpSession(self._hub, frontend)
+            return HttpSession(self._hub, frontend, local)
+        return TcpSession(self._hub, frontend, local)
 
     def _session_left(self, session: SessionBase) -> None:
         """A session ended: a parked connection of its frontend may take the slot."""
@@ -528,6 +537,16 @@ class Engine:
                 (k.decode("latin-1"), v.decode("latin-1")) for k, v in request.headers or ()
             ),
         )
+
+
+def _concrete_local(host: str, port: int) -> tuple[str, int] | None:
+    """``(host, port)`` when every connection accepted on ``host`` has that local address:
+    not for a wildcard (or a name, which may resolve to several)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    return None if address.is_unspecified else (host_text(host), port)
 
 
 def _listening_socket(host: str, port: int) -> socket.socket:

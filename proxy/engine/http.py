@@ -38,6 +38,7 @@ on the other side.
 from __future__ import annotations
 
 import asyncio
+import functools
 from typing import Any, cast
 
 from proxy.engine import dispatch, http1, pool
@@ -61,6 +62,13 @@ _HEAD, _ROUTING, _FORWARD, _TUNNEL, _CLOSING = "head", "routing", "forward", "tu
 _R_HEAD, _R_BODY, _R_DONE = 0, 1, 2
 
 
+@functools.lru_cache(maxsize=4096)
+def _ip_bytes(host: str) -> bytes:
+    """The client address as header bytes, one shared object per distinct address (an idle
+    connection should not carry its own copy; the same few clients recur)."""
+    return host.encode()
+
+
 class HttpSession(SessionBase):
     __slots__ = (
         "backend", "backend_open", "buf", "bytes_in", "bytes_out", "client_ip", "conn",
@@ -72,8 +80,8 @@ class HttpSession(SessionBase):
         "t_queue", "t_response", "t_start", "termination", "tls",
     )
 
-    def __init__(self, hub: Hub, frontend: Frontend) -> None:
-        super().__init__(hub)
+    def __init__(self, hub: Hub, frontend: Frontend, local: tuple[str, int] | None = None) -> None:
+        super().__init__(hub, local)
         self.frontend = frontend
         self.buf = b""
         self.state = _HEAD
@@ -125,7 +133,7 @@ class HttpSession(SessionBase):
         self.transport = cast(asyncio.Transport, transport)
         self.record_addresses(transport)
         self.src, self.dst = parse_ip(self.client[0]), parse_ip(self.local[0])
-        self.client_ip = self.client[0].encode()  # for x-forwarded-for, once per connection
+        self.client_ip = _ip_bytes(self.client[0])  # for x-forwarded-for
         self.join()
         self.frontend.counters.session_opened()
         self.t_start = self.accepted_mono
@@ -696,12 +704,29 @@ class HttpSession(SessionBase):
                 pool.put(conn)
             else:
                 conn.close()
-        self._account()
+        # Status and timing accounting inline rather than in a helper: it runs once per
+        # proxied request, and its clock read also starts the next keep-alive wait.
+        now = self.loop.time()
+        status = self.status
+        if status is not None:
+            backend, server = self.backend, self.server
+            self.frontend.counters.count_status(status)
+            total = int((now - self.t_start) * 1000)
+            response = max(self.t_response, 0)
+            if backend is not None:
+                backend.counters.count_status(status)
+                backend.counters.timings.add(response, total)
+            if server is not None:
+                server.counters.count_status(status)
+                server.counters.timings.add(response, total)
         if not self.req_done:
             self.keep_alive = False  # the rest of the request body would be taken for a request
-        self._finish_exchange()
+        self._finish_exchange(now)
 
-    def _finish_exchange(self) -> None:
+    def _finish_exchange(self, now: float | None = None) -> None:
+        """Log, free the server slot, then wait for the next request or close.
+
+        ``now``: the loop time when the caller has just read it."""
         keep = self.keep_alive and not self.closed
         if self.hub.log_wanted:
             self._log()
@@ -711,26 +736,13 @@ class HttpSession(SessionBase):
             return
         self._reset_exchange()
         self.state = _HEAD
-        now = self.t_start = self.loop.time()  # a pipelined request starts now too
+        if now is None:
+            now = self.loop.time()
+        self.t_start = now  # a pipelined request starts now too
         timeouts = self.frontend.timeouts
         self.set_deadline(timeouts.http_keep_alive or timeouts.http_request or timeouts.client, now)
         if self.buf:
             self._pump()
-
-    def _account(self) -> None:
-        status = self.status
-        if status is None:
-            return
-        backend, server = self.backend, self.server
-        self.frontend.counters.count_status(status)
-        total = int((self.loop.time() - self.t_start) * 1000)
-        response = max(self.t_response, 0)
-        if backend is not None:
-            backend.counters.count_status(status)
-            backend.counters.timings.add(response, total)
-        if server is not None:
-            server.counters.count_status(status)
-            server.counters.timings.add(response, total)
 
     def _release_slot(self) -> None:
         if self.backend is not None and self.backend_open:

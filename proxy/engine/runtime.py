@@ -185,7 +185,9 @@ class Decision:
     backend: Backend | None = None
     status: int = 0
     response: bytes = b""
-    fired: list[str] = field(default_factory=list)  # every rule whose condition matched
+    # every rule whose condition matched (only collected for explain=True; a shared
+    # empty tuple otherwise, so routing a request allocates no list)
+    fired: Sequence[str] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,6 +206,11 @@ class UseBackendRule:
     condition: Predicate | None
     backend: Backend | None  # static target
     dynamic: Format | None  # "%[...]" target resolved per request
+    # "use_backend x if y (line N)": formatted once here, not per request
+    label: str = field(default="", compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", f"{self.text} (line {self.line})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +222,10 @@ class TcpRule:
     condition: Predicate | None
     text: str
     line: int
+    label: str = field(default="", compare=False)  # "tcp-request ... (line N)", formatted once
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "label", f"{self.text} (line {self.line})")
 
 
 @dataclass(eq=False)
@@ -237,6 +248,11 @@ class Backend:
     errorfiles: dict[int, bytes]
     waiters: deque[Any] = field(default_factory=deque)  # requests queued in the backend
     shares_frontend: bool = False  # a listen section: its rules already ran as the frontend's
+    # the log's "rule" when this backend is a frontend's default_backend (formatted once)
+    default_label: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        self.default_label = f"default_backend {self.name}"
 
     @property
     def servers_by_cookie(self) -> dict[bytes, RuntimeServer]:
@@ -278,20 +294,20 @@ class Frontend:
 
     def decide(self, ctx: RequestContext, *, explain: bool = False) -> Decision:
         """Run the http-request rules, then use_backend/default_backend, as HAProxy orders them."""
-        fired: list[str] = []
-        verdict = _run_http_rules(self.http_request_rules, ctx, fired if explain else None)
+        fired: list[str] | None = [] if explain else None
+        verdict = _run_http_rules(self.http_request_rules, ctx, fired)
         if verdict is not None and verdict is not ALLOW:
             return Decision(verdict.kind, fired[-1] if fired else verdict.kind, None,
-                            verdict.status, verdict.response, fired)
+                            verdict.status, verdict.response, fired or ())
         backend, rule = self.select_backend(ctx)
         if backend is None:
-            return Decision("none", rule, None, 503, b"", fired)
+            return Decision("none", rule, None, 503, b"", fired or ())
         if not backend.shares_frontend and backend.http_request_rules:
-            verdict = _run_http_rules(backend.http_request_rules, ctx, fired if explain else None)
+            verdict = _run_http_rules(backend.http_request_rules, ctx, fired)
             if verdict is not None and verdict is not ALLOW:
                 return Decision(verdict.kind, fired[-1] if fired else verdict.kind, backend,
-                                verdict.status, verdict.response, fired)
-        return Decision("backend", rule, backend, 0, b"", fired)
+                                verdict.status, verdict.response, fired or ())
+        return Decision("backend", rule, backend, 0, b"", fired or ())
 
     def select_backend(self, ctx: RequestContext) -> tuple[Backend | None, str]:
         """First matching use_backend wins; an unknown dynamic name falls through, as in HAProxy."""
@@ -303,9 +319,9 @@ class Frontend:
                 name = rule.dynamic.render(ctx).decode("latin-1")
                 target = self.backends_by_name.get(name)
             if target is not None:
-                return target, f"{rule.text} (line {rule.line})"
+                return target, rule.label
         if self.default_backend is not None:
-            return self.default_backend, f"default_backend {self.default_backend.name}"
+            return self.default_backend, self.default_backend.default_label
         return None, "no backend"
 
 

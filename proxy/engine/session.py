@@ -8,12 +8,16 @@ event sink.  Sessions build a ``LogEvent`` only when ``hub.log_wanted`` is
 true (someone subscribed or drains the deque), so an unobserved engine does
 no logging work per request.
 
-``SessionBase`` carries one *lazy* timer per session.  Activity only moves
-``self.deadline`` forward (a float store); the ``TimerHandle`` is created
-when none is pending or the new deadline is earlier than the pending one.
-When it fires early (the deadline moved on) it re-arms itself.  This keeps
-keep-alive request handling free of timer churn while the timeouts still
-fire within a few milliseconds of their setting.
+``SessionBase`` carries one *lazy* deadline per session.  Activity only
+moves ``self.deadline`` forward (a float store); the session enters a
+``TimerWheel`` bucket when it is in none or the new deadline falls in an
+earlier bucket than the pending one.  When its bucket fires early (the
+deadline moved on) it re-enters a later one.  The wheel runs one loop timer
+per 10 ms bucket shared by every session expiring in it, instead of a
+``TimerHandle`` per connection: a connection-per-request client then costs
+a set insertion and removal rather than a timer's creation and cancelling,
+and an idle connection holds no timer object.  Timeouts fire at most one
+bucket (10 ms) late.
 
 ``LogEvent.httplog()``/``tcplog()`` reproduce HAProxy's default ``option
 httplog``/``option tcplog`` lines (configuration.txt §8.2.3/§8.2.2).
@@ -31,9 +35,10 @@ from typing import Any
 
 from proxy.engine.dispatch import parse_ip
 
-__all__ = ["Hub", "LogEvent", "SessionBase", "Timings"]
+__all__ = ["Hub", "LogEvent", "SessionBase", "Timings", "host_text"]
 
 _NEVER = float("inf")
+_UNKNOWN_LOCAL = ("", 0)  # identity-compared: "ask the transport for the local address"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,52 @@ class LogEvent:
         )
 
 
+class TimerWheel:
+    """Deadlines rounded up to ``1/TICKS_PER_SECOND`` s buckets, one loop timer per bucket.
+
+    asyncio has no cheaper timer than ``call_at``; sharing it per bucket is what a
+    hand-written wheel buys (HAProxy's scheduler does the same with its wait queue).
+    """
+
+    TICKS_PER_SECOND = 100
+
+    __slots__ = ("buckets", "handles", "loop")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.buckets: dict[int, set[SessionBase]] = {}
+        self.handles: dict[int, asyncio.TimerHandle] = {}
+
+    def add(self, session: SessionBase, deadline: float) -> int:
+        """Put ``session`` in the bucket that fires at or just after ``deadline``; its key."""
+        key = int(deadline * self.TICKS_PER_SECOND) + 1
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = set()
+            self.handles[key] = self.loop.call_at(key / self.TICKS_PER_SECOND, self._fire, key)
+        bucket.add(session)
+        return key
+
+    def discard(self, session: SessionBase, key: int) -> None:
+        bucket = self.buckets.get(key)
+        if bucket is not None:
+            bucket.discard(session)
+
+    def _fire(self, key: int) -> None:
+        self.handles.pop(key, None)
+        for session in self.buckets.pop(key, ()):
+            if session.bucket == key:  # (a session earlier in the bucket may have moved it)
+                session.bucket = 0
+                session.deadline_reached()
+
+    def cancel_all(self) -> None:
+        """Drop every pending bucket (the engine stopped: no session is left to expire)."""
+        for handle in self.handles.values():
+            handle.cancel()
+        self.handles.clear()
+        self.buckets.clear()
+
+
 @dataclass(eq=False)
 class Hub:
     """Engine-wide state shared by sessions (owned by one loop)."""
@@ -116,6 +167,15 @@ class Hub:
     # (a syscall) every time, which shows in connection-per-request profiles.
     loop: asyncio.AbstractEventLoop | None = None
     on_leave: Callable[[SessionBase], None] | None = None  # the engine's maxconn gate
+    wheel: TimerWheel | None = None  # the sessions' deadlines, on ``loop``
+
+    def bind_loop(self) -> asyncio.AbstractEventLoop:
+        """The loop sessions run on (and its timer wheel), looked up once per loop."""
+        loop = self.loop
+        if loop is None or loop.is_closed():
+            loop = self.loop = asyncio.get_event_loop()
+            self.wheel = TimerWheel(loop)
+        return loop
 
     def refresh_log_wanted(self) -> None:
         self.log_wanted = bool(self.subscribers) or self.drain_active
@@ -134,29 +194,32 @@ class SessionBase(asyncio.Protocol):
     under 2 KiB, and a per-instance ``__dict__`` alone would take more.
     """
 
-    __slots__ = ("_timer", "accepted_at", "accepted_mono", "client", "closed", "deadline",
-                 "hub", "local", "loop", "transport")
+    __slots__ = ("accepted_at", "accepted_mono", "bucket", "client", "closed", "deadline",
+                 "hub", "local", "loop", "transport", "wheel")
 
-    def __init__(self, hub: Hub) -> None:
+    def __init__(self, hub: Hub, local: tuple[str, int] | None = None) -> None:
+        """``local``: the accepting socket's address when it is a concrete one (saves a
+        getsockname() per connection); None to ask the transport."""
         self.hub = hub
-        loop = hub.loop
-        if loop is None or loop.is_closed():
-            loop = hub.loop = asyncio.get_event_loop()
-        self.loop = loop
+        self.loop = hub.bind_loop()
+        wheel = hub.wheel
+        assert wheel is not None
+        self.wheel = wheel
         self.transport: asyncio.Transport | None = None
         self.deadline = _NEVER
-        self._timer: asyncio.TimerHandle | None = None
+        self.bucket = 0  # the wheel bucket this session waits in (0: none)
         self.accepted_at = time.time()
         self.accepted_mono = self.loop.time()
         self.client = ("", 0)
-        self.local = ("", 0)
+        self.local = local or _UNKNOWN_LOCAL
         self.closed = False
 
     def record_addresses(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
-        sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
-        self.client = (_host_text(peer[0]), int(peer[1]))
-        self.local = (_host_text(sock[0]), int(sock[1]))
+        self.client = (host_text(peer[0]), int(peer[1]))
+        if self.local is _UNKNOWN_LOCAL:
+            sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
+            self.local = (host_text(sock[0]), int(sock[1]))
 
     # -- the lazy timer -------------------------------------------------------
     def set_deadline(self, seconds: float | None, now: float | None = None) -> None:
@@ -168,18 +231,19 @@ class SessionBase(asyncio.Protocol):
             return
         deadline = (self.loop.time() if now is None else now) + seconds
         self.deadline = deadline
-        timer = self._timer
-        if timer is None or timer.when() > deadline:
-            if timer is not None:
-                timer.cancel()
-            self._timer = self.loop.call_at(deadline, self._timer_fired)
+        bucket = self.bucket
+        # a later bucket than the pending one costs nothing now: it re-enters when that fires
+        if not bucket or bucket > deadline * TimerWheel.TICKS_PER_SECOND + 1:
+            if bucket:
+                self.wheel.discard(self, bucket)
+            self.bucket = self.wheel.add(self, deadline)
 
-    def _timer_fired(self) -> None:
-        self._timer = None
+    def deadline_reached(self) -> None:
+        """The session's wheel bucket fired: time out, or wait on if the deadline moved."""
         if self.closed or self.deadline == _NEVER:
             return
         if self.loop.time() + 0.001 < self.deadline:
-            self._timer = self.loop.call_at(self.deadline, self._timer_fired)
+            self.bucket = self.wheel.add(self, self.deadline)
             return
         self.deadline = _NEVER
         self.on_timeout()
@@ -189,9 +253,9 @@ class SessionBase(asyncio.Protocol):
 
     def cancel_timer(self) -> None:
         self.deadline = _NEVER
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
+        if self.bucket:
+            self.wheel.discard(self, self.bucket)
+            self.bucket = 0
 
     # -- life cycle -----------------------------------------------------------
     def join(self) -> None:
@@ -220,7 +284,7 @@ class SessionBase(asyncio.Protocol):
 
 
 @functools.lru_cache(maxsize=4096)
-def _host_text(host: str) -> str:
+def host_text(host: str) -> str:
     """The address as HAProxy prints it, one shared string per distinct address."""
     return str(parse_ip(host))
 

@@ -101,8 +101,8 @@ class TcpSession(SessionBase):
         "termination", "tls",
     )
 
-    def __init__(self, hub: Hub, frontend: Frontend) -> None:
-        super().__init__(hub)
+    def __init__(self, hub: Hub, frontend: Frontend, local: tuple[str, int] | None = None) -> None:
+        super().__init__(hub, local)
         self.frontend = frontend
         self.backend: Backend | None = None
         self.server: RuntimeServer | None = None
@@ -219,7 +219,7 @@ class TcpSession(SessionBase):
         assert self.ctx is not None
         for rule in rules:
             if rule.condition is None or rule.condition(self.ctx):
-                self.rule = f"{rule.text} (line {rule.line})"
+                self.rule = rule.label
                 return rule.action
         return "accept" if final else None
 
