@@ -273,9 +273,13 @@ def run_wrk(port: int, scenario: Scenario, seconds: float) -> tuple[float, float
     argv.append(f"http://127.0.0.1:{port}{scenario.path}")
     result = subprocess.run(pinned(LOAD_CORE, argv), capture_output=True, text=True,
                             timeout=seconds + 30, check=True)
-    out = result.stdout
+    return parse_wrk(result.stdout)
+
+
+def parse_wrk(out: str) -> tuple[float, float, int]:
+    """(requests/s, p99 ms, socket errors + non-2xx/3xx answers) from ``wrk --latency`` output."""
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)$", out, re.M)
+    p99 = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)  # wrk pads "1.14s "
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errors += int(non_2xx.group(1)) if non_2xx else 0
