@@ -10,20 +10,39 @@ request by path so one backend serves every test.
 ``request()`` is a raw HTTP/1.1 client over asyncio streams that returns
 (status, headers, body) and understands Content-Length, chunked and
 close-delimited bodies.  Everything binds 127.0.0.1 port 0.
+
+``HTTP_DEFAULTS``/``TCP_DEFAULTS`` are the ``defaults`` section nearly every
+engine test config opens with, so a test's config text shows only what that
+test is about.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import json
+import ssl
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Self, TypeVar
 
 import h11
 
 from proxy.config.load import check_text
 from proxy.engine import Engine
+
+
+def defaults_section(mode: str = "http", *, client: str = "5s", server: str = "5s") -> str:
+    """A ``defaults`` section: a short connect timeout so refused servers fail fast."""
+    return (
+        f"defaults\n    mode {mode}\n    timeout connect 1s\n"
+        f"    timeout client {client}\n    timeout server {server}\n"
+    )
+
+
+HTTP_DEFAULTS = defaults_section("http")
+TCP_DEFAULTS = defaults_section("tcp")
 
 PAGES = {
     "/admin": "Admin page!",
@@ -40,17 +59,19 @@ class Seen:
     body: bytes
 
 
-@dataclass(eq=False)
-class Backend:
-    name: str
+@dataclass(eq=False, kw_only=True)
+class LoopbackServer:
+    """A test server on 127.0.0.1 port 0; a subclass's ``serve`` handles one connection.
+
+    It keeps the open connections because ``Server.close`` leaves accepted ones
+    open: ``close`` hangs up on them too, so no test leaks a connection.
+    """
+
     port: int = 0
-    seen: list[Seen] = field(default_factory=list)
-    connections: int = 0
     server: asyncio.AbstractServer | None = None
-    delay: float = 0.0
     writers: set[asyncio.StreamWriter] = field(default_factory=set)
 
-    async def start(self) -> Backend:
+    async def start(self) -> Self:
         self.server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
         return self
@@ -63,22 +84,63 @@ class Backend:
             writer.close()
         await asyncio.sleep(0)
 
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        raise NotImplementedError
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.writers.add(writer)
+        try:
+            await self.serve(reader, writer)
+        except ConnectionError:
+            pass  # the client hung up: nothing left to answer
+        finally:
+            self.writers.discard(writer)
+            writer.close()
+
+
+ServerT = TypeVar("ServerT", bound=LoopbackServer)
+
+
+@contextlib.asynccontextmanager
+async def serving(server: ServerT) -> AsyncIterator[ServerT]:
+    """Start ``server`` for the block, close it (and its connections) afterwards."""
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.close()
+
+
+@contextlib.asynccontextmanager
+async def listening(
+    handle: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+    ssl_context: ssl.SSLContext | None = None,
+) -> AsyncIterator[int]:
+    """Serve ``handle`` on 127.0.0.1 port 0 (over TLS with ``ssl_context``); yields the port."""
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=ssl_context)
+    try:
+        yield server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+
+
+@dataclass(eq=False)
+class Backend(LoopbackServer):
+    name: str
+    seen: list[Seen] = field(default_factory=list)
+    connections: int = 0
+    delay: float = 0.0
+
     def page(self, target: str) -> bytes:
         path = target.split("?", 1)[0]
         text = next((p for prefix, p in PAGES.items() if path.startswith(prefix)), "Home page!")
         return f"{self.name}: {text}\n".encode()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
-        self.writers.add(writer)
         conn = h11.Connection(h11.SERVER)
-        try:
+        with contextlib.suppress(h11.ProtocolError, asyncio.IncompleteReadError):
             await self._serve(conn, reader, writer)
-        except (ConnectionError, h11.ProtocolError, asyncio.IncompleteReadError):
-            pass
-        finally:
-            self.writers.discard(writer)
-            writer.close()
 
     async def _next_event(self, conn: h11.Connection, reader: asyncio.StreamReader) -> object:
         while True:
@@ -273,6 +335,22 @@ async def wait_for(predicate: Callable[[], bool], timeout: float = 3.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not reached in time")
         await asyncio.sleep(0.01)
+
+
+async def tls_json_line(
+    port: int, context: ssl.SSLContext, server_hostname: str | None, timeout: float = 3.0
+) -> dict[str, Any]:
+    """Handshake with 127.0.0.1:port and read the one JSON line the TLS test servers answer."""
+    reader, writer = await asyncio.wait_for(
+        asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname=server_hostname),
+        timeout,
+    )
+    try:
+        return dict(json.loads(await asyncio.wait_for(reader.readuntil(b"\n"), timeout)))
+    finally:
+        writer.close()
+        with contextlib.suppress(OSError, ssl.SSLError):
+            await writer.wait_closed()
 
 
 def status_of(raw: bytes) -> int:

@@ -68,6 +68,19 @@ def http_get(port: int, target: str, headers: dict[str, str], source: str = "127
         conn.close()
 
 
+def _http_frontend(port: int) -> list[str]:
+    """The start of every probe config: http defaults and frontend ``fe`` on ``port``."""
+    return [
+        "defaults",
+        "  mode http",
+        "  timeout connect 1s",
+        "  timeout client 3s",
+        "  timeout server 3s",
+        "frontend fe",
+        f"  bind 127.0.0.1:{port}",
+    ]
+
+
 def backend_picks(
     backend_lines: Sequence[str],
     weights: Sequence[int],
@@ -78,13 +91,7 @@ def backend_picks(
     lines = [
         "global",
         "  nbthread 1",
-        "defaults",
-        "  mode http",
-        "  timeout connect 1s",
-        "  timeout client 3s",
-        "  timeout server 3s",
-        "frontend fe",
-        f"  bind 127.0.0.1:{front}",
+        *_http_frontend(front),
         "  default_backend be",
         "backend be",
         *(f"  {line}" for line in backend_lines),
@@ -121,13 +128,7 @@ def acl_verdicts(acls: Sequence[str], requests: Sequence[bytes]) -> list[list[bo
     """
     front = free_port()
     lines = [
-        "defaults",
-        "  mode http",
-        "  timeout connect 1s",
-        "  timeout client 3s",
-        "  timeout server 3s",
-        "frontend fe",
-        f"  bind 127.0.0.1:{front}",
+        *_http_frontend(front),
         *(f"  http-request set-header x-acl-{i} 1 if {{ {acl} }}" for i, acl in enumerate(acls)),
         '  http-request return status 200 content-type text/plain lf-string "%[req.hdrs]"',
     ]

@@ -41,6 +41,17 @@ def picks(balancer: object, count: int, key: bytes | None = None) -> list[Server
     return [balancer.pick(key) for _ in range(count)]  # type: ignore[attr-defined]
 
 
+def connect_each_pick(balancer: object, count: int) -> list[ServerState]:
+    """Pick ``count`` times, opening a connection on each chosen server as the engine would."""
+    sequence = []
+    for _ in range(count):
+        chosen = balancer.pick()  # type: ignore[attr-defined]
+        assert chosen is not None
+        chosen.active_conns += 1
+        sequence.append(chosen)
+    return sequence
+
+
 def max_run(sequence: str, char: str) -> int:
     best = current = 0
     for c in sequence:
@@ -176,12 +187,7 @@ def test_leastconn_round_robins_among_equals() -> None:
 def test_leastconn_follows_connections_the_engine_tracks() -> None:
     servers = farm(1, 1)
     balancer = make_balancer("leastconn", [], servers)
-    sequence = []
-    for _ in range(6):
-        chosen = balancer.pick()
-        assert chosen is not None
-        chosen.active_conns += 1
-        sequence.append(chosen)
+    sequence = connect_each_pick(balancer, 6)
     assert Counter(s.name for s in sequence) == {"s1": 3, "s2": 3}
     servers[0].active_conns = 0  # s1's connections all closed
     assert balancer.pick() is servers[0]
@@ -200,12 +206,7 @@ def test_leastconn_skips_saturated_servers() -> None:
 def test_first_fills_servers_in_id_order() -> None:
     servers = farm(1, 1, 1, maxconn=2)
     balancer = make_balancer("first", [], servers)
-    sequence = []
-    for _ in range(6):
-        chosen = balancer.pick()
-        assert chosen is not None
-        chosen.active_conns += 1
-        sequence.append(chosen)
+    sequence = connect_each_pick(balancer, 6)
     assert names(sequence) == "112233"
     assert balancer.pick() is None and balancer.has_usable()  # all full: queue
     servers[0].active_conns = 1

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from _engine_support import HTTP_DEFAULTS
 
 from proxy.cli import main
 from proxy.engine.cli import NO_DISPLAY, has_display
@@ -24,13 +25,7 @@ HTTPLOG = re.compile(
     re.M,
 )
 
-CONFIG = """\
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-
+CONFIG = HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:0
     default_backend be

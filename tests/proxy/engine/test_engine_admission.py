@@ -16,19 +16,22 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from _engine_support import backends, read_response, render, running, wait_for
+from _engine_support import (
+    HTTP_DEFAULTS,
+    TCP_DEFAULTS,
+    backends,
+    listening,
+    read_response,
+    render,
+    running,
+    wait_for,
+)
 
 from proxy.certs import CertStore
 
 TIMEOUT = 3.0
 
-HTTP = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
+HTTP = "\n" + HTTP_DEFAULTS + """frontend web
     bind 127.0.0.1:0
     maxconn 2
     default_backend app
@@ -95,13 +98,7 @@ async def test_a_parked_client_that_leaves_frees_nothing_and_blocks_nobody() -> 
         await wait_for(lambda: scur(engine) == 0)
 
 
-TLS_TCP = """
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend tls
+TLS_TCP = "\n" + TCP_DEFAULTS + """frontend tls
     bind 127.0.0.1:0 ssl crt {pem}
     maxconn 1
     default_backend echo
@@ -119,11 +116,8 @@ async def echo_server() -> AsyncIterator[int]:
                 await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
+    async with listening(handle) as port:
+        yield port
 
 
 @pytest.mark.asyncio

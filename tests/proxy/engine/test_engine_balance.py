@@ -6,15 +6,9 @@ import asyncio
 from collections import Counter
 
 import pytest
-from _engine_support import backends, config_of, request, running
+from _engine_support import HTTP_DEFAULTS, backends, config_of, request, running
 
-HEAD = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend www
+HEAD = "\n" + HTTP_DEFAULTS + """frontend www
     bind 127.0.0.1:0
     default_backend app
 backend app

@@ -15,7 +15,17 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from _engine_support import backends, raw_exchange, read_response, request, running, wait_for
+from _engine_support import (
+    HTTP_DEFAULTS,
+    LoopbackServer,
+    backends,
+    raw_exchange,
+    read_response,
+    request,
+    running,
+    serving,
+    wait_for,
+)
 from test_http1 import FORWARDED, HAPROXY_CASES
 
 CONFIG = """
@@ -42,43 +52,34 @@ def config(servers: str, *, server_timeout: str = "5s", http_request: str = "5s"
                          redispatch="option redispatch" if redispatch else "")
 
 
-class RawServer:
+class RawServer(LoopbackServer):
     """Records the bytes it receives; answers each head with a fixed response (or garbage)."""
 
     def __init__(self, answer: bytes = b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok") -> None:
+        super().__init__()
         self.answer = answer
         self.received = b""
-        self.port = 0
-        self.server: asyncio.AbstractServer | None = None
-        self.writers: set[asyncio.StreamWriter] = set()
 
-    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.writers.add(writer)
-        try:
-            while data := await reader.read(65536):
-                self.received += data
-                if b"\r\n\r\n" in data or b"\n\n" in data:
-                    writer.write(self.answer)
-                    await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            self.writers.discard(writer)
-            writer.close()
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while data := await reader.read(65536):
+            self.received += data
+            if b"\r\n\r\n" in data or b"\n\n" in data:
+                writer.write(self.answer)
+                await writer.drain()
+
+
+def raw_server(answer: bytes | None = None) -> contextlib.AbstractAsyncContextManager[RawServer]:
+    return serving(RawServer() if answer is None else RawServer(answer))
 
 
 @contextlib.asynccontextmanager
-async def raw_server(answer: bytes | None = None) -> AsyncIterator[RawServer]:
-    server = RawServer() if answer is None else RawServer(answer)
-    server.server = await asyncio.start_server(server._handle, "127.0.0.1", 0)
-    server.port = server.server.sockets[0].getsockname()[1]
-    try:
-        yield server
-    finally:
-        server.server.close()
-        for writer in list(server.writers):
-            writer.close()
-        await asyncio.sleep(0)
+async def refused_port() -> AsyncIterator[int]:
+    """A loopback port whose server has just closed: connecting to it is refused."""
+    async with raw_server() as closed:
+        assert closed.server is not None
+        closed.server.close()
+        await closed.server.wait_closed()
+        yield closed.port
 
 
 async def _first_response_status(port: int, data: bytes) -> int:
@@ -155,11 +156,7 @@ async def test_invalid_server_response_is_502_and_the_engine_goes_on() -> None:
 
 @pytest.mark.asyncio
 async def test_refused_server_is_retried_then_redispatched_without_client_error() -> None:
-    async with backends("alive") as (alive,), raw_server() as closed:
-        dead_port = closed.port
-        assert closed.server is not None
-        closed.server.close()
-        await closed.server.wait_closed()
+    async with backends("alive") as (alive,), refused_port() as dead_port:
         servers = f"server dead 127.0.0.1:{dead_port}\n    server alive 127.0.0.1:{alive.port}"
         async with running(config(servers, retries=2, redispatch=True)) as engine:
             port = engine.port_of("www")
@@ -175,13 +172,12 @@ async def test_refused_server_is_retried_then_redispatched_without_client_error(
 
 @pytest.mark.asyncio
 async def test_without_redispatch_a_refused_server_is_503_after_retries() -> None:
-    async with raw_server() as closed:
-        assert closed.server is not None
-        closed.server.close()
-        await closed.server.wait_closed()
-        async with running(config(f"server dead 127.0.0.1:{closed.port}", retries=1)) as engine:
-            response = await request(engine.port_of("www"), "/")
-            dead = engine.generation.backends["app"].servers[0]  # type: ignore[union-attr]
+    async with (
+        refused_port() as dead_port,
+        running(config(f"server dead 127.0.0.1:{dead_port}", retries=1)) as engine,
+    ):
+        response = await request(engine.port_of("www"), "/")
+        dead = engine.generation.backends["app"].servers[0]  # type: ignore[union-attr]
     assert response.status == 503
     assert b"No server is available" in response.body
     assert dead.counters.econ == 2
@@ -189,11 +185,8 @@ async def test_without_redispatch_a_refused_server_is_503_after_retries() -> Non
 
 @pytest.mark.asyncio
 async def test_all_servers_down_answers_503_at_once() -> None:
-    async with raw_server() as closed:
-        assert closed.server is not None
-        closed.server.close()
-        await closed.server.wait_closed()
-        servers = f"server s1 127.0.0.1:{closed.port} check inter 50ms fall 1 rise 1"
+    async with refused_port() as dead_port:
+        servers = f"server s1 127.0.0.1:{dead_port} check inter 50ms fall 1 rise 1"
         async with running(config(servers)) as engine:
             server = engine.generation.backends["app"].servers[0]  # type: ignore[union-attr]
             await wait_for(lambda: not server.up)
@@ -207,13 +200,7 @@ async def test_all_servers_down_answers_503_at_once() -> None:
 
 @pytest.mark.asyncio
 async def test_maxconn_queues_and_timeout_queue_gives_503() -> None:
-    text = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-    timeout queue 300ms
+    text = "\n" + HTTP_DEFAULTS + """    timeout queue 300ms
 frontend www
     bind 127.0.0.1:0
     default_backend app

@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from _engine_support import Backend, backends, read_response, render, request, running
+from _engine_support import (
+    HTTP_DEFAULTS,
+    Backend,
+    backends,
+    read_response,
+    render,
+    request,
+    running,
+)
 
-BASE = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-    timeout tunnel 300ms
+BASE = "\n" + HTTP_DEFAULTS + """    timeout tunnel 300ms
     {defaults_extra}
 frontend www
     bind 127.0.0.1:0
@@ -178,13 +180,7 @@ async def test_http10_client_and_head_requests() -> None:
 
 @pytest.mark.asyncio
 async def test_cookie_insert_makes_clients_stick_to_their_server() -> None:
-    text = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend www
+    text = "\n" + HTTP_DEFAULTS + """frontend www
     bind 127.0.0.1:0
     default_backend app
 backend app

@@ -6,17 +6,19 @@ import asyncio
 import socket
 
 import pytest
-from _engine_support import backends, config_of, read_response, render, request, running
+from _engine_support import (
+    HTTP_DEFAULTS,
+    backends,
+    config_of,
+    read_response,
+    render,
+    request,
+    running,
+)
 
 from proxy.engine import EngineError
 
-CONFIG = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend www
+CONFIG = "\n" + HTTP_DEFAULTS + """frontend www
     bind 127.0.0.1:0
     {extra}
     default_backend app

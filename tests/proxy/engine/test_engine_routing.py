@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 from collections import Counter
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from _engine_support import backends, request, running
+from _engine_support import HTTP_DEFAULTS, Backend, backends, request, running
 
-from proxy.engine import RequestContext
+from proxy.engine import Engine, RequestContext
 
-TUTORIAL = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-
+TUTORIAL = "\n" + HTTP_DEFAULTS + """
 frontend www
     bind 127.0.0.1:0
     acl is_light path_beg /lightwork
@@ -51,12 +47,19 @@ def _tutorial(ports: list[int]) -> str:
     return TUTORIAL.format(*ports)
 
 
-@pytest.mark.asyncio
-async def test_tutorial_admin_is_denied_and_never_reaches_a_server() -> None:
+@contextlib.asynccontextmanager
+async def tutorial_running() -> AsyncIterator[tuple[list[Backend], Engine]]:
+    """The tutorial's four servers and an engine running the tutorial config in front of them."""
     async with (
         backends("server1", "server2", "server3", "server4") as servers,
         running(_tutorial([s.port for s in servers])) as engine,
     ):
+        yield servers, engine
+
+
+@pytest.mark.asyncio
+async def test_tutorial_admin_is_denied_and_never_reaches_a_server() -> None:
+    async with tutorial_running() as (servers, engine):
         response = await request(engine.port_of("www"), "/admin")
         assert response.status == 403
         assert b"403 Forbidden" in response.body
@@ -65,10 +68,7 @@ async def test_tutorial_admin_is_denied_and_never_reaches_a_server() -> None:
 
 @pytest.mark.asyncio
 async def test_tutorial_lightwork_alternates_between_servers_1_and_2() -> None:
-    async with (
-        backends("server1", "server2", "server3", "server4") as servers,
-        running(_tutorial([s.port for s in servers])) as engine,
-    ):
+    async with tutorial_running() as (_servers, engine):
         port = engine.port_of("www")
         bodies = [(await request(port, "/lightwork")).body for _ in range(6)]
     names = [b.split(b":")[0].decode() for b in bodies]
@@ -78,10 +78,7 @@ async def test_tutorial_lightwork_alternates_between_servers_1_and_2() -> None:
 
 @pytest.mark.asyncio
 async def test_tutorial_heavywork_is_sticky_per_source_address() -> None:
-    async with (
-        backends("server1", "server2", "server3", "server4") as servers,
-        running(_tutorial([s.port for s in servers])) as engine,
-    ):
+    async with tutorial_running() as (_servers, engine):
         port = engine.port_of("www")
         chosen: dict[str, set[bytes]] = {}
         for source in ("127.0.0.1", "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"):
@@ -95,10 +92,7 @@ async def test_tutorial_heavywork_is_sticky_per_source_address() -> None:
 
 @pytest.mark.asyncio
 async def test_tutorial_default_backend_round_robins_over_all_four() -> None:
-    async with (
-        backends("server1", "server2", "server3", "server4") as servers,
-        running(_tutorial([s.port for s in servers])) as engine,
-    ):
+    async with tutorial_running() as (_servers, engine):
         port = engine.port_of("www")
         bodies = [(await request(port, "/")).body for _ in range(8)]
     assert Counter(b.split(b":")[0] for b in bodies) == {
@@ -108,13 +102,7 @@ async def test_tutorial_default_backend_round_robins_over_all_four() -> None:
 
 @pytest.mark.asyncio
 async def test_rules_run_in_haproxy_order_and_edit_headers() -> None:
-    config = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend www
+    config = "\n" + HTTP_DEFAULTS + """frontend www
     bind 127.0.0.1:0
     http-request redirect location /new code 301 if { path /old }
     http-request return status 200 content-type text/plain string hello if { path /hello }
@@ -155,13 +143,7 @@ backend app
 @pytest.mark.asyncio
 async def test_dynamic_use_backend_from_a_host_map(tmp_path: Path) -> None:
     (tmp_path / "hosts.map").write_text("# host backend\napp.local be_app\napi.local be_api\n")
-    config = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend www
+    config = "\n" + HTTP_DEFAULTS + """frontend www
     bind 127.0.0.1:0
     use_backend %[req.hdr(host),lower,map(hosts.map,be_default)]
 backend be_app
@@ -185,10 +167,7 @@ backend be_default
 
 @pytest.mark.asyncio
 async def test_route_what_if_runs_the_real_rules_without_side_effects() -> None:
-    async with (
-        backends("server1", "server2", "server3", "server4") as servers,
-        running(_tutorial([s.port for s in servers])) as engine,
-    ):
+    async with tutorial_running() as (_servers, engine):
         local = ipaddress.ip_address("10.1.2.3")
 
         def ctx(path: str) -> RequestContext:

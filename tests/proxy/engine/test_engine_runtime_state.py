@@ -12,19 +12,14 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-from _engine_support import backends, load, request, running, wait_for
+from _engine_support import HTTP_DEFAULTS, backends, load, request, running, wait_for
 
 from proxy.engine import Engine, LogEvent
 
 TWO_SERVERS = """
 global
     maxconn 321
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-backend app
+""" + HTTP_DEFAULTS + """backend app
     balance leastconn
     server a 127.0.0.1:{a} weight 3
     server b 127.0.0.1:{b} weight 2

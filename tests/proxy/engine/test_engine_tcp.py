@@ -5,10 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-from collections.abc import AsyncIterator
 
 import pytest
-from _engine_support import running
+from _engine_support import LoopbackServer, running, serving
 
 CONFIG = """
 defaults
@@ -27,51 +26,33 @@ backend other
 """
 
 
-class TcpServer:
+class TcpServer(LoopbackServer):
     """Echo (or digest) server: "digest" mode reads to EOF, then answers the sha256 and closes."""
 
     def __init__(self, mode: str = "echo", banner: bytes = b"") -> None:
+        super().__init__()
         self.mode = mode
         self.banner = banner
-        self.port = 0
         self.accepted = 0
-        self.writers: set[asyncio.StreamWriter] = set()
 
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.accepted += 1
-        self.writers.add(writer)
-        try:
-            if self.banner:
-                writer.write(self.banner)
-            if self.mode == "digest":
-                digest = hashlib.sha256()
-                while data := await reader.read(65536):
-                    digest.update(data)
-                writer.write(digest.hexdigest().encode())
-            else:
-                while data := await reader.read(65536):
-                    writer.write(data)
-                    await writer.drain()
-            await writer.drain()
-        except ConnectionError:
-            pass
-        finally:
-            self.writers.discard(writer)
-            writer.close()
+        if self.banner:
+            writer.write(self.banner)
+        if self.mode == "digest":
+            digest = hashlib.sha256()
+            while data := await reader.read(65536):
+                digest.update(data)
+            writer.write(digest.hexdigest().encode())
+        else:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        await writer.drain()
 
 
-@contextlib.asynccontextmanager
-async def tcp_server(mode: str = "echo", banner: bytes = b"") -> AsyncIterator[TcpServer]:
-    server = TcpServer(mode, banner)
-    listener = await asyncio.start_server(server.handle, "127.0.0.1", 0)
-    server.port = listener.sockets[0].getsockname()[1]
-    try:
-        yield server
-    finally:
-        listener.close()
-        for writer in list(server.writers):
-            writer.close()
-        await asyncio.sleep(0)
+def tcp_server(mode: str = "echo", banner: bytes = b"") -> contextlib.AbstractAsyncContextManager[TcpServer]:
+    return serving(TcpServer(mode, banner))
 
 
 def config(port: int, other: int = 1, *, rules: str = "", client: str = "5s") -> str:

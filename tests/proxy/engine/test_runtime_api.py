@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from _engine_support import defaults_section
 
 from proxy.config.load import check_text
 from proxy.engine.engine import Engine
@@ -19,12 +20,7 @@ from proxy.engine.runtime_api import parse_address, serve
 CONFIG = """
 global
     stats socket {sock}
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 2s
-    timeout server 2s
-frontend fe
+""" + defaults_section(client="2s", server="2s") + """frontend fe
     bind 127.0.0.1:0
     default_backend be
 backend be

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from _engine_support import defaults_section
 
 from proxy.config.load import check_text
 from proxy.engine.health import CheckResult, HealthState
@@ -37,13 +38,7 @@ HAPROXY_26_HEADER = (
     "h1_total_streams,h1_bytes_in,h1_bytes_out,h1_spliced_bytes_in,h1_spliced_bytes_out,"
 )
 
-CONFIG = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 2s
-    timeout server 2s
-frontend fe
+CONFIG = "\n" + defaults_section(client="2s", server="2s") + """frontend fe
     bind 127.0.0.1:{fe_port}
     default_backend be
 backend be

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _engine_support import tls_json_line
 from cryptography import x509
 
 from proxy.certs import CertStore
@@ -406,15 +407,7 @@ def test_unsupported_options_are_warned_about(pki: Pki) -> None:
 
 async def connect_backend(port: int, server: ServerTls, **resolve: Any) -> dict[str, Any]:
     context, hostname = server.connection_args(**resolve)
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname=hostname), TIMEOUT
-    )
-    try:
-        return dict(json.loads(await asyncio.wait_for(reader.readuntil(b"\n"), TIMEOUT)))
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
+    return await tls_json_line(port, context, hostname, TIMEOUT)
 
 
 def server_tls(pki: Pki, *options: list[str]) -> ServerTls:

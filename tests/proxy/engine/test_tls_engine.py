@@ -19,7 +19,15 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from _engine_support import backends, load, running
+from _engine_support import (
+    HTTP_DEFAULTS,
+    TCP_DEFAULTS,
+    backends,
+    listening,
+    load,
+    running,
+    tls_json_line,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -54,12 +62,8 @@ async def tls_site(name: str, pem: Path, base: Path) -> AsyncIterator[int]:
             await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=term.context)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
-        await server.wait_closed()
+    async with listening(handle, term.context) as port:
+        yield port
 
 
 def client(ca: Path, *, check_names: bool = True) -> ssl.SSLContext:
@@ -69,15 +73,7 @@ def client(ca: Path, *, check_names: bool = True) -> ssl.SSLContext:
 
 
 async def ask(port: int, context: ssl.SSLContext, sni: str | None) -> dict[str, str]:
-    reader, writer = await asyncio.wait_for(
-        asyncio.open_connection("127.0.0.1", port, ssl=context, server_hostname=sni), TIMEOUT
-    )
-    try:
-        return dict(json.loads(await asyncio.wait_for(reader.readuntil(b"\n"), TIMEOUT)))
-    finally:
-        writer.close()
-        with contextlib.suppress(OSError, ssl.SSLError):
-            await writer.wait_closed()
+    return await tls_json_line(port, context, sni, TIMEOUT)
 
 
 async def ask_bytewise(port: int, context: ssl.SSLContext, sni: str) -> dict[str, str]:
@@ -106,13 +102,7 @@ async def ask_bytewise(port: int, context: ssl.SSLContext, sni: str) -> dict[str
         writer.close()
 
 
-PASSTHROUGH = """
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend tls_in
+PASSTHROUGH = "\n" + TCP_DEFAULTS + """frontend tls_in
     bind 127.0.0.1:0
     tcp-request inspect-delay 2s
     tcp-request content accept if {{ req_ssl_hello_type 1 }}
@@ -148,13 +138,7 @@ async def test_passthrough_routes_on_sni(store: CertStore, tmp_path: Path) -> No
         assert (await ask_bytewise(port, client(ca), "a.test"))["site"] == "site_a"
 
 
-TERMINATION = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
+TERMINATION = "\n" + HTTP_DEFAULTS + """frontend web
     bind 127.0.0.1:0
     bind 127.0.0.1:0 ssl crt certs alpn h2,http/1.1
     http-request redirect scheme https unless {{ ssl_fc }}
@@ -215,11 +199,8 @@ async def https_site(name: str, pem: Path, base: Path) -> AsyncIterator[int]:
             await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=term.context)
-    try:
-        yield server.sockets[0].getsockname()[1]
-    finally:
-        server.close()
+    async with listening(handle, term.context) as port:
+        yield port
 
 
 @contextlib.asynccontextmanager
@@ -235,11 +216,8 @@ async def recorder(name: str) -> AsyncIterator[tuple[int, list[bytes]]]:
             await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(handle, "127.0.0.1", 0)
-    try:
-        yield server.sockets[0].getsockname()[1], seen
-    finally:
-        server.close()
+    async with listening(handle) as port:
+        yield port, seen
 
 
 async def https_get(
@@ -262,13 +240,7 @@ async def https_get(
 
 # --- passthrough robustness ---------------------------------------------------------------
 
-PASSTHROUGH_WITH_PLAIN_DEFAULT = """
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend tls_in
+PASSTHROUGH_WITH_PLAIN_DEFAULT = "\n" + TCP_DEFAULTS + """frontend tls_in
     bind 127.0.0.1:0
     tcp-request inspect-delay 400ms
     tcp-request content accept if {{ req_ssl_hello_type 1 }}
@@ -312,13 +284,7 @@ async def test_passthrough_garbage_waits_for_inspect_delay_without_blocking_othe
 
 # --- termination -------------------------------------------------------------------------
 
-TERMINATION_ROUTING = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
+TERMINATION_ROUTING = "\n" + HTTP_DEFAULTS + """frontend web
     bind 127.0.0.1:0 ssl crt {first} crt {second} ssl-min-ver TLSv1.3
     acl modern ssl_fc_protocol TLSv1.3
     http-request deny unless modern
@@ -354,13 +320,7 @@ async def test_termination_fetches_route_and_min_version_is_enforced(
             await https_get(port, old, "app.test")
 
 
-TCP_TERMINATION = """
-defaults
-    mode tcp
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend tls_tcp
+TCP_TERMINATION = "\n" + TCP_DEFAULTS + """frontend tls_tcp
     bind 127.0.0.1:0 ssl crt {pem}
     use_backend named if {{ ssl_fc_sni x.test }}
     default_backend other
@@ -444,13 +404,7 @@ async def test_tls_problems_are_located_errors_and_h2_a_warning(
 
 # --- re-encryption and TLS health checks ---------------------------------------------------
 
-REENCRYPT = """
-defaults
-    mode http
-    timeout connect 1s
-    timeout client 5s
-    timeout server 5s
-frontend web
+REENCRYPT = "\n" + HTTP_DEFAULTS + """frontend web
     bind 127.0.0.1:0
     use_backend foreign if {{ path_beg /foreign }}
     default_backend secure
