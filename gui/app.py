@@ -27,7 +27,7 @@ from gui.main_window import MainWindow
 from gui.theme import apply_theme
 from proxy.config.writer import write
 
-__all__ = ["load_demo", "main"]
+__all__ = ["demo_urls", "load_demo", "main"]
 
 
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -38,8 +38,12 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     return parser.parse_args(list(argv))
 
 
-def load_demo(window: MainWindow) -> None:
-    """Start the four demo servers, load the tutorial pointed at them, start the engine."""
+DEMO_PATHS = ("/", "/lightwork", "/heavywork", "/admin")
+
+
+def load_demo(window: MainWindow) -> bool:
+    """Start the four demo servers, load the tutorial pointed at them, start the engine,
+    and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs."""
     from proxy.engine import demo
 
     ports = window.host.start_demo_servers_blocking()
@@ -48,9 +52,26 @@ def load_demo(window: MainWindow) -> None:
         window.document.load_text(write(config), "tutorial.cfg")
         try:
             window.host.start_blocking(window.document.config, window.document.base_dir)
-            return
         except EngineError:
             continue  # the usual ports are taken: fall back to free ones
+        _show_demo_traffic(window)
+        return True
+    return False
+
+
+def demo_urls(listening: list[tuple[str, str, int]]) -> list[str]:
+    """The tutorial's URLs on the port the engine really listens on."""
+    port = next((p for frontend, _host, p in listening if frontend == "main"), None)
+    return [] if port is None else [f"http://127.0.0.1:{port}{path}" for path in DEMO_PATHS]
+
+
+def _show_demo_traffic(window: MainWindow) -> None:
+    window.select_section(("frontend", "main"))
+    urls = demo_urls(window.host.listening)
+    base = urls[0].rstrip("/") if urls else ""
+    window.log_view.offer_samples(urls, f"The tutorial is running on {base}. Try")
+    window.tabs.setCurrentWidget(window.log_view)
+    window.log_view.send_samples()  # rows appear at the next poll of the engine's log
 
 
 def _first_run(window: MainWindow) -> None:

@@ -90,6 +90,7 @@ class Document(QObject):
         self.config = Config()
         self.diagnostics: list[Diagnostic] = []
         self.path: Path | None = None
+        self.name: str | None = None  # what to call an unsaved document (the tutorial, ...)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._parse_diagnostics: list[Diagnostic] = []
@@ -102,6 +103,11 @@ class Document(QObject):
     @property
     def text(self) -> str:
         return write(self.config)
+
+    @property
+    def display_name(self) -> str:
+        """The file name, else the name given to ``load_text``, else "Untitled"."""
+        return self.path.name if self.path is not None else self.name or "Untitled"
 
     @property
     def base_dir(self) -> Path:
@@ -164,7 +170,7 @@ class Document(QObject):
 
     def load_text(self, text: str, name: str | None = None) -> None:
         """Start a new, clean, unnamed document from ``text`` (the tutorial, a template)."""
-        self._reset(parse(text, name or MEMORY_PATH).config, None, [])
+        self._reset(parse(text, name or MEMORY_PATH).config, None, [], name)
 
     def open(self, path: str | Path) -> None:
         """Read a haproxy.cfg (raises OSError); the model keeps even lines with errors."""
@@ -195,9 +201,10 @@ class Document(QObject):
         if not out.open(QSaveFile.OpenModeFlag.WriteOnly):
             raise SaveError(f"cannot write {path}: {out.errorString()}")
         if out.write(data) != len(data):
+            reason = out.errorString()  # before cancelWriting replaces it
             out.cancelWriting()
             out.commit()  # after cancelWriting, commit only discards the temporary file
-            raise SaveError(f"cannot write {path}: {out.errorString()}")
+            raise SaveError(f"cannot write {path}: {reason}")
         if not out.commit():
             raise SaveError(f"cannot save {path}: {out.errorString()}")
 
@@ -209,19 +216,25 @@ class Document(QObject):
     def _config_path(self) -> str:
         return str(self.path) if self.path is not None else MEMORY_PATH
 
-    def _reset(self, config: Config, path: Path | None, extra: list[Diagnostic]) -> None:
+    def _reset(self, config: Config, path: Path | None, extra: list[Diagnostic],
+               name: str | None = None) -> None:
         self.undo_stack.clear()
         self.config = config
         self._parse_diagnostics = list(extra)
-        self._set_path(path)
+        renamed = name != self.name
+        self.name = name
+        if not self._set_path(path) and renamed:
+            self.pathChanged.emit()  # same (no) path, another name: the title changes
         self.undo_stack.setClean()
         self._after_change(write(config))
 
-    def _set_path(self, path: Path | None) -> None:
-        if path != self.path:
-            self.path = path
-            self.config.path = self._config_path
-            self.pathChanged.emit()
+    def _set_path(self, path: Path | None) -> bool:
+        if path == self.path:
+            return False
+        self.path = path
+        self.config.path = self._config_path
+        self.pathChanged.emit()
+        return True
 
     def _restore(self, text: str) -> None:
         """Make ``text`` the live config (undo/redo); views re-find their sections."""

@@ -29,7 +29,7 @@ from typing import Any
 
 import platformdirs
 from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -63,6 +63,7 @@ __all__ = ["MainWindow", "default_settings_path"]
 
 SectionKey = tuple[str, str | None]
 MAX_RECENT = 8
+LOG_DRAIN_MAX = 10_000
 CFG_FILTER = "HAProxy configuration (*.cfg *.conf);;All files (*)"
 
 
@@ -398,20 +399,24 @@ class MainWindow(QMainWindow):
 
     # -- files --------------------------------------------------------------------------------
     def confirm_discard(self) -> bool:
-        """True when unsaved changes may go (saved, discarded, or none)."""
+        """True when unsaved changes may go: saved, discarded, or there were none.
+
+        Asked before New, Open, Open Recent and closing; Cancel (or Esc) keeps everything."""
         if not self.document.dirty:
             return True
-        if QGuiApplication.platformName() == "offscreen":
-            # Nobody can answer a modal prompt on the offscreen platform (tests, screenshot
-            # runs); keeping the unsaved document is the safe answer, and nothing blocks.
-            return False
-        answer = QMessageBox.question(
-            self, "Unsaved changes", "Save the changes to this configuration first?",
-            QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
-            | QMessageBox.StandardButton.Cancel, QMessageBox.StandardButton.Save)
-        if answer == QMessageBox.StandardButton.Save:
+        name = self.document.display_name
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Question, "Unsaved changes",
+                          f"Save the changes to {name} first?",
+                          buttons.Save | buttons.Discard | buttons.Cancel, self)
+        box.setInformativeText("Your changes are lost if you do not save them.")
+        box.setDefaultButton(buttons.Save)
+        box.setEscapeButton(buttons.Cancel)
+        answer = buttons(box.exec())
+        box.deleteLater()
+        if answer == buttons.Save:
             return self.file_save()
-        return answer == QMessageBox.StandardButton.Discard
+        return answer == buttons.Discard
 
     def file_new(self) -> None:
         if self.confirm_discard():
@@ -424,6 +429,9 @@ class MainWindow(QMainWindow):
         path, _filter = QFileDialog.getOpenFileName(self, "Open haproxy.cfg", self._last_dir(), CFG_FILTER)
         if path:
             self.open_path(Path(path))
+
+    def open_recent(self, path: Path) -> bool:
+        return self.confirm_discard() and self.open_path(path)
 
     def open_path(self, path: Path) -> bool:
         try:
@@ -491,7 +499,7 @@ class MainWindow(QMainWindow):
         self.recent_menu.clear()
         for number, entry in enumerate(self.recent_files(), start=1):
             action = self.recent_menu.addAction(f"&{number} {entry}")
-            action.triggered.connect(lambda _c=False, p=entry: self.confirm_discard() and self.open_path(Path(p)))
+            action.triggered.connect(lambda _c=False, p=entry: self.open_recent(Path(p)))
         self.recent_menu.setEnabled(bool(self.recent_files()))
 
     def _restore_ui_state(self) -> None:
@@ -581,7 +589,8 @@ class MainWindow(QMainWindow):
 
     def poll_engine(self) -> None:
         """QTimer tick (GUI thread): pull the engine's log events as one batch."""
-        events = self.host.drain_events(2000)
+        # Everything queued (the engine keeps at most 10,000): the log shows the newest.
+        events = self.host.drain_events(LOG_DRAIN_MAX)
         if events:
             self.log_view.append(events)
 
@@ -606,8 +615,7 @@ class MainWindow(QMainWindow):
         self.diagnostics_title.setText(f"  Problems: {errors} error(s), {warnings} warning(s)")
 
     def _update_title(self) -> None:
-        name = self.document.path.name if self.document.path else "Untitled"
-        self.setWindowTitle(f"{name}[*] — Proxydesk")
+        self.setWindowTitle(f"{self.document.display_name}[*] — Proxydesk")
         self.setWindowModified(self.document.dirty)
 
     # -- closing ---------------------------------------------------------------------------------

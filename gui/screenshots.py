@@ -62,9 +62,18 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
         window.grab().save(str(path))
         shots.append(path)
 
-    shot("main-frontend", lambda: window.select_section(("frontend", "main")))
-    shot("backend", lambda: window.select_section(("backend", "heavy")))
-    shot("global", lambda: window.select_section(("global", None)))
+    def editor(key: tuple[str, str | None], page: int = 0) -> None:
+        window.select_section(key)
+        window.tabs.setCurrentWidget(window.editor_area)  # the demo opens on the Requests tab
+        tabs = getattr(window.editor_area.widget(), "tabs", None)
+        if tabs is not None:
+            tabs.setCurrentIndex(page)
+
+    shot("main-frontend", lambda: editor(("frontend", "main")))
+    shot("rules", lambda: editor(("frontend", "main"), 2))
+    shot("backend", lambda: editor(("backend", "heavy")))
+    shot("backend-checks", lambda: editor(("backend", "heavy"), 1))
+    shot("global", lambda: editor(("global", None)))
     shot("text-view", lambda: window.tabs.setCurrentWidget(window.text_view))
     shot("requests", lambda: (window.poll_engine(), window.tabs.setCurrentWidget(window.log_view)))
 

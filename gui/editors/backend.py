@@ -37,19 +37,23 @@ from PySide6.QtWidgets import (
 )
 
 from gui.document import Document
-from gui.editors.frontend import INHERITED, mode_combo, timeouts_group
+from gui.editors.frontend import INHERITED, inherited_text, mode_combo, timeouts_group
+from gui.editors.inherit import BUILTIN, inherited_balance
+from gui.editors.inherit import default_server_option as default_server_value
 from gui.editors.item_models import ServersModel
 from gui.editors.widgets import (
     AddressPortEdit,
     SectionEditor,
     TimeEdit,
     combo,
+    grey_special_value,
     keyword_tip,
     place_node,
+    set_item_text,
     split_words,
 )
 from proxy.config import keywords as kw
-from proxy.config.model import Section
+from proxy.config.model import Config, Section
 from proxy.config.nodes import Balance, Generic, OptionLine, Server
 
 __all__ = ["BACKEND_TIMEOUTS", "BackendEditor", "balance_parts", "make_balance"]
@@ -233,6 +237,13 @@ class ServersPage(QGroupBox):
         self._suggest_name()
 
 
+def _inherited_balance_doc(config: Config, section: Section) -> str:
+    found = inherited_balance(config, section)
+    spec = kw.BALANCE_ALGORITHMS.get(found.value.split("(", 1)[0].split()[0])
+    where = BUILTIN if found.builtin else f"From {found.source}"
+    return f"{where}: {found.value}. {spec.doc if spec else ''}".strip()
+
+
 def balance_group(editor: SectionEditor) -> QGroupBox:
     group = QGroupBox("Load balancing")
     form = QFormLayout(group)
@@ -244,21 +255,31 @@ def balance_group(editor: SectionEditor) -> QGroupBox:
     explanation = QLabel()
     explanation.setWordWrap(True)
 
-    def explain(name: str) -> None:
-        spec = kw.BALANCE_ALGORITHMS.get(name)
-        explanation.setText(f"<small>{spec.doc}</small>" if spec else
-                            "<small>From the defaults section (roundrobin when none).</small>")
+    def explain(*_changed: object) -> None:
+        spec = kw.BALANCE_ALGORITHMS.get(algorithm.currentData())
         arguments.setPlaceholderText(spec.args.strip("[]()") if spec and spec.args else "no arguments")
         arguments.setEnabled(bool(spec and spec.args))
+        if spec is not None:
+            explanation.setText(f"<small>{spec.doc}</small>")
+            return
+        section = editor.section()  # inherited: explain the algorithm that really applies
+        if section is not None:
+            explanation.setText(f"<small>{_inherited_balance_doc(editor.document.config, section)}</small>")
 
-    algorithm.currentTextChanged.connect(explain)
+    def show_inherited(config: Config, section: Section) -> None:
+        found = inherited_balance(config, section)
+        set_item_text(algorithm, INHERITED, f"{INHERITED} ({found.short()})")
+        explain()
+
+    algorithm.currentIndexChanged.connect(explain)
     editor.bind(algorithm, "balance",
                 lambda s: balance_parts(s.balance)[0],
                 lambda s, v: set_balance(s, v, arguments.text()))
     editor.bind(arguments, "balance arguments",
                 lambda s: balance_parts(s.balance)[1],
                 lambda s, v: set_balance(s, balance_parts(s.balance)[0], v))
-    explain(algorithm.currentText())
+    editor.add_hint(show_inherited)
+    explain()
     editor.balance_box, editor.balance_arguments, editor.balance_explanation = (
         algorithm, arguments, explanation)
     form.addRow("Algorithm", algorithm)
@@ -294,9 +315,20 @@ def health_group(editor: SectionEditor) -> QGroupBox:
     for box, name in ((rise, "rise"), (fall, "fall")):
         box.setRange(0, RISE_FALL_MAX)
         box.setSpecialValueText("default")
+        grey_special_value(box)
         box.setToolTip(kw.SERVER_OPTIONS[name].doc)
         editor.bind(box, name, lambda s, n=name: int(default_server_option(s, n) or 0),
                     lambda s, v, n=name: set_default_server_option(s, n, str(v) if v else ""))
+    def show_inherited(config: Config, section: Section) -> None:
+        # These fields edit this section's own default-server line: hint what it inherits.
+        def found(name: str) -> str:
+            return inherited_text(default_server_value(config, section, name, include_own=False))
+
+        inter.set_hint(found("inter"))
+        for box, name in ((rise, "rise"), (fall, "fall")):
+            box.setSpecialValueText(found(name))
+
+    editor.add_hint(show_inherited)
     editor.check_widgets = {"enabled": enabled, "method": method, "uri": uri, "status": status,
                             "inter": inter, "rise": rise, "fall": fall}
     form.addRow(enabled)

@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 
 from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
+from gui.editors.inherit import BUILTIN, Inherited, inherited, inherited_mode, timeout_hint
 from gui.editors.item_models import BindsModel, RulesModel
 from gui.editors.whatif import WhatIfTester
 from gui.editors.widgets import (
@@ -52,12 +53,13 @@ from gui.editors.widgets import (
     combo,
     keyword_tip,
     place_node,
+    set_item_text,
     set_mode,
     set_timeout,
     split_words,
 )
 from proxy.config import keywords as kw
-from proxy.config.model import Section
+from proxy.config.model import Config, Section
 from proxy.config.nodes import Bind, DefaultBackend, Node, Rule, UseBackend
 
 __all__ = [
@@ -66,6 +68,7 @@ __all__ = [
     "FrontendEditor",
     "RuleEditor",
     "binds_page",
+    "inherited_text",
     "mode_combo",
     "timeouts_group",
 ]
@@ -104,7 +107,19 @@ def mode_combo(editor: SectionEditor) -> QComboBox:
     editor.bind(box, "mode",
                 lambda s: s.mode or INHERITED,
                 lambda s, v: set_mode(s, "" if v == INHERITED else v))
+
+    def show_inherited(config: Config, section: Section) -> None:
+        set_item_text(box, INHERITED, f"{INHERITED} ({inherited_mode(config, section).short()})")
+
+    editor.add_hint(show_inherited)
     return box
+
+
+def inherited_text(found: Inherited | None) -> str:
+    """How a field shows a value it inherits: ``30s from defaults``, ``2s (HAProxy's default)``."""
+    if found is None:
+        return "not set"
+    return f"{found.value} ({BUILTIN})" if found.builtin else f"{found.value} from {found.source}"
 
 
 def timeouts_group(editor: SectionEditor, kinds: tuple[str, ...], title: str = "Timeouts") -> QGroupBox:
@@ -118,6 +133,7 @@ def timeouts_group(editor: SectionEditor, kinds: tuple[str, ...], title: str = "
                     lambda s, k=kind: s.timeouts()[k].value if k in s.timeouts() else "",
                     lambda s, v, k=kind: set_timeout(s, k, v))
         editor.timeout_edits[kind] = edit
+        editor.add_hint(lambda config, s, k=kind, e=edit: e.set_hint(timeout_hint(config, s, k)))
         label = QLabel(kind.capitalize().replace("-", " "))
         label.setToolTip(kw.TIMEOUT_KINDS.get(kind, ""))
         form.addRow(label, edit)
@@ -158,10 +174,16 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     box = QComboBox()
     box.setEditable(True)
     box.setToolTip(keyword_tip("default_backend"))
-    box.lineEdit().setPlaceholderText("none: requests no rule routes get a 503")
     box.addItems(["", *editor.backend_names()])
     editor.document.changed.connect(lambda: _refill(box, ["", *editor.backend_names()]))
     editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
+
+    def show_inherited(config: Config, section: Section) -> None:
+        found = inherited(config, section, lambda s: s.default_backend)
+        box.lineEdit().setPlaceholderText(
+            inherited_text(found) if found else "none: requests no rule routes get a 503")
+
+    editor.add_hint(show_inherited)
     editor.default_backend_box = box
     form.addRow("Default backend", box)
     return group

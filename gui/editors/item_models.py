@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from PySide6.QtCore import (
     QAbstractTableModel,
@@ -26,8 +26,10 @@ from PySide6.QtCore import (
     QPersistentModelIndex,
     Qt,
 )
+from PySide6.QtGui import QGuiApplication, QPalette
 
 from gui.document import Document
+from gui.editors.inherit import Inherited, default_server_option
 from gui.editors.widgets import join_host_port, split_words
 from proxy.config import keywords as kw
 from proxy.config.model import Config, Section, Statement
@@ -274,8 +276,52 @@ class ServersModel(SectionTableModel):
                _option_tip(kw.SERVER_OPTIONS, "disabled")),
     )
 
+    # column header -> the server option a default-server line (or HAProxy) may supply
+    inheritable: ClassVar[dict[str, str]] = {"Weight": "weight", "Max conn": "maxconn"}
+
+    def __init__(self, document: Document, kind: str, name: str | None,
+                 parent: QObject | None = None) -> None:
+        super().__init__(document, kind, name, parent)
+        self._inherited = self._inherited_options()
+
     def accepts(self, node: Node) -> bool:
         return isinstance(node, Server) and not node.default
+
+    def reload(self) -> None:
+        self._inherited = self._inherited_options()
+        super().reload()
+
+    def _inherited_options(self) -> dict[str, Inherited]:
+        config = self.document.config
+        section = config.find(self.kind, self.name)
+        if section is None:
+            return {}
+        found = {option: default_server_option(config, section, option)
+                 for option in self.inheritable.values()}
+        return {option: value for option, value in found.items() if value is not None}
+
+    def inherited(self, index: Index) -> Inherited | None:
+        """The value a cell shows greyed because the server line does not set it."""
+        if not self._valid(index):
+            return None
+        column = self.columns[index.column()]
+        option = self.inheritable.get(column.header)
+        if option is None or column.show(self.node(index.row())):
+            return None
+        return self._inherited.get(option)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        found = self.inherited(index)
+        if found is None or role == Qt.ItemDataRole.EditRole:
+            return super().data(index, role)  # editing starts from what the line says: nothing
+        if role == Qt.ItemDataRole.DisplayRole:
+            return found.value
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QGuiApplication.palette().brush(QPalette.ColorRole.PlaceholderText)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            where = "HAProxy's default" if found.builtin else f"from {found.source}"
+            return f"Not set on this server: {found.value}, {where}"
+        return super().data(index, role)
 
 
 # --- binds -------------------------------------------------------------------------------------

@@ -22,7 +22,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -44,9 +45,11 @@ __all__ = [
     "Binding",
     "SectionEditor",
     "TimeEdit",
+    "grey_special_value",
     "join_host_port",
     "keyword_tip",
     "place_node",
+    "set_item_text",
     "set_mode",
     "set_timeout",
     "split_words",
@@ -166,7 +169,17 @@ class TimeEdit(QWidget):
         layout.addWidget(self.number, 1)
         layout.addWidget(self.unit)
         self.number.valueChanged.connect(self._emit)
+        grey_special_value(self.number)
         self.unit.currentTextChanged.connect(self._emit)
+
+    def set_hint(self, text: str) -> None:
+        """What the field shows while unset (greyed): ``30s from defaults``, ``not set``."""
+        if self.number.specialValueText() != (text or "not set"):
+            self.number.setSpecialValueText(text or "not set")
+            self.number.updateGeometry()
+
+    def hint(self) -> str:
+        return self.number.specialValueText()
 
     def value(self) -> str:
         """``"30s"``, or ``""`` when not set."""
@@ -184,9 +197,26 @@ class TimeEdit(QWidget):
         with _quiet(self.number, self.unit):
             self.number.setValue(number)
             self.unit.setCurrentText(unit)
+        _grey_if_special(self.number)  # its signals were blocked
 
     def _emit(self) -> None:
         self.valueChanged.emit(self.value())
+
+
+def grey_special_value(box: QSpinBox) -> None:
+    """Show a spin box's special value text ("30s from defaults", "2 (HAProxy's default)")
+    greyed like a placeholder: it describes what applies, not a value of this section."""
+    box.valueChanged.connect(lambda _value: _grey_if_special(box))
+    _grey_if_special(box)
+
+
+def _grey_if_special(box: QSpinBox) -> None:
+    # A palette with only Text set: every other role (and Text again, once reset to an
+    # empty palette) follows the inherited one, so a theme change still reaches the box.
+    palette = QPalette()
+    if box.value() == box.minimum() and box.specialValueText():
+        palette.setColor(QPalette.ColorRole.Text, box.palette().color(QPalette.ColorRole.PlaceholderText))
+    box.setPalette(palette)
 
 
 class AddressPortEdit(QWidget):
@@ -260,14 +290,25 @@ class Binding:
                 if widget.text() != value:
                     widget.setText(value)
             elif isinstance(widget, QComboBox):
-                if widget.currentText() != value:
-                    widget.setCurrentText(value)
+                _load_combo(widget, value)
             elif isinstance(widget, QCheckBox):
                 widget.setChecked(bool(value))
             elif isinstance(widget, QSpinBox):
                 widget.setValue(int(value))
+                if widget.specialValueText():
+                    _grey_if_special(widget)  # valueChanged is blocked while loading
             elif isinstance(widget, TimeEdit | AddressPortEdit):
                 widget.setValue(value)
+
+    def on_change(self, slot: Callable[[Any], None]) -> None:
+        """Call ``slot(value)`` when the user changes the widget."""
+        widget = self.widget
+        if isinstance(widget, QComboBox) and not widget.isEditable():
+            # A fixed choice stores its value as item data, so its text can carry a
+            # hint ("inherited (http, from defaults)") without changing what is written.
+            widget.currentIndexChanged.connect(lambda index: slot(_combo_value(widget, index)))
+            return
+        self.signal().connect(slot)
 
     def signal(self) -> Any:
         widget = self.widget
@@ -290,6 +331,7 @@ class SectionEditor(QWidget):
         super().__init__(parent)
         self.document, self.kind, self.name = document, kind, name
         self.bindings: list[Binding] = []
+        self.hints: list[Callable[[Config, Section], None]] = []
         document.changed.connect(self.refresh)
 
     def section(self, config: Config | None = None) -> Section | None:
@@ -312,12 +354,20 @@ class SectionEditor(QWidget):
              write: Callable[[Section, Any], None]) -> QWidget:
         binding = Binding(widget, read, write, label)
         self.bindings.append(binding)
-        binding.signal().connect(
+        binding.on_change(
             lambda value: self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label))
         section = self.section()
         if section is not None:
             binding.load(section)
         return widget
+
+    def add_hint(self, show: Callable[[Config, Section], None]) -> None:
+        """Run ``show(config, section)`` now and after every change: for what a field shows
+        about values it does not set (the inherited mode, a timeout from defaults)."""
+        self.hints.append(show)
+        section = self.section()
+        if section is not None:
+            show(self.document.config, section)
 
     def refresh(self) -> None:
         section = self.section()
@@ -325,6 +375,8 @@ class SectionEditor(QWidget):
             return
         for binding in self.bindings:
             binding.load(section)
+        for show in self.hints:
+            show(self.document.config, section)
 
     def backend_names(self) -> list[str]:
         return [s.name for s in self.document.config.of_kind("backend", "listen") if s.name]
@@ -336,8 +388,32 @@ def combo(items: Iterable[str], tips: dict[str, str] | None = None, *,
     box = QComboBox()
     box.setEditable(editable)
     for item in items:
-        box.addItem(item)
+        box.addItem(item, item)  # the item data is the value a binding writes
         tip = (tips or {}).get(item)
         if tip:
-            box.setItemData(box.count() - 1, tip, 3)  # 3 = Qt.ToolTipRole
+            box.setItemData(box.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
     return box
+
+
+def _combo_value(box: QComboBox, index: int) -> str:
+    data = box.itemData(index)
+    return data if isinstance(data, str) else box.itemText(index)
+
+
+def _load_combo(box: QComboBox, value: str) -> None:
+    if box.isEditable():
+        if box.currentText() != value:
+            box.setCurrentText(value)
+        return
+    index = box.findData(value)
+    index = index if index >= 0 else box.findText(value)
+    if index >= 0 and index != box.currentIndex():
+        box.setCurrentIndex(index)
+
+
+def set_item_text(box: QComboBox, value: str, text: str) -> None:
+    """Show ``text`` for the item whose value is ``value`` (quietly: not a user edit)."""
+    index = box.findData(value)
+    if index >= 0 and box.itemText(index) != text:
+        with _quiet(box):
+            box.setItemText(index, text)

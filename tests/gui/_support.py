@@ -1,8 +1,53 @@
-"""Helpers shared by the GUI tests: configs pointing at a real backend, a blocking HTTP client."""
+"""Helpers shared by the GUI tests: real HTTP servers on 127.0.0.1, configs pointing at
+them, a blocking HTTP client."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import http.server
+import threading
+from collections.abc import Iterator
+
+
+class NamedHandler(http.server.BaseHTTPRequestHandler):
+    """Answers every GET with its server's name, so a test sees which server was reached."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = self.server.name.encode()  # type: ignore[attr-defined]
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def named_http_servers(*names: str) -> Iterator[dict[str, int]]:
+    """Real HTTP servers on 127.0.0.1, each answering its own name; yields name -> port.
+
+    Threaded (not asyncio) because the GUI tests' event loop belongs to Qt.
+    """
+    servers, threads = [], []
+    for name in names:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), NamedHandler)
+        server.daemon_threads = True
+        server.name = name  # type: ignore[attr-defined]
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+        thread.start()
+        servers.append(server)
+        threads.append(thread)
+    try:
+        yield {s.name: s.server_address[1] for s in servers}  # type: ignore[attr-defined]
+    finally:
+        for server, thread in zip(servers, threads, strict=True):
+            server.shutdown()
+            server.server_close()
+            thread.join(5)
 
 
 def proxy_config_text(backend_port: int, *, extra_frontend: str = "") -> str:

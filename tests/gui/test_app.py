@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtWidgets import QWidget
 
 from gui.first_run import LocalRoute, add_local_route
 from gui.main_window import MainWindow, section_at_line
@@ -22,13 +21,6 @@ from tests.conftest import DATA
 from tests.gui._support import http_get, proxy_config_text
 
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    yield event_loop
-    event_loop.close()
 
 
 @pytest.fixture

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from proxy.config.model import Config, Section, Statement
 from proxy.config.nodes import Generic, Server
 from tests.conftest import DATA
 
+ROOT = Path(__file__).resolve().parents[2]
 CORPUS = sorted((DATA / "valid").glob("*.cfg"))
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
 
@@ -142,23 +144,42 @@ def test_save_marks_clean_and_export_does_not(document: Document, tmp_path: Path
     assert not document.dirty and "web9" in target.read_text()
 
 
+# Run in a child process: RLIMIT_FSIZE makes every write past the limit fail with EFBIG,
+# which root cannot bypass (unlike directory permissions), without limiting pytest itself.
+_SAVE_UNDER_FSIZE_LIMIT = """
+import resource, signal, sys
+from gui.document import Document, SaveError
+from proxy.config.nodes import Server
+doc = Document()
+doc.open(sys.argv[1])
+doc.edit("Add server", lambda c: c.find("backend", "light_servers").add(
+    Server.from_words(["server", "web9", "127.0.0.1:81"])))
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # get EFBIG instead of being killed
+resource.setrlimit(resource.RLIMIT_FSIZE, (64, 64))
+try:
+    doc.save()
+except SaveError as exc:
+    print("refused:", exc, "dirty" if doc.dirty else "clean")
+else:
+    print("saved")
+"""
+
+
 def test_failed_save_leaves_the_original_file_intact(document: Document, tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root ignores directory permissions")
-    folder = tmp_path / "ro"
+    folder = tmp_path / "cfg"
     folder.mkdir()
     target = folder / "haproxy.cfg"
     document.save_as(target)
     original = target.read_bytes()
-    document.edit("Add server", _add_server("web9"))  # type: ignore[arg-type]
-    folder.chmod(stat.S_IRUSR | stat.S_IXUSR)  # no new files: QSaveFile cannot make its temp file
-    try:
-        with pytest.raises(SaveError):
-            document.save()
-    finally:
-        folder.chmod(stat.S_IRWXU)
+    assert len(original) > 64  # the new text cannot fit under the limit
+    result = subprocess.run(
+        [sys.executable, "-c", _SAVE_UNDER_FSIZE_LIMIT, str(target)],
+        capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env=dict(os.environ, QT_QPA_PLATFORM="offscreen"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("refused:") and result.stdout.rstrip().endswith("dirty")
     assert target.read_bytes() == original
-    assert document.dirty  # still unsaved
     assert sorted(p.name for p in folder.iterdir()) == ["haproxy.cfg"]  # no stray temp file
 
 

@@ -6,23 +6,20 @@ HTTP requests on 127.0.0.1: /admin 403, /lightwork on servers 1-2, /heavywork st
 from __future__ import annotations
 
 import asyncio
-import http.server
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import qasync
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QInputDialog, QLineEdit
 
 from gui.editors.backend import BackendEditor
 from gui.editors.frontend import FrontendEditor
 from gui.main_window import MainWindow
-from tests.gui._support import http_get
+from tests.gui._support import http_get, named_http_servers
 
 SERVERS = ("server1", "server2", "server3", "server4")
 BACKENDS = {"light": SERVERS[:2], "heavy": SERVERS[2:], "all": SERVERS}
@@ -30,50 +27,18 @@ BALANCE = {"light": "roundrobin", "heavy": "source", "all": "roundrobin"}
 ACLS = {"is_admin": "/admin", "is_light": "/lightwork", "is_heavy": "/heavywork"}
 
 
-class _NameHandler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-
-    def do_GET(self) -> None:
-        body = self.server.name.encode()  # type: ignore[attr-defined]
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def web_servers() -> Iterator[dict[str, int]]:
     """The tutorial's four web servers, each answering its own name; yields name -> port."""
-    servers, threads = [], []
-    for name in SERVERS:
-        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NameHandler)
-        server.daemon_threads = True
-        server.name = name  # type: ignore[attr-defined]
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        servers.append(server)
-        threads.append(thread)
-    yield {s.name: s.server_address[1] for s in servers}  # type: ignore[attr-defined]
-    for server, thread in zip(servers, threads, strict=True):
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def loop(qapp: QApplication) -> Iterator[asyncio.AbstractEventLoop]:
-    event_loop = qasync.QEventLoop(qapp, already_running=False)
-    yield event_loop
-    event_loop.close()
+    with named_http_servers(*SERVERS) as ports:
+        yield ports
 
 
 @pytest.fixture
 def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    # Not qtbot.addWidget: pytest-qt would close the window before this fixture marks the
+    # document clean, and the unsaved-changes prompt would wait for an answer.
     main = MainWindow(settings_path=tmp_path / "ui.ini")
-    qtbot.addWidget(main)
     main.resize(1280, 800)
     main.show()
     main.activateWindow()  # shortcuts go to the active window

@@ -35,7 +35,8 @@ def test_registered_editors(document: Document, qtbot: Any) -> None:
 def test_frontend_fields_write_and_undo_restores(document: Document, qtbot: Any) -> None:
     editor = FrontendEditor(document, "main")
     qtbot.addWidget(editor)
-    assert editor.mode_box.currentText() == "inherited"
+    assert editor.mode_box.currentData() == "inherited"
+    assert editor.mode_box.currentText() == "inherited (http, from defaults)"
     assert editor.default_backend_box.currentText() == "all"
     before, depth = document.text, document.undo_stack.index()
     editor.mode_box.setCurrentText("tcp")
@@ -47,7 +48,7 @@ def test_frontend_fields_write_and_undo_restores(document: Document, qtbot: Any)
     assert document.undo_stack.index() == depth + 3
     document.undo_stack.setIndex(depth)
     assert document.text == before
-    assert editor.mode_box.currentText() == "inherited"  # the form follows undo
+    assert editor.mode_box.currentData() == "inherited"  # the form follows undo
     assert editor.timeout_edits["client"].value() == ""
 
 

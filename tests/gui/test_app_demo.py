@@ -1,0 +1,87 @@
+"""``proxydesk demo`` end to end: the app opens on the running tutorial with traffic in its
+Requests tab, and closing the window stops the engine and the demo servers cleanly.
+
+It runs ``gui.app.main(["--demo"])`` in a child process (main owns its QApplication
+and qasync loop), offscreen, with a timer that looks at the window once requests
+show and then closes it like a user would."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from gui.app import demo_urls
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_DRIVER = r"""
+import json, socket, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+app = QApplication([sys.argv[0]])
+import gui.app
+from gui.main_window import MainWindow
+
+seen = {}
+started = time.monotonic()
+
+
+def look_then_close():
+    windows = [w for w in app.topLevelWidgets() if isinstance(w, MainWindow) and w.isVisible()]
+    rows = windows[0].log_view.model.rowCount() if windows else 0
+    if rows < 6 and time.monotonic() - started < 20:
+        QTimer.singleShot(50, look_then_close)
+        return
+    window = windows[0]
+    model = window.log_view.model
+    seen.update(
+        seconds_to_traffic=time.monotonic() - started,
+        state=window.host.state,
+        listening=window.host.listening,
+        title=window.windowHandle().title(),
+        requests_tab_shown=window.tabs.currentWidget() is window.log_view,
+        selected=list(window.current_key or []),
+        statuses=sorted({model.item(r, 4).text() for r in range(model.rowCount())}),
+        server_ports=[int(s.port) for b in window.document.config.backends for s in b.servers],
+    )
+    window.close()
+
+
+QTimer.singleShot(0, look_then_close)
+seen["exit"] = gui.app.main(["--demo"])
+refused = []
+for port in [p for _f, _h, p in seen["listening"]] + seen["server_ports"]:
+    try:
+        socket.create_connection(("127.0.0.1", port), 1).close()
+    except ConnectionRefusedError:
+        refused.append(port)
+seen["refused"] = refused
+print(json.dumps(seen))
+"""
+
+
+def test_demo_shows_traffic_and_closing_stops_everything(tmp_path: Path) -> None:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+    result = subprocess.run([sys.executable, "-c", _DRIVER], capture_output=True, text=True,
+                            timeout=90, cwd=ROOT, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    assert seen["exit"] == 0
+    assert seen["state"] == "running" and seen["seconds_to_traffic"] < 15
+    assert seen["title"] == "tutorial.cfg — Proxydesk"
+    assert seen["requests_tab_shown"] and seen["selected"] == ["frontend", "main"]
+    assert seen["statuses"] == ["200", "403"]  # the tutorial's routing: /admin is denied
+    ports = [p for _f, _h, p in seen["listening"]] + seen["server_ports"]
+    assert len(seen["server_ports"]) >= 4
+    assert sorted(seen["refused"]) == sorted(ports)  # engine and demo servers are gone
+
+
+def test_demo_urls_use_the_port_the_engine_listens_on() -> None:
+    urls = demo_urls([("stats", "127.0.0.1", 8404), ("main", "127.0.0.1", 18080)])
+    assert urls[:4] == [f"http://127.0.0.1:18080{p}" for p in ("/", "/lightwork", "/heavywork", "/admin")]
+    assert demo_urls([("stats", "127.0.0.1", 8404)]) == []

@@ -1,0 +1,92 @@
+"""The request log: rows from engine events, bounded per update and in total, and the demo's offer."""
+
+from __future__ import annotations
+
+import http.server
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.log_view import COLUMNS, LogModel, LogView
+from proxy.engine import LogEvent
+from proxy.engine.session import Timings
+
+
+def _event(n: int, status: int | None = 200) -> LogEvent:
+    return LogEvent(time=1_700_000_000.0 + n, client=("127.0.0.1", 40000 + n), frontend="main",
+                    backend="light", server=f"server{n % 2 + 1}", status=status, bytes_in=0,
+                    bytes_out=100 + n, timings=Timings(0, 0, 1, 2, 3 + n), rule="use_backend light",
+                    termination_state="--", method="GET" if status else "", path=f"/p{n}")
+
+
+def test_rows_show_the_event_and_its_log_line(qtmodeltester: Any) -> None:
+    model = LogModel()
+    qtmodeltester.check(model)
+    model.append([_event(1), _event(2, status=None)])
+    assert model.rowCount() == 2 and model.columnCount() == len(COLUMNS)
+    header = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    row = {h: model.index(0, c).data() for c, h in enumerate(header)}
+    assert row["Backend/server"] == "light/server2" and row["Status"] == "200"
+    assert row["Request"] == "GET /p1" and row["Total ms"] == "4" and row["Client"] == "127.0.0.1:40001"
+    assert model.index(0, 0).data(Qt.ItemDataRole.ToolTipRole) == _event(1).httplog()
+    assert model.index(1, 5).data() == "(tcp)"
+    assert model.index(1, 0).data(Qt.ItemDataRole.ToolTipRole) == _event(2, None).tcplog()
+    assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
+
+
+def test_a_busy_batch_shows_its_newest_events_and_counts_the_rest() -> None:
+    model = LogModel(capacity=30, rows_per_update=10)
+    model.append([_event(n) for n in range(25)])
+    assert model.rowCount() == 10 and model.not_shown == 15
+    assert model.index(9, 5).data() == "GET /p24"  # newest last
+    for start in range(100, 130, 10):
+        model.append([_event(n) for n in range(start, start + 10)])
+    assert model.rowCount() == 30  # capacity: the oldest rows went
+    assert model.index(0, 5).data() == "GET /p100" and model.index(29, 5).data() == "GET /p129"
+
+
+class _Counting(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    paths: ClassVar[list[str]] = []
+
+    def do_GET(self) -> None:
+        self.paths.append(self.path)
+        self.send_response(403 if self.path == "/admin" else 200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def counting_server() -> Iterator[tuple[int, list[str]]]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
+    server.daemon_threads = True
+    _Counting.paths = []
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    yield server.server_address[1], _Counting.paths
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+def test_offered_samples_are_links_and_the_button_requests_them(
+    qtbot: Any, counting_server: tuple[int, list[str]]
+) -> None:
+    port, paths = counting_server
+    view = LogView()
+    qtbot.addWidget(view)
+    view.show()
+    assert view.offer.isHidden() and view.send_samples() is None  # nothing offered: no button
+    urls = [f"http://127.0.0.1:{port}{p}" for p in ("/", "/admin")]
+    view.offer_samples(urls, "Try")
+    assert view.offer.isVisible()
+    assert f'href="{urls[1]}">/admin</a>' in view.hint.text()
+    qtbot.mouseClick(view.samples_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(paths) == 4, timeout=10_000)
+    assert paths == ["/", "/admin", "/", "/admin"]  # two rounds, in order, a 403 does not stop it

@@ -1,0 +1,163 @@
+"""The main window's unsaved-changes prompt (New, Open, Open Recent, close) and its title.
+
+The prompt is a real modal QMessageBox; a timer answers it the way a user would,
+by clicking one of its buttons."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from gui.main_window import MainWindow
+from proxy.config.model import Config
+from proxy.config.nodes import Server
+from tests.conftest import DATA
+
+TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
+Button = QMessageBox.StandardButton
+
+
+@pytest.fixture
+def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
+    main = MainWindow(settings_path=tmp_path / "ui.ini")
+    main.resize(1280, 800)
+    main.show()
+    yield main
+    main.document.undo_stack.setClean()  # no prompt left for the teardown's close
+    main.close()
+    main.deleteLater()
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> Path:
+    target = tmp_path / "haproxy.cfg"
+    shutil.copy(TUTORIAL, target)
+    return target
+
+
+class Answerer:
+    """Clicks ``button`` on the next modal QMessageBox and remembers what it said."""
+
+    def __init__(self, button: Button) -> None:
+        self.button = button
+        self.texts: list[str] = []
+        self._tries = 200  # 200 x 10 ms: the prompt opens within the call that triggers it
+        QTimer.singleShot(0, self._answer)
+
+    def _answer(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            self._tries -= 1
+            if self._tries > 0:
+                QTimer.singleShot(10, self._answer)
+            return
+        self.texts.append(box.text())
+        clicked = box.button(self.button)
+        assert clicked is not None
+        clicked.click()
+
+
+def _add_server(config: Config) -> None:
+    backend = config.find("backend", "light_servers")
+    assert backend is not None
+    backend.add(Server.from_words(["server", "web9", "127.0.0.1:81"]))
+
+
+def _shown_title(window: MainWindow) -> str:
+    handle = window.windowHandle()  # the title the window system shows, "[*]" resolved
+    assert handle is not None
+    return handle.title()
+
+
+def test_title_shows_the_file_name_and_a_star_when_dirty(window: MainWindow, copy: Path) -> None:
+    assert _shown_title(window) == "Untitled — Proxydesk"
+    window.open_path(copy)
+    assert _shown_title(window) == "haproxy.cfg — Proxydesk"
+    window.document.edit("Add server", _add_server)
+    assert _shown_title(window) == "haproxy.cfg* — Proxydesk"
+    window.document.undo_stack.undo()
+    assert _shown_title(window) == "haproxy.cfg — Proxydesk"
+
+
+def test_clean_document_is_replaced_without_a_prompt(window: MainWindow, copy: Path) -> None:
+    window.open_path(copy)
+    window.file_new()  # no prompt to answer: this would block if one opened
+    assert window.document.path is None and window.document.text == ""
+
+
+def test_new_asks_and_cancel_keeps_the_changes(window: MainWindow, copy: Path) -> None:
+    window.open_path(copy)
+    window.document.edit("Add server", _add_server)
+    edited = window.document.text
+    answer = Answerer(Button.Cancel)
+    window.file_new()
+    assert answer.texts == ["Save the changes to haproxy.cfg first?"]
+    assert window.document.text == edited and window.document.dirty
+    answer = Answerer(Button.Discard)
+    window.file_new()
+    assert answer.texts and window.document.text == "" and not window.document.dirty
+    assert copy.read_bytes() == TUTORIAL.read_bytes()  # discarding never writes
+
+
+def test_open_asks_first_and_cancel_shows_no_file_dialog(window: MainWindow, copy: Path) -> None:
+    window.open_path(copy)
+    window.document.edit("Add server", _add_server)
+    answer = Answerer(Button.Cancel)
+    window.file_open()  # a file dialog after Cancel would block this call
+    assert answer.texts and window.document.dirty and window.document.path == copy.resolve()
+
+
+def test_open_recent_with_save_writes_then_opens(
+    window: MainWindow, copy: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "other.cfg"
+    other.write_text("backend other\n    server s1 127.0.0.1:9000\n")
+    window.open_path(other)
+    window.open_path(copy)  # recent: [copy, other]
+    window.document.edit("Add server", _add_server)
+    recent = window.recent_menu.actions()
+    assert [a.text() for a in recent] == [f"&1 {copy.resolve()}", f"&2 {other.resolve()}"]
+    answer = Answerer(Button.Save)
+    recent[1].trigger()
+    assert answer.texts == ["Save the changes to haproxy.cfg first?"]
+    assert "server web9 127.0.0.1:81" in copy.read_text()  # saved before leaving
+    assert window.document.path == other.resolve() and not window.document.dirty
+
+
+def test_open_recent_with_cancel_stays(window: MainWindow, copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.cfg"
+    other.write_text("backend other\n")
+    window.open_path(other)
+    window.open_path(copy)
+    window.document.edit("Add server", _add_server)
+    answer = Answerer(Button.Cancel)
+    assert not window.open_recent(other)
+    assert answer.texts and window.document.path == copy.resolve() and window.document.dirty
+
+
+def test_close_asks_cancel_keeps_the_window_and_discard_closes(
+    window: MainWindow, copy: Path
+) -> None:
+    window.open_path(copy)
+    window.document.edit("Add server", _add_server)
+    answer = Answerer(Button.Cancel)
+    assert not window.close()
+    assert answer.texts and window.isVisible() and window.document.dirty
+    answer = Answerer(Button.Discard)
+    assert window.close()
+    assert answer.texts and not window.isVisible()
+    assert copy.read_bytes() == TUTORIAL.read_bytes()
+
+
+def test_close_with_save_writes_the_file(window: MainWindow, copy: Path) -> None:
+    window.open_path(copy)
+    window.document.edit("Add server", _add_server)
+    Answerer(Button.Save)
+    assert window.close()
+    assert "server web9 127.0.0.1:81" in copy.read_text()
