@@ -31,7 +31,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from proxy.engine.dispatch import parse_ip
 
@@ -41,8 +41,11 @@ _NEVER = float("inf")
 _UNKNOWN_LOCAL = ("", 0)  # identity-compared: "ask the transport for the local address"
 
 
-@dataclass(frozen=True, slots=True)
-class Timings:
+# Timings and LogEvent are NamedTuples rather than frozen dataclasses: they are
+# built once per request on the hot path, and a frozen dataclass's __init__
+# (object.__setattr__ per field) measured 2.5 us against 0.6 us for a tuple.
+# They stay immutable, which is what lets them cross to the GUI thread as is.
+class Timings(NamedTuple):
     """HAProxy's timers in ms; -1 means the step was never reached."""
 
     TR: int = -1  # time to receive the full request head (HAProxy's Tq/TR)
@@ -52,8 +55,7 @@ class Timings:
     Ta: int = -1  # total active time (HTTP) / Tt total session time (TCP)
 
 
-@dataclass(frozen=True, slots=True)
-class LogEvent:
+class LogEvent(NamedTuple):
     """One finished request (HTTP) or connection (TCP)."""
 
     time: float  # epoch seconds when the request/connection was accepted
