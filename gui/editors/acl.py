@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QCompleter,
@@ -33,14 +32,13 @@ from PySide6.QtWidgets import (
     QPushButton,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
 
 from gui.document import Document
 from gui.editors.item_models import AclsModel, set_acl_fields
-from gui.editors.widgets import SPACING, SectionEditor, combo, place_node, split_words
+from gui.editors.widgets import SPACING, SectionEditor, combo, place_node, row_table, split_words
 from proxy.config import keywords as kw
 from proxy.config.nodes import Acl, Condition, NodeError, Term
 
@@ -296,16 +294,9 @@ class AclEditor(SectionEditor):
                  parent: QWidget | None = None) -> None:
         super().__init__(document, kind, name, parent)
         self.model = AclsModel(document, kind, name, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table = row_table(self.model, stretch=4, min_height=140, editable=True)
         self.table.setItemDelegateForColumn(1, _ComboDelegate(fetch_combo, self.table))
         self.table.setItemDelegateForColumn(2, _ComboDelegate(matcher_combo, self.table))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.SelectedClicked)
-        self.table.horizontalHeader().setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setMinimumHeight(140)
         self.remove_button = QPushButton("Remove selected ACL")
         self.remove_button.clicked.connect(self.remove_selected)
         layout = QVBoxLayout(self)

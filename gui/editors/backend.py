@@ -20,7 +20,6 @@ defaults editor reuse them.
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
     QFormLayout,
     QGroupBox,
@@ -30,7 +29,6 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPushButton,
     QSpinBox,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -49,6 +47,7 @@ from gui.editors.widgets import (
     grey_special_value,
     keyword_tip,
     place_node,
+    row_table,
     set_item_text,
     split_words,
 )
@@ -179,14 +178,7 @@ class ServersPage(QGroupBox):
         self.editor = editor
         self.setToolTip(keyword_tip("server"))
         self.model = ServersModel(editor.document, editor.kind, editor.name, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.DoubleClicked
-                                   | QAbstractItemView.EditTrigger.SelectedClicked)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(130)
+        self.table = row_table(self.model, stretch=1, min_height=130, editable=True)
         self.new_name = QLineEdit()
         self.new_name.setPlaceholderText("name")
         self.new_address = AddressPortEdit("127.0.0.1", 80)

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -53,6 +52,7 @@ from gui.editors.widgets import (
     combo,
     keyword_tip,
     place_node,
+    row_table,
     set_item_text,
     set_mode,
     set_timeout,
@@ -197,12 +197,7 @@ class BindsPage(QGroupBox):
         self.editor = editor
         self.setToolTip(keyword_tip("bind"))
         self.model = BindsModel(editor.document, editor.kind, editor.name, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setSectionResizeMode(3, QHeaderView.ResizeMode.Stretch)
-        self.table.setMinimumHeight(90)
+        self.table = row_table(self.model, stretch=3, min_height=90)
         self.address = AddressPortEdit("", 8080)
         self.tls = QCheckBox("TLS")
         self.tls.setToolTip(kw.BIND_OPTIONS["ssl"].doc)
@@ -278,15 +273,10 @@ class RuleEditor(QWidget):
         super().__init__()
         self.editor = editor
         self.model = RulesModel(editor.document, editor.kind, editor.name, self)
-        self.table = QTableView()
-        self.table.setModel(self.model)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = row_table(self.model, stretch=1, min_height=120)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
-        self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.table.setWordWrap(False)
-        self.table.setMinimumHeight(120)
         self.table.selectionModel().currentRowChanged.connect(lambda cur, _prev: self.load_rule(cur.row()))
         self.up_button = QPushButton("Move up")
         self.down_button = QPushButton("Move down")

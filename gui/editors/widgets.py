@@ -22,14 +22,17 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLineEdit,
     QSpinBox,
+    QTableView,
     QWidget,
 )
 
@@ -417,3 +420,21 @@ def set_item_text(box: QComboBox, value: str, text: str) -> None:
     if index >= 0 and box.itemText(index) != text:
         with _quiet(box):
             box.setItemText(index, text)
+
+
+def row_table(
+    model: QAbstractItemModel, *, stretch: int, min_height: int, editable: bool = False
+) -> QTableView:
+    """The editors' table of statements: whole-row selection, no row numbers,
+    one stretched column; cells edited by double-click when ``editable``."""
+    table = QTableView()
+    table.setModel(model)
+    table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    if editable:
+        table.setEditTriggers(
+            QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.SelectedClicked
+        )
+    table.verticalHeader().setVisible(False)
+    table.horizontalHeader().setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
+    table.setMinimumHeight(min_height)
+    return table
