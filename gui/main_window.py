@@ -58,6 +58,7 @@ from gui.theme import icon
 from proxy.config.model import Config, Diagnostic, Section, Statement
 from proxy.config.nodes import DefaultBackend, Generic, UseBackend
 from proxy.config.parser import parse
+from proxy.config.validate import BIND_PORT_ZERO
 
 __all__ = ["MainWindow", "default_settings_path"]
 
@@ -565,7 +566,7 @@ class MainWindow(QMainWindow):
     def _refuse_if_invalid(self, what: str) -> bool:
         # The engine's own rule (engine._validation_errors): "port 0" is an error for
         # HAProxy but the engine binds an ephemeral port for it; the panel still shows it.
-        errors = [d for d in self.document.errors if "invalid port '0'" not in d.message]
+        errors = [d for d in self.document.errors if d.code != BIND_PORT_ZERO]
         if not errors:
             return False
         keeps = " The engine keeps serving the previous configuration." if self.host.running else ""

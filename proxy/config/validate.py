@@ -47,7 +47,9 @@ from proxy.config.nodes import (
 )
 from proxy.config.timeparse import TimeError, parse_time_ms
 
-__all__ = ["validate"]
+__all__ = ["BIND_PORT_ZERO", "validate"]
+
+BIND_PORT_ZERO = "bind-port-zero"  # Diagnostic.code of "bind :0"
 
 _SECTION_SEC: dict[str, kw.Sec] = {
     "global": kw.Sec.GLOBAL,
@@ -108,12 +110,12 @@ class _Ctx:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     active: set[int] = field(default_factory=set)
 
-    def report(self, stmt: Statement, word: int, severity: str, message: str) -> None:
+    def report(self, stmt: Statement, word: int, severity: str, message: str, code: str = "") -> None:
         line, col = stmt.location(word)
-        self.diagnostics.append(Diagnostic(self.config.path, line, col, severity, message))
+        self.diagnostics.append(Diagnostic(self.config.path, line, col, severity, message, code))
 
-    def error(self, stmt: Statement, word: int, message: str) -> None:
-        self.report(stmt, word, "error", message)
+    def error(self, stmt: Statement, word: int, message: str, code: str = "") -> None:
+        self.report(stmt, word, "error", message, code)
 
     def warning(self, stmt: Statement, word: int, message: str) -> None:
         self.report(stmt, word, "warning", message)
@@ -259,7 +261,10 @@ def _check_port(
     parts = port.split("-") if allow_range else [port]
     for part in parts:
         if not part.isdigit() or not 1 <= int(part) <= 65535:
-            ctx.error(stmt, word, f"invalid port '{port}' (expects 1-65535)")
+            # HAProxy refuses port 0; the engine binds a free port for it (tests, the demo),
+            # so this one error carries a code the engine and the app let through.
+            code = BIND_PORT_ZERO if allow_range and port == "0" else ""
+            ctx.error(stmt, word, f"invalid port '{port}' (expects 1-65535)", code)
             return
 
 

@@ -39,6 +39,7 @@ from typing import Any, TextIO
 
 from proxy.config.load import load
 from proxy.config.model import Config, Diagnostic
+from proxy.config.validate import BIND_PORT_ZERO
 from proxy.engine.demo import DEFAULT_LISTEN_PORT, Demo
 from proxy.engine.engine import Engine, EngineError
 from proxy.engine.runtime import CompileError, compile_config
@@ -110,7 +111,7 @@ def load_for_engine(path: Path, base_dir: Path, err: TextIO | None = None) -> Co
 def _engine_view(diagnostic: Diagnostic) -> Diagnostic:
     """HAProxy refuses ``bind ...:0``; the engine binds a free port there (as ``Engine`` does),
     so for ``run`` that error is only a warning."""
-    if diagnostic.is_error and "invalid port '0'" in diagnostic.message:
+    if diagnostic.is_error and diagnostic.code == BIND_PORT_ZERO:
         return dataclasses.replace(
             diagnostic, severity="warning",
             message="port 0: the engine binds a free port (HAProxy would refuse this)",

@@ -58,7 +58,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from proxy.config.model import Config, Diagnostic
-from proxy.config.validate import validate
+from proxy.config.validate import BIND_PORT_ZERO, validate
 from proxy.engine import dispatch, health, pool
 from proxy.engine.acl import RequestContext
 from proxy.engine.admission import Admission, Gate
@@ -581,7 +581,7 @@ def _validation_errors(config: Config, base_dir: Path | None) -> list[Diagnostic
     root = base_dir or (Path(config.path).parent if Path(config.path).is_file() else None)
     return [
         d for d in validate(config, base_dir=root)
-        if d.is_error and "invalid port '0'" not in d.message
+        if d.is_error and d.code != BIND_PORT_ZERO
     ]
 
 
