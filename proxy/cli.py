@@ -18,6 +18,7 @@ from proxy import __version__
 from proxy.config.load import load
 from proxy.config.parser import parse_file
 from proxy.config.writer import write, write_file
+from proxy.launch import open_app
 
 __all__ = ["build_parser", "main"]
 
@@ -117,22 +118,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return _open_app(args)
+        return _open_app()
     handler: Handler = args.func
     return handler(args)
 
 
-def _open_app(args: argparse.Namespace) -> int:
-    # Imported by name so that the Qt-free core never depends on the GUI package.
-    try:
-        gui_app = importlib.import_module("gui.app")
-    except ImportError as exc:
-        print(
-            f"proxydesk: the desktop app is not available ({exc}); try 'proxydesk --help'",
-            file=sys.stderr,
-        )
-        return 2
-    return int(gui_app.main([]))
+def _open_app() -> int:
+    """No command: the app, or (no window possible here) the demo served headless."""
+    status = open_app([])
+    if status is not None:
+        return status
+    return main(["demo", "--headless"])
 
 
 if __name__ == "__main__":

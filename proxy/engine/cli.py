@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import dataclasses
 import importlib
-import os
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -45,10 +44,10 @@ from proxy.engine.engine import Engine, EngineError
 from proxy.engine.runtime import CompileError, compile_config
 from proxy.engine.session import LogEvent
 from proxy.engine.tasks import spawn
+from proxy.launch import open_app
 
 __all__ = ["cmd_demo", "cmd_run", "register"]
 
-NO_DISPLAY = "No display found: serving the demo headless (Ctrl+C to stop)"
 STOP_GRACE_S = 5.0
 
 
@@ -250,35 +249,10 @@ def run_async(main: Coroutine[Any, Any, int]) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
-        status = _open_app_on_demo()
+        status = open_app(["--demo"])
         if status is not None:
             return status
     return run_async(_serve_demo(args.port, quiet=args.quiet))
-
-
-def has_display() -> bool:
-    """Whether a window could open: X11/Wayland on Linux and BSD, always on macOS/Windows;
-    Qt's offscreen platform counts as no display."""
-    if os.environ.get("QT_QPA_PLATFORM", "").startswith("offscreen"):
-        return False
-    if sys.platform in ("darwin", "win32"):
-        return True
-    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-
-
-def _open_app_on_demo() -> int | None:
-    """The app's exit status, or None when the demo must be served headless instead."""
-    if not has_display():
-        print(NO_DISPLAY, file=sys.stderr, flush=True)
-        return None
-    try:
-        # By name: the Qt-free core must never import the GUI package.
-        gui_app = importlib.import_module("gui.app")
-    except ImportError as exc:
-        print(f"The desktop app is not available ({exc}): serving the demo headless "
-              "(Ctrl+C to stop)", file=sys.stderr, flush=True)
-        return None
-    return int(gui_app.main(["--demo"]))
 
 
 async def _serve_demo(port: int, *, quiet: bool) -> int:

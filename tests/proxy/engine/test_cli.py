@@ -16,8 +16,8 @@ import pytest
 from _engine_support import HTTP_DEFAULTS
 
 from proxy.cli import main
-from proxy.engine.cli import NO_DISPLAY, has_display
 from proxy.engine.demo import start_responder, tutorial_answer
+from proxy.launch import NO_DISPLAY, has_display, qt_start_problem
 
 ROOT = Path(__file__).resolve().parents[3]
 HTTPLOG = re.compile(
@@ -224,3 +224,32 @@ async def test_demo_without_a_display_says_so_and_serves_headless(tmp_path: Path
         await _check_tutorial(port)
         assert await demo.stop(signal.SIGTERM) == 0
     assert "GET /lightwork" not in demo.stderr()  # --quiet: no request log
+
+
+@pytest.mark.skipif(sys.platform in ("darwin", "win32"), reason="X11 only")
+@pytest.mark.asyncio
+async def test_demo_on_a_display_qt_cannot_use_says_why_and_serves_headless(tmp_path: Path) -> None:
+    # A display that is not there: Qt would abort the process inside QApplication();
+    # the probe's child process takes that fall instead, and the demo is served.
+    async with proxydesk(tmp_path, "demo", "--port", "0", "--quiet", env={"DISPLAY": ":97"}) as demo:
+        port = await demo.port("main")
+        await demo.wait_for("The desktop app cannot open a window here", stream="stderr")
+        await _check_tutorial(port)
+        assert await demo.stop(signal.SIGTERM) == 0
+    stderr = demo.stderr()
+    assert re.search(r"^qt\.qpa\.", stderr, re.M), stderr  # Qt's own words, passed on
+    assert "apt-get install libxcb-cursor0" in stderr  # and what to do about it
+
+
+@pytest.mark.asyncio
+async def test_bare_proxydesk_without_a_display_serves_the_demo(tmp_path: Path) -> None:
+    async with proxydesk(tmp_path, env={"QT_QPA_PLATFORM": "offscreen"}) as app:
+        port = await app.port("main")
+        await app.wait_for(re.escape(NO_DISPLAY), stream="stderr")
+        await _check_tutorial(port)
+        assert await app.stop(signal.SIGTERM) == 0
+
+
+def test_the_qt_probe_passes_where_qt_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    assert qt_start_problem() is None
