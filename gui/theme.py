@@ -14,9 +14,19 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ICON_DIR", "apply_theme", "icon", "is_dark"]
+__all__ = ["ICON_DIR", "RESOURCE_DIR", "apply_theme", "icon", "is_dark"]
 
-ICON_DIR = Path(__file__).resolve().parent.parent / "resources" / "icons"
+
+
+def _resource_dir() -> Path:
+    """resources/ as installed (gui/resources, see pyproject.toml) or in a source checkout."""
+    here = Path(__file__).resolve().parent
+    installed = here / "resources"
+    return installed if installed.is_dir() else here.parent / "resources"
+
+
+RESOURCE_DIR = _resource_dir()
+ICON_DIR = RESOURCE_DIR / "icons"
 
 # (role, dark colour); the light scheme is Fusion's own palette.
 _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
