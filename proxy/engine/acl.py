@@ -26,7 +26,8 @@ a name is not declared.
 
 Deviations: regexes use Python's ``re`` (PCRE syntax mostly compatible);
 host names in IP patterns are rejected instead of being resolved; converters
-(``,lower``) are not supported; ``req.ver``-based predefined ACLs are absent.
+(``,lower``, ``,map(...)``...) are those of ``logformat`` (string converters
+only); ``req.ver``-based predefined ACLs are absent.
 """
 
 from __future__ import annotations
@@ -797,18 +798,73 @@ class CompiledAcl:
 Acl = CompiledAcl
 
 
+def split_top_level(text: str, sep: str = ",") -> list[str]:
+    """Split at ``sep`` outside parentheses: ``map(a,b),lower`` -> ``["map(a,b)", "lower"]``."""
+    parts: list[str] = []
+    depth = 0
+    start = 0
+    for i, char in enumerate(text):
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif char == sep and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    parts.append(text[start:])
+    return parts
+
+
 def _split_criterion(criterion: str) -> tuple[str, list[str]]:
     name, paren, rest = criterion.partition("(")
     if not paren:
-        if "," in name:
-            raise AclError(f"converters are not supported in '{criterion}'")
         return name, []
     inner, close, after = rest.partition(")")
     if not close:
         raise AclError(f"missing closing ')' in '{criterion}'")
     if after:
-        raise AclError(f"converters are not supported in '{criterion}'")
+        raise AclError(f"unexpected '{after}' after ')' in '{criterion}'")
     return name, inner.split(",") if inner else []
+
+
+def _compile_converters(words: Sequence[str], base_dir: Path) -> Callable[[bytes], bytes | None]:
+    """``lower``, ``map(file,default)``... (the same converters as ``%[...]`` expressions),
+    chained into one function of a sample."""
+    # Imported here: logformat builds on this module (RequestContext), not the reverse.
+    from proxy.engine.logformat import CONVERTERS, FormatError, name_and_args
+
+    chain = []
+    for word in words:
+        name, args = name_and_args(word)
+        factory = CONVERTERS.get(name)
+        if factory is None:
+            raise AclError(f"unknown converter '{name}'")
+        try:
+            chain.append(factory(args, base_dir))
+        except FormatError as exc:
+            raise AclError(f"converter '{name}': {exc}") from None
+
+    def convert(value: bytes) -> bytes | None:
+        result: bytes | None = value
+        for step in chain:
+            result = step(result)
+        return result
+
+    return convert
+
+
+def _with_converters(fetch: Fetch, convert: Callable[[bytes], bytes | None]) -> Fetch:
+    """The fetch's samples, each through the converters (a sample they drop is gone)."""
+
+    def converted(ctx: RequestContext, args: FetchArgs) -> list[SampleValue]:
+        out: list[SampleValue] = []
+        for sample in fetch(ctx, args):
+            value = convert(_to_bytes(sample))
+            if value is not None:
+                out.append(value)
+        return out
+
+    return converted
 
 
 def _resolve_criterion(criterion: str) -> tuple[str, str | None, list[str]]:
@@ -922,8 +978,9 @@ def _apply_operators(patterns: Sequence[str]) -> list[str]:
     return result
 
 
-def _choose_method(criterion: str, fetch: str, implied: str | None, state: _FlagState) -> str:
-    sample_type = _FETCHES[fetch][0]
+def _choose_method(
+    criterion: str, sample_type: SampleType, implied: str | None, state: _FlagState
+) -> str:
     method = state.method or implied or _DEFAULT_METHOD.get(sample_type)
     if method is None:
         raise AclError(
@@ -941,15 +998,20 @@ def _choose_method(criterion: str, fetch: str, implied: str | None, state: _Flag
 def compile_acl(
     fetch: str, flags: Sequence[str], patterns: Sequence[str], *, base_dir: Path
 ) -> CompiledAcl:
-    """Compile ``<fetch> [flags] <patterns...>``; ``-f`` files are relative to base_dir."""
-    fetch_name, implied, raw_args = _resolve_criterion(fetch)
-    _, fn, parse_args = _FETCHES[fetch_name]
+    """Compile ``<fetch>[,converter...] [flags] <patterns...>``; ``-f`` files are relative
+    to base_dir."""
+    fetch_word, *converter_words = split_top_level(fetch)
+    fetch_name, implied, raw_args = _resolve_criterion(fetch_word)
+    sample_type, fn, parse_args = _FETCHES[fetch_name]
     try:
         args = parse_args(raw_args)
     except AclError as exc:
         raise AclError(f"in '{fetch}': {exc}") from None
+    if converter_words:  # every converter the engine has outputs a string
+        fn = _with_converters(fn, _compile_converters(converter_words, base_dir))
+        sample_type = SampleType.STR
     state = _apply_flags(flags, base_dir)
-    method = _choose_method(fetch, fetch_name, implied, state)
+    method = _choose_method(fetch, sample_type, implied, state)
     inline = _apply_operators(patterns) if method in ("int", "len") else list(patterns)
     all_patterns = state.patterns + [_Pattern(t, state.icase) for t in inline]
     text = " ".join([fetch, *flags, *patterns])

@@ -23,9 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from proxy.engine.acl import RequestContext
+from proxy.engine.acl import RequestContext, split_top_level
 
-__all__ = ["Format", "FormatError", "SampleFetch", "compile_expression", "compile_format", "read_map"]
+__all__ = ["CONVERTERS", "Format", "FormatError", "SampleFetch", "compile_expression", "compile_format",
+           "name_and_args", "read_map"]
 
 SampleFetch = Callable[[RequestContext], bytes | None]
 Converter = Callable[[bytes | None], bytes | None]
@@ -38,24 +39,7 @@ class FormatError(ValueError):
 # ----------------------------------------------------------------- splitting
 
 
-def split_top_level(text: str, sep: str = ",") -> list[str]:
-    """Split at ``sep`` outside parentheses: ``map(a,b),lower`` -> ``["map(a,b)", "lower"]``."""
-    parts: list[str] = []
-    depth = 0
-    start = 0
-    for i, char in enumerate(text):
-        if char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == sep and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    parts.append(text[start:])
-    return parts
-
-
-def _name_and_args(word: str) -> tuple[str, list[str]]:
+def name_and_args(word: str) -> tuple[str, list[str]]:
     """``req.hdr(host,1)`` -> (``req.hdr``, [``host``, ``1``])."""
     if "(" not in word:
         return word.strip(), []
@@ -297,14 +281,14 @@ CONVERTERS: dict[str, Callable[[Sequence[str], Path], Converter]] = {
 def compile_expression(text: str, base_dir: Path) -> SampleFetch:
     """A sample expression ``fetch[,converter...]`` as one function of the request."""
     words = split_top_level(text)
-    name, args = _name_and_args(words[0])
+    name, args = name_and_args(words[0])
     factory = FETCHES.get(name)
     if factory is None:
         raise FormatError(f"unknown fetch method '{name}'")
     fetch = factory(args)
     converters: list[Converter] = []
     for word in words[1:]:
-        conv_name, conv_args = _name_and_args(word)
+        conv_name, conv_args = name_and_args(word)
         conv_factory = CONVERTERS.get(conv_name)
         if conv_factory is None:
             raise FormatError(f"unknown converter '{conv_name}'")

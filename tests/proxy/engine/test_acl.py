@@ -348,8 +348,10 @@ ERROR_TABLE = [
     ("path(1) /", "takes no argument"),
     ("path -z /a", "not a valid ACL option"),
     ("path -f", "missing argument"),
-    ("path,lower /a", "converters are not supported"),
-    ("hdr(host),lower a", "converters are not supported"),
+    ("path,nosuch /a", "unknown converter 'nosuch'"),
+    ("path,field(x,:) /a", "converter 'field': field\\(\\) expects"),
+    ("path,map(absent.map) /a", "converter 'map': cannot read map file"),
+    ("hdr(host)x,lower a", "unexpected 'x' after"),
     ("hdr(host a", "missing closing"),
     ("url_param(id,ab) x", "single-character"),
 ]
@@ -363,6 +365,17 @@ def test_bad_acls_are_rejected(line: str, message: str | None) -> None:
         return
     with pytest.raises(AclError, match=message):
         compile_acl_words(words, base_dir=Path("."))
+
+
+def test_converters_feed_a_map_file_into_the_match(tmp_path: Path) -> None:
+    (tmp_path / "hosts.map").write_text("# host backend\napp.localhost be_app\napi.localhost be_api\n")
+    acl = compile_acl_words(
+        shlex.split("req.hdr(host),field(1,:),lower,map(hosts.map,none) -m str be_app"),
+        base_dir=tmp_path,
+    )
+    assert acl.matches(http(b"/", [(b"Host", b"APP.localhost:8080")]))
+    assert not acl.matches(http(b"/", [(b"Host", b"api.localhost")]))
+    assert not acl.matches(http(b"/", []))  # no sample: the converters have nothing to map
 
 
 def test_missing_pattern_file(tmp_path: Path) -> None:
@@ -565,6 +578,20 @@ HAPROXY_ACLS = [
     "query -m len 0",
     "src 127.1",
     "path_reg ^/a/",
+    # converters, applied to every sample before matching
+    "hdr(host),lower -m str app.localhost:8080",
+    "req.hdr(host),field(1,:) app.localhost",
+    "req.hdr(host),field(1,:),upper APP.LOCALHOST",
+    "req.hdr(host),field(-1,:) 8080",
+    "path,lower -m end .php",
+    "path,upper -m beg /ADMIN",
+    "path,upper -m beg /admin",
+    "hdr(user-agent),lower -m sub linux",
+    "req.hdr(host),regsub(localhost,example,g) -m beg app.example",
+    "req.hdr(x-forwarded-for),regsub([.],_,g) 10_0_0_5",
+    "url_param(lang),upper EN",
+    "req.cook(SID),upper -m reg ^ABC[0-9]+$",
+    "req.hdr(x-missing),lower -m found",
 ]
 
 HAPROXY_TARGETS = [b"/admin/users/list.php?id=42&lang=en&id=7", b"/plain", b"/a/list.PHP?"]

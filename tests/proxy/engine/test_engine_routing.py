@@ -166,6 +166,27 @@ backend be_default
 
 
 @pytest.mark.asyncio
+async def test_acls_with_converters_route_whatever_the_case_and_port_of_host() -> None:
+    config = "\n" + HTTP_DEFAULTS + """frontend www
+    bind 127.0.0.1:0
+    acl is_app req.hdr(host),field(1,:),lower -m str app.localhost
+    use_backend be_app if is_app
+    default_backend be_other
+backend be_app
+    server app 127.0.0.1:{0}
+backend be_other
+    server other 127.0.0.1:{1}
+"""
+    async with backends("app", "other") as (app, other):
+        text = config.replace("{0}", str(app.port)).replace("{1}", str(other.port))
+        async with running(text) as engine:
+            port = engine.port_of("www")
+            hosts = ["app.localhost", "APP.LocalHost:8080", "api.localhost", "app.localhost.evil"]
+            bodies = [(await request(port, "/", headers={"host": h})).body for h in hosts]
+    assert [b.split(b":")[0] for b in bodies] == [b"app", b"app", b"other", b"other"]
+
+
+@pytest.mark.asyncio
 async def test_route_what_if_runs_the_real_rules_without_side_effects() -> None:
     async with tutorial_running() as (_servers, engine):
         local = ipaddress.ip_address("10.1.2.3")
