@@ -396,6 +396,20 @@ def _check_fetch(ctx: _Ctx, stmt: Statement, word: int, fetch: str) -> None:
         hint = kw.suggest(name, kw.FETCHES)
         maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
         ctx.error(stmt, word, f"unknown fetch method '{name}' in ACL expression '{fetch}'{maybe}")
+    elif name in USERLIST_FETCHES:
+        _check_userlist_argument(ctx, stmt, word, fetch, name)
+
+
+USERLIST_FETCHES = ("http_auth", "http_auth_group")
+
+
+def _check_userlist_argument(ctx: _Ctx, stmt: Statement, word: int, fetch: str, name: str) -> None:
+    """``http_auth(L)``: L must be a userlist section of this config."""
+    argument = fetch.split(",", 1)[0].partition("(")[2].rstrip(")").strip()
+    userlists = {s.name for s in ctx.config.sections if s.kind == "userlist"}
+    if argument not in userlists:
+        ctx.error(stmt, word, f"unable to find userlist '{argument}' referenced in arg 1 of "
+                              f"ACL keyword '{name}'")
 
 
 def _check_condition(ctx: _Ctx, stmt: Statement, cond: Condition | None) -> None:

@@ -40,7 +40,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from functools import cache
 from pathlib import Path
-from typing import Any, Literal, Protocol, cast
+from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
+
+if TYPE_CHECKING:
+    from proxy.engine.auth import Userlist
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -431,6 +434,43 @@ def _int_arg(text: str, what: str) -> int:
         raise AclError(f"invalid {what} '{text}'") from None
 
 
+def _userlist_arg(args: list[str]) -> FetchArgs:
+    if len(args) != 1 or not args[0].strip():
+        raise AclError("missing userlist name")
+    return (args[0].strip(),)
+
+
+def _user(ctx: RequestContext, args: FetchArgs) -> bytes | None:
+    """The user of valid basic credentials (http_auth*), as a sample."""
+    userlist: Userlist = args[0]  # type: ignore[assignment]
+    name = userlist.authenticate(ctx.headers)
+    return None if name is None else name.encode("utf-8", "surrogateescape")
+
+
+def _resolve_userlist(
+    criterion: str, fetch_name: str, args: FetchArgs, userlists: Mapping[str, Userlist] | None
+) -> FetchArgs:
+    found = (userlists or {}).get(str(args[0]))
+    if found is None:
+        raise AclError(f"unable to find userlist '{args[0]}' referenced in arg 1 of ACL "
+                       f"keyword '{fetch_name}'")
+    return (found,)
+
+
+class _GroupMatcher:
+    """http_auth_group(L) g1 g2: the authenticated user belongs to one of the groups."""
+
+    def __init__(self, userlist: Userlist, groups: Sequence[str]) -> None:
+        self.userlist = userlist
+        self.groups = frozenset(groups)
+
+    def matches(self, samples: Sequence[SampleValue]) -> bool:
+        return any(
+            self.userlist.in_groups(_to_bytes(s).decode("utf-8", "surrogateescape"), self.groups)
+            for s in samples
+        )
+
+
 # name -> (output type, fetch, argument parser); aliases map to these names
 _FETCHES: dict[str, tuple[SampleType, Fetch, ArgParser]] = {
     **{name: (kind, fn, _no_args) for name, (kind, fn) in _SIMPLE_FETCHES.items()},
@@ -447,7 +487,11 @@ _FETCHES: dict[str, tuple[SampleType, Fetch, ArgParser]] = {
     "urlp_val": (SampleType.INT, _fetch_urlp_val, _url_param_args),
     "req.payload": (SampleType.BIN, _fetch_payload, _payload_args),
     "var": (SampleType.STR, lambda c, a: _optional(c.vars.get(str(a[0]))), _var_args),
+    # args[0] is the Userlist object itself, resolved by name in compile_acl
+    "http_auth": (SampleType.BOOL, lambda c, a: [_user(c, a) is not None], _userlist_arg),
+    "http_auth_group": (SampleType.STR, lambda c, a: _optional(_user(c, a)), _userlist_arg),
 }
+_USERLIST_FETCHES = ("http_auth", "http_auth_group")
 
 _FETCH_ALIASES = {
     "hdr": "req.hdr",
@@ -996,7 +1040,8 @@ def _choose_method(
 
 
 def compile_acl(
-    fetch: str, flags: Sequence[str], patterns: Sequence[str], *, base_dir: Path
+    fetch: str, flags: Sequence[str], patterns: Sequence[str], *, base_dir: Path,
+    userlists: Mapping[str, Userlist] | None = None,
 ) -> CompiledAcl:
     """Compile ``<fetch>[,converter...] [flags] <patterns...>``; ``-f`` files are relative
     to base_dir."""
@@ -1007,6 +1052,8 @@ def compile_acl(
         args = parse_args(raw_args)
     except AclError as exc:
         raise AclError(f"in '{fetch}': {exc}") from None
+    if fetch_name in _USERLIST_FETCHES:
+        args = _resolve_userlist(fetch, fetch_name, args, userlists)
     if converter_words:  # every converter the engine has outputs a string
         fn = _with_converters(fn, _compile_converters(converter_words, base_dir))
         sample_type = SampleType.STR
@@ -1015,6 +1062,15 @@ def compile_acl(
     inline = _apply_operators(patterns) if method in ("int", "len") else list(patterns)
     all_patterns = state.patterns + [_Pattern(t, state.icase) for t in inline]
     text = " ".join([fetch, *flags, *patterns])
+    if fetch_name == "http_auth_group":  # patterns are group names, whatever the method
+        if not all_patterns:
+            raise AclError("http_auth_group(): no groups specified.")
+        userlist: Userlist = args[0]  # type: ignore[assignment]
+        groups = [p.text for p in all_patterns]
+        unknown = [g for g in groups if g not in userlist.groups]
+        if unknown:
+            raise AclError(f"http_auth_group(): invalid group '{unknown[0]}'.")
+        return CompiledAcl(text, fn, args, _GroupMatcher(userlist, groups))
     return CompiledAcl(text, fn, args, _build_matcher(method, all_patterns))
 
 
@@ -1039,9 +1095,11 @@ def split_acl_words(words: Sequence[str]) -> tuple[str, list[str], list[str]]:
     return words[0], flags, list(words[index:])
 
 
-def compile_acl_words(words: Sequence[str], *, base_dir: Path) -> CompiledAcl:
+def compile_acl_words(
+    words: Sequence[str], *, base_dir: Path, userlists: Mapping[str, Userlist] | None = None
+) -> CompiledAcl:
     fetch, flags, patterns = split_acl_words(words)
-    return compile_acl(fetch, flags, patterns, base_dir=base_dir)
+    return compile_acl(fetch, flags, patterns, base_dir=base_dir, userlists=userlists)
 
 
 # ------------------------------------------------------------------ conditions
@@ -1129,7 +1187,9 @@ def _anonymous_end(words: Sequence[str], start: int) -> int:
     raise AclError("missing closing '}' in condition")
 
 
-def _parse_terms(words: Sequence[str], base_dir: Path) -> Iterable[Term | None]:
+def _parse_terms(
+    words: Sequence[str], base_dir: Path, userlists: Mapping[str, Userlist] | None
+) -> Iterable[Term | None]:
     """Yield terms, and None at each "or"/"||" separator (acl.c parse_acl_cond)."""
     negated, index = False, 0
     while index < len(words):
@@ -1143,20 +1203,23 @@ def _parse_terms(words: Sequence[str], base_dir: Path) -> Iterable[Term | None]:
             yield None
         elif word == "{":
             end = _anonymous_end(words, index)
-            yield Term(negated, None, compile_acl_words(words[index:end], base_dir=base_dir))
+            anonymous = compile_acl_words(words[index:end], base_dir=base_dir, userlists=userlists)
+            yield Term(negated, None, anonymous)
             index = end + 1
         else:
             yield Term(negated, word, None)
         negated = False
 
 
-def parse_condition(words: Sequence[str], *, base_dir: Path) -> Condition:
+def parse_condition(
+    words: Sequence[str], *, base_dir: Path, userlists: Mapping[str, Userlist] | None = None
+) -> Condition:
     """Parse ``if|unless [!]acl ... [or|'||' ...]`` (words already split)."""
     if not words or words[0] not in ("if", "unless"):
         raise AclError("a condition must start with 'if' or 'unless'")
     suites: list[tuple[Term, ...]] = []
     current: list[Term] = []
-    for term in _parse_terms(words[1:], base_dir):
+    for term in _parse_terms(words[1:], base_dir, userlists):
         if term is None:
             suites.append(tuple(current))
             current = []

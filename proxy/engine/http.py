@@ -43,6 +43,7 @@ from typing import Any, cast
 
 from proxy.engine import dispatch, http1, pool
 from proxy.engine.acl import RequestContext
+from proxy.engine.auth import Userlist
 from proxy.engine.balance import KeyKind, request_key
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.http1 import HttpError, RequestHead, ResponseHead
@@ -251,7 +252,7 @@ class HttpSession(SessionBase):
         self.keep_alive = head.keep_alive
         self.deadline = _NEVER  # no timeout while routing; _attach arms "timeout server"
         if frontend.stats_uri is not None and head.target.startswith(frontend.stats_uri):
-            self._serve_stats()
+            self._serve_stats(frontend.stats_auth)
             return
         decision = frontend.decide(ctx)
         self.rule = decision.rule
@@ -286,6 +287,8 @@ class HttpSession(SessionBase):
         if kind == "none":
             status, response = 503, self._error_page(503, backend)
             self.termination = "SC"
+        if kind in ("auth", "return", "redirect"):
+            self.termination = "LR"  # answered locally while processing the request
         # a body the client is still sending cannot be resynchronised: close afterwards
         pending_body = bool(self.req and (self.req.chunked or self.req.content_length))
         self.status = status
@@ -837,10 +840,13 @@ class HttpSession(SessionBase):
         return self.state == _HEAD and not self.buf
 
     # -- stats page and logging ------------------------------------------------------------
-    def _serve_stats(self) -> None:
+    def _serve_stats(self, auth: tuple[Userlist, bytes] | None) -> None:
         from proxy.engine import stats as stats_mod
 
         self.rule = "stats uri"
+        if auth is not None and auth[0].authenticate(self.req.headers if self.req else None) is None:
+            self._answer_locally("auth", 401, auth[1], None)
+            return
         provider = self.hub.stats_provider
         body = b""
         if provider is not None:

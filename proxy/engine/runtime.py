@@ -42,6 +42,7 @@ from proxy.config.model import Config, Diagnostic, Section, Statement
 from proxy.config.nodes import Acl, Condition, Rule, Server, UseBackend, split_host_port
 from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import acl as acl_mod
+from proxy.engine import auth as auth_mod
 from proxy.engine import balance as balance_mod
 from proxy.engine import http1
 from proxy.engine import tls as tls_mod
@@ -289,6 +290,8 @@ class Frontend:
     dontlognull: bool
     stats_uri: bytes | None
     errorfiles: dict[int, bytes]
+    # (who may see the stats page, the 401 asking for it) when "stats auth" is set
+    stats_auth: tuple[auth_mod.Userlist, bytes] | None = None
     backends_by_name: dict[str, Backend] = field(default_factory=dict)
     gate: Any = None  # engine.py's admission gate (maxconn, TLS handshakes)
 
@@ -422,6 +425,22 @@ class _Compiler:
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self._tls_defaults: tls_mod.TlsDefaults | None = None
+        self.userlists = self._compile_userlists()
+
+    def _compile_userlists(self) -> dict[str, auth_mod.Userlist]:
+        """Every ``userlist`` section (kept as raw statements by the config model)."""
+        found: dict[str, auth_mod.Userlist] = {}
+        for section in self.config.sections:
+            if section.kind != "userlist" or not section.name:
+                continue
+            lines = [s.words for s in section.body if id(s) in self.active and s.words]
+            try:
+                found[section.name] = auth_mod.compile_userlist(section.name, lines)
+            except auth_mod.AuthError as exc:
+                self.fail(section.header, f"userlist '{section.name}': {exc}")
+                if exc.partial is not None:  # ACLs naming the list are still checked
+                    found[section.name] = exc.partial
+        return found
 
     def fail(self, stmt: Statement | None, message: str) -> None:
         line, col = stmt.location() if stmt is not None else (0, 0)
@@ -458,7 +477,7 @@ class _Compiler:
             try:
                 compiled = acl_mod.compile_acl(
                     node.fetch, [w for f in node.flags for w in f], node.patterns,
-                    base_dir=self.base_dir,
+                    base_dir=self.base_dir, userlists=self.userlists,
                 )
             except (acl_mod.AclError, ValueError, OSError) as exc:
                 self.fail(stmt, f"acl '{node.name}': {exc}")
@@ -473,7 +492,9 @@ class _Compiler:
         if cond is None or not cond.words:
             return None
         try:
-            parsed = acl_mod.parse_condition(cond.to_words(), base_dir=self.base_dir)
+            parsed = acl_mod.parse_condition(
+                cond.to_words(), base_dir=self.base_dir, userlists=self.userlists
+            )
             groups = [[self.term(t, named) for t in suite] for suite in parsed.suites]
         except (acl_mod.AclError, ValueError, OSError) as exc:
             self.fail(stmt, f"condition: {exc}")
@@ -676,11 +697,20 @@ def local_response(status: int, headers: Sequence[tuple[bytes, bytes]], body: by
     return b"\r\n".join(lines) + b"\r\n\r\n" + body
 
 
+def _auth(args: Sequence[str], proxy_name: str, errorfiles: dict[int, bytes]) -> _Action:
+    """``http-request auth [realm <realm>]``: 401 with a Basic challenge (realm: the proxy's name)."""
+    options = _keyword_args(args)
+    verdict = Verdict("auth", 401, auth_mod.unauthorized_response(
+        options.get("realm", proxy_name), errorfiles))
+    return lambda ctx, headers: verdict
+
+
 def _compile_http_action(
-    rule: Rule, base_dir: Path, errorfiles: dict[int, bytes]
+    rule: Rule, base_dir: Path, errorfiles: dict[int, bytes], proxy_name: str
 ) -> _Action:
     action, args = rule.action, rule.args
     table: dict[str, Callable[[], _Action]] = {
+        "auth": lambda: _auth(args, proxy_name, errorfiles),
         "set-header": lambda: _set_header(args, base_dir, replace=True),
         "add-header": lambda: _set_header(args, base_dir, replace=False),
         "del-header": lambda: _del_header(args, base_dir),
@@ -776,7 +806,9 @@ def _http_rules(
         if node.family != family:
             continue
         try:
-            action = _compile_http_action(node, compiler.base_dir, errorfiles)
+            action = _compile_http_action(
+                node, compiler.base_dir, errorfiles, proxy.section.name or ""
+            )
         except (FormatError, ValueError, OSError) as exc:
             compiler.fail(stmt, f"'{family} {node.action}': {exc}")
             continue
@@ -1012,6 +1044,24 @@ def _stats_uri(proxy: _Proxy) -> bytes | None:
     return (uri or "/haproxy?stats").encode()
 
 
+def _stats_auth(
+    compiler: _Compiler, proxy: _Proxy, errorfiles: dict[int, bytes]
+) -> tuple[auth_mod.Userlist, bytes] | None:
+    """``stats auth USER:PASSWORD`` lines (and ``stats realm``): HAProxy's implicit userlist."""
+    lines = [s for s in proxy.all if s.keyword == "stats" and len(s.words) > 2]
+    credentials = [s.words[2] for s in lines if s.words[1] == "auth"]
+    realm = next((s.words[2] for s in reversed(lines) if s.words[1] == "realm"),
+                 "HAProxy Statistics")
+    try:
+        userlist = auth_mod.stats_userlist(proxy.section.name or "", credentials)
+    except auth_mod.AuthError as exc:
+        compiler.fail(next(s for s in lines if s.words[1] == "auth"), str(exc))
+        return None
+    if userlist is None:
+        return None
+    return userlist, auth_mod.unauthorized_response(realm, errorfiles)
+
+
 def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Backend]) -> Frontend | None:
     named = compiler.named_acls(proxy)
     errorfiles = _errorfiles(compiler, proxy)
@@ -1050,6 +1100,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
         tcplog=proxy.enabled("tcplog"),
         dontlognull=proxy.enabled("dontlognull"),
         stats_uri=_stats_uri(proxy),
+        stats_auth=_stats_auth(compiler, proxy, errorfiles),
         errorfiles=errorfiles,
         backends_by_name=backends,
     )

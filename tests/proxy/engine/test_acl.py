@@ -352,6 +352,8 @@ ERROR_TABLE = [
     ("path,field(x,:) /a", "converter 'field': field\\(\\) expects"),
     ("path,map(absent.map) /a", "converter 'map': cannot read map file"),
     ("hdr(host)x,lower a", "unexpected 'x' after"),
+    ("http_auth(nobody)", "unable to find userlist 'nobody'"),
+    ("http_auth", "missing userlist name"),
     ("hdr(host a", "missing closing"),
     ("url_param(id,ab) x", "single-character"),
 ]
@@ -617,8 +619,14 @@ def test_acl_verdicts_match_real_haproxy() -> None:
 def probe_criterion(keyword: str) -> str:
     """``keyword`` with arguments its fetch requires, for a config check."""
     fetch = acl_module.resolve_fetch_name(keyword)
-    argument = {"req.payload": "(0,1)", "var": "(txn.x)"}.get(fetch, "")
+    argument = {"req.payload": "(0,1)", "var": "(txn.x)", "http_auth": "(probe)",
+                "http_auth_group": "(probe)"}.get(fetch, "")
     return keyword + argument
+
+
+def probe_patterns(keyword: str) -> str:
+    """``-m found``, except where HAProxy insists on patterns (groups of a userlist)."""
+    return "g" if keyword == "http_auth_group" else "-m found"
 
 
 @pytest.mark.haproxy
@@ -626,6 +634,9 @@ def probe_criterion(keyword: str) -> str:
 def test_every_accepted_keyword_is_accepted_by_haproxy(tmp_path: Path) -> None:
     keywords = acl_module.known_keywords()
     lines = [
+        "userlist probe",
+        "  group g",
+        "  user u insecure-password p",
         "defaults",
         "  mode http",
         "  timeout client 1s",
@@ -633,7 +644,8 @@ def test_every_accepted_keyword_is_accepted_by_haproxy(tmp_path: Path) -> None:
         "  timeout connect 1s",
         "frontend fe",
         "  bind 127.0.0.1:18999",
-        *(f"  http-request deny if {{ {probe_criterion(k)} -m found }}" for k in keywords),
+        *(f"  http-request deny if {{ {probe_criterion(k)} {probe_patterns(k)} }}"
+          for k in keywords),
     ]
     config = tmp_path / "keywords.cfg"
     config.write_text("\n".join(lines) + "\n")
