@@ -155,7 +155,8 @@ def _hasher(stored: str) -> Callable[[bytes], str]:
     if stored.startswith(("$5$", "$6$")):
         return lambda password: sha_crypt(password, stored)
     system = _system_crypt()
-    if system is not None and system("x", stored) is not None:
+    probe = system("x", stored) if system is not None else None
+    if system is not None and probe and not probe.startswith("*"):  # "*0": crypt(3) failed
         return lambda password: system(password.decode("utf-8", "surrogateescape"), stored) or ""
     scheme = stored.split("$")[1] if stored.startswith("$") else "DES"
     raise AuthError(
