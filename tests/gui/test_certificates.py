@@ -401,3 +401,25 @@ def test_show_certificates_keeps_one_window_per_parent(qtbot: Any, store: CertSt
     first = show_certificates(parent)
     assert show_certificates(parent) is first and first.isVisible()
     assert first.store.root == store.root  # PROXYDESK_DATA_DIR: the temporary store
+
+
+def test_main_window_opens_it_from_the_tools_menu(qtbot: Any, store: CertStore, tmp_path: Path) -> None:
+    from gui.main_window import MainWindow
+
+    main = MainWindow(settings_path=tmp_path / "ui.ini")
+    qtbot.addWidget(main)
+    main.document.set_text("frontend web\n    bind :80\n    acl a hdr(host) -i app.localhost\n")
+    try:
+        menus = {action.text(): action.menu() for action in main.menuBar().actions()}
+        assert main.certificates_action in menus["&Tools"].actions()
+        assert main.certificates_action.shortcut().toString() == "Ctrl+Shift+K"
+        main.certificates_action.trigger()
+        window = main.findChild(CertificatesWindow)
+        assert isinstance(window, CertificatesWindow) and window.isVisible()
+        assert window.store.root == store.root
+        store.ca()
+        window.refresh()
+        assert window.open_issue_dialog().known_hosts == ["app.localhost"]  # from the open config
+    finally:
+        main.document.undo_stack.setClean()
+        main.close()
