@@ -171,6 +171,13 @@ def config_host_names(config: Config) -> list[str]:
     return hosts
 
 
+def show_error(label: QLabel, text: str) -> None:
+    """``Error: text`` in the error colour: the word says it, the colour only repeats it."""
+    colour = _level_colour(EXPIRED)
+    label.setStyleSheet(f"color: {colour.name()};" if colour is not None else "")
+    label.setText(f"Error: {text}")
+
+
 def _monospace() -> QFont:
     return QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
 
@@ -186,8 +193,8 @@ def _shell_lines(plan: TrustPlan) -> str:
 class CertificatesModel(QAbstractTableModel):
     """One row per stored certificate; ``ENTRY_ROLE`` gives the ``CertEntry``."""
 
-    HEADERS = ("Certificate", "Names (SANs)", "Issuer", "Not after", "Days left")
-    DAYS_COLUMN = 4
+    HEADERS = ("Certificate", "Names (SANs)", "Issuer", "Source", "Not after", "Days left")
+    DAYS_COLUMN = 5
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -242,6 +249,7 @@ class CertificatesModel(QAbstractTableModel):
             entry.id,
             ", ".join(entry.names) or "(no host names)",
             issuer_text(entry),
+            entry.source,  # "imported" ones cannot be renewed here: say so where it shows
             f"{entry.not_after:%Y-%m-%d}",
             expiry_text(entry.days_left),
         )
@@ -267,7 +275,7 @@ def certificates_table(model: CertificatesModel) -> QTableView:
     table.setWordWrap(False)
     table.setAlternatingRowColors(True)
     header = table.horizontalHeader()
-    for column in (0, 2, 3, 4):
+    for column in (0, 2, 3, 4, 5):
         header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
     header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
     return table
@@ -461,13 +469,13 @@ class ImportDialog(QDialog):
     def accept(self) -> None:
         cert_text, key_text = self.certificate_file.text().strip(), self.key_file.text().strip()
         if not cert_text:
-            self.error.setText("Error: choose the certificate file first.")
+            show_error(self.error, "choose the certificate file first.")
             return
         password = self.password.text().encode() or None
         try:
             result = self.store.import_files(Path(cert_text), Path(key_text) if key_text else None, password)
         except CertError as error:
-            self.error.setText(f"Error: {error}")
+            show_error(self.error, str(error))
             if "password" in str(error):
                 self.password.setFocus()
             return
@@ -508,7 +516,8 @@ class TrustDialog(QDialog):
         self.commands = QPlainTextEdit(_shell_lines(plan))
         self.commands.setReadOnly(True)
         self.commands.setFont(_monospace())
-        self.commands.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+        # Wrapped on screen only: long paths stay visible, copying still gives one line per command.
+        self.commands.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.instructions = QLabel(f"<b>By hand instead:</b> {_escape(plan.instructions)}")
         self.instructions.setWordWrap(True)
         self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -532,7 +541,7 @@ class TrustDialog(QDialog):
         layout.addWidget(self.instructions)
         layout.addWidget(self.outcome)
         layout.addLayout(buttons)
-        self.resize(760, 420)
+        self.resize(760, 400)
 
     def copy_commands(self) -> None:
         clipboard = QApplication.clipboard()
@@ -675,6 +684,7 @@ class CertificatesWindow(QDialog):
         layout.addWidget(certificates, 1)
         layout.addWidget(self.message)
         self.resize(960, 640)
+        self.table.setFocus()  # not the first CA button: Enter must not export or trust by accident
         self.refresh()
 
     def _build_buttons(self) -> QHBoxLayout:
@@ -737,10 +747,11 @@ class CertificatesWindow(QDialog):
             "Re-issue for the same names; the file path stays the same")
 
     def show_message(self, text: str, *, error: bool = False) -> None:
-        # The word "Error:" says it, the colour only repeats it.
-        colour = _level_colour(EXPIRED) if error else None
-        self.message.setStyleSheet(f"color: {colour.name()};" if colour is not None else "")
-        self.message.setText(f"Error: {text}" if error else text)
+        if error:
+            show_error(self.message, text)
+        else:
+            self.message.setStyleSheet("")
+            self.message.setText(text)
 
     def _guarded(self, action: Callable[[], None]) -> bool:
         """Run a store operation; a refusal becomes the message line, never a traceback."""
@@ -903,18 +914,26 @@ class CertificatePickerDialog(QDialog):
         layout.addWidget(self.hint)
         layout.addWidget(self.table, 1)
         layout.addLayout(row)
+        self.setMinimumSize(640, 280)
         self.resize(820, 360)
         self.refresh()
 
     def refresh(self, select_id: str | None = None) -> None:
         self.model.set_entries(self.store.list_entries())
-        row = self.model.row_of(select_id) if select_id else (0 if self.model.rowCount() else -1)
+        row = self.model.row_of(select_id) if select_id else self._best_row()
         if row >= 0:
             self.table.selectRow(row)
         self.hint.setText("The bind's crt will point at the stored file (certificate, chain and key)."
                           if self.model.rowCount() else
                           "No certificates in Proxydesk's store yet: issue one for your dev host names.")
         self._update()
+
+    def _best_row(self) -> int:
+        """The first certificate for a host name the config routes, else the first one."""
+        wanted = set(self.known_hosts)
+        rows = range(self.model.rowCount())
+        matching = (r for r in rows if wanted & set(self.model.entry(r).names))  # type: ignore[union-attr]
+        return next(matching, 0 if self.model.rowCount() else -1)
 
     def _update(self) -> None:
         self.use_button.setEnabled(self.chosen() is not None)

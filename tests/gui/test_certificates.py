@@ -220,7 +220,7 @@ def test_create_ca_then_issue_through_the_dialog(window: CertificatesWindow, sto
     entry = store.list_entries()[0]
     assert entry.names == ("app.localhost", "127.0.0.1")
     assert entry.days_left in (824, 825)  # 825 days, starting an hour ago
-    assert rows(window) == [["app.localhost", "app.localhost, 127.0.0.1", "this Proxydesk CA",
+    assert rows(window) == [["app.localhost", "app.localhost, 127.0.0.1", "this Proxydesk CA", "issued",
                              f"{entry.not_after:%Y-%m-%d}", f"{entry.days_left} days"]]
     assert window.selected_entry() == entry
     assert str(entry.pem_path) in window.message.text()
@@ -278,8 +278,8 @@ def test_import_pem_pair_and_pkcs12_with_password(
 
     table = {row[0]: row for row in rows(window)}
     assert set(table) == {"pem.example.test", "p12.example.test"}
-    assert table["p12.example.test"][1:3] == ["p12.example.test", "p12.example.test"]  # issuer: itself
-    assert table["pem.example.test"][4] == "89 days"
+    assert table["p12.example.test"][1:4] == ["p12.example.test", "p12.example.test", "imported"]
+    assert table["pem.example.test"][5] == "89 days"
     for entry in store.list_entries():
         assert entry.source == "imported"
         assert stat.S_IMODE(entry.pem_path.stat().st_mode) == 0o600
@@ -423,3 +423,14 @@ def test_main_window_opens_it_from_the_tools_menu(qtbot: Any, store: CertStore, 
     finally:
         main.document.undo_stack.setClean()
         main.close()
+
+
+def test_picker_preselects_a_certificate_for_the_configs_host_names(qtbot: Any, store: CertStore) -> None:
+    from gui.certificates import CertificatePickerDialog
+
+    store.issue(["aaa.localhost"])
+    wanted = store.issue(["app.localhost"]).entry
+    picker = CertificatePickerDialog(store, known_hosts=["app.localhost"])
+    qtbot.addWidget(picker)
+    assert picker.chosen() == wanted and picker.use_button.isEnabled()
+    assert CertificatePickerDialog(store).chosen() is not None  # no hint: the first one
