@@ -30,7 +30,9 @@ moves it (tests point it at a temporary directory).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import html
 import re
 import shlex
 import threading
@@ -79,6 +81,7 @@ from proxy.certs import (
     TrustPlan,
     TrustRunResult,
     fingerprint_sha256,
+    normalize_name,
     run_trust_plan,
     trust_plan,
     validate_names,
@@ -166,9 +169,18 @@ def config_host_names(config: Config) -> list[str]:
                 continue
             for pattern in acl.patterns:
                 host = pattern.rsplit(":", 1)[0] if pattern.count(":") == 1 else pattern
-                if host and host not in hosts and not host.startswith(("-", "^")):
-                    hosts.append(host)
+                name = _certificate_name(host)
+                if name is not None and name not in hosts:
+                    hosts.append(name)
     return hosts
+
+
+def _certificate_name(text: str) -> str | None:
+    """``text`` as a certificate would hold it, or None (a regex, a ``.suffix`` pattern ...)."""
+    try:
+        return normalize_name(text)
+    except InvalidName:
+        return None
 
 
 def show_error(label: QLabel, text: str) -> None:
@@ -176,6 +188,14 @@ def show_error(label: QLabel, text: str) -> None:
     colour = _level_colour(EXPIRED)
     label.setStyleSheet(f"color: {colour.name()};" if colour is not None else "")
     label.setText(f"Error: {text}")
+
+
+def listed_entries(store: CertStore) -> list[CertEntry]:
+    """The store's certificates; none when its CA cannot be read (the CA panel says why)."""
+    try:
+        return store.list_entries()
+    except CertError:  # listing checks each issuer against the CA, which needs it loaded
+        return []
 
 
 def _monospace() -> QFont:
@@ -299,6 +319,7 @@ class IssueDialog(QDialog):
         self.names = QLineEdit()
         self.names.setPlaceholderText("app.localhost 127.0.0.1")
         self.names.setToolTip("Host names, *.wildcards and IP addresses, separated by commas or spaces")
+        self._suggestions: dict[str, tuple[str, tuple[str, ...]]] = {}  # link key -> (replaced, names)
         self.names.textChanged.connect(self._check)
         intro = QLabel("Signed by your local CA, valid for 825 days (the most macOS and iOS accept). "
                        "Browsers trust it once the CA is trusted in this system.")
@@ -325,7 +346,6 @@ class IssueDialog(QDialog):
         layout.addStretch(1)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(520)
-        self._suggestions: dict[str, tuple[str, tuple[str, ...]]] = {}
         self._check()
 
     def typed_names(self) -> list[str]:
@@ -346,7 +366,7 @@ class IssueDialog(QDialog):
         self.names.setText(" ".join(names))
 
     def _show_known_hosts(self) -> None:
-        links = " ".join(f'<a href="{h}">{h}</a>' for h in self.known_hosts)
+        links = " ".join(f'<a href="{html.escape(h)}">{html.escape(h)}</a>' for h in self.known_hosts)
         self.known.setText(f"Host names in this configuration (click to add): {links}" if links else "")
         self.known.setVisible(bool(links))
 
@@ -361,26 +381,26 @@ class IssueDialog(QDialog):
         try:
             validated = validate_names(names, self.known_hosts)
         except InvalidName as error:
-            items = "".join(f"<li>{_escape(p)}</li>" for p in error.problems)
+            items = "".join(f"<li>{html.escape(p)}</li>" for p in error.problems)
             self.feedback.setText(f"<b>Cannot issue:</b><ul>{items}</ul>")
             self.issue_button.setEnabled(False)
             return
         self.issue_button.setEnabled(True)
-        lines = [f"Will be valid for: <b>{_escape(', '.join(validated.names))}</b>"]
+        lines = [f"Will be valid for: <b>{html.escape(', '.join(validated.names))}</b>"]
         lines += [self._warning_html(number, w) for number, w in enumerate(validated.warnings)]
         self.feedback.setText("<br>".join(lines))
 
     def _warning_html(self, number: int, warning: NameWarning) -> str:
         colour = _level_colour(SOON)
         style = f' style="color:{colour.name()}"' if colour is not None else ""
-        text = f"<span{style}><b>Warning:</b> {_escape(warning.message)}</span>"
+        text = f"<span{style}><b>Warning:</b> {html.escape(warning.message)}</span>"
         if warning.suggestions:
             key = f"s{number}"
             # A browser-refused wildcard is replaced by the exact names; other advice adds names.
             replace = warning.code == "wildcard-tld"
             self._suggestions[key] = (warning.name if replace else "", warning.suggestions)
             verb = "Use the exact names" if replace else "Add"
-            text += f' <a href="{key}">{verb}: {_escape(" ".join(warning.suggestions))}</a>'
+            text += f' <a href="{key}">{verb}: {html.escape(" ".join(warning.suggestions))}</a>'
         return text
 
     def _follow_suggestion(self, key: str) -> None:
@@ -395,14 +415,10 @@ class IssueDialog(QDialog):
         try:
             result = self.store.issue(self.typed_names(), known_hosts=self.known_hosts)
         except CertError as error:
-            self.feedback.setText(f"<b>Error:</b> {_escape(str(error))}")
+            self.feedback.setText(f"<b>Error:</b> {html.escape(str(error))}")
             return
         self.issued, self.issued_warnings = result.entry, result.warnings
         super().accept()
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 # --- import ----------------------------------------------------------------------------------------
@@ -518,7 +534,7 @@ class TrustDialog(QDialog):
         self.commands.setFont(_monospace())
         # Wrapped on screen only: long paths stay visible, copying still gives one line per command.
         self.commands.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.instructions = QLabel(f"<b>By hand instead:</b> {_escape(plan.instructions)}")
+        self.instructions = QLabel(f"<b>By hand instead:</b> {html.escape(plan.instructions)}")
         self.instructions.setWordWrap(True)
         self.instructions.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.outcome = QLabel()
@@ -564,7 +580,9 @@ class TrustDialog(QDialog):
         return True
 
     def _run(self) -> None:  # worker thread: only the signal touches Qt
-        self._relay.finished.emit(self._runner(self.plan))
+        result = self._runner(self.plan)
+        with contextlib.suppress(RuntimeError):  # the window is gone: nobody left to tell
+            self._relay.finished.emit(result)
 
     def _show_result(self, result: TrustRunResult) -> None:
         self.result = result
@@ -638,7 +656,7 @@ class CaPanel(QGroupBox):
         ca = store.ca()
         not_after = ca.certificate.not_valid_after_utc
         days = (not_after - dt.datetime.now(dt.UTC)).days
-        self.status.setText(f"<b>{_escape(ca.name)}</b> signs the certificates issued here.")
+        self.status.setText(f"<b>{html.escape(ca.name)}</b> signs the certificates issued here.")
         self.subject.setText(ca.certificate.subject.rfc4514_string())
         self.fingerprint.setText(fingerprint_sha256(ca.certificate))
         self.expiry.setText(f"{not_after:%Y-%m-%d} ({expiry_text(days)})")
@@ -720,7 +738,7 @@ class CertificatesWindow(QDialog):
     def refresh(self, select_id: str | None = None) -> None:
         selected = self.selected_entry()
         error = self.ca_panel.show_store(self.store)
-        self.model.set_entries(self.store.list_entries())
+        self.model.set_entries(listed_entries(self.store))
         self.issue_button.setEnabled(self.store.has_ca() and error is None)
         self.issue_button.setToolTip("" if self.store.has_ca() else "Create the local CA first")
         self.select(select_id or (selected.id if selected else None))
@@ -919,7 +937,7 @@ class CertificatePickerDialog(QDialog):
         self.refresh()
 
     def refresh(self, select_id: str | None = None) -> None:
-        self.model.set_entries(self.store.list_entries())
+        self.model.set_entries(listed_entries(self.store))
         row = self.model.row_of(select_id) if select_id else self._best_row()
         if row >= 0:
             self.table.selectRow(row)

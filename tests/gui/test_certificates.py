@@ -178,9 +178,10 @@ def test_days_left_say_the_state_in_words() -> None:
 
 
 def test_host_names_of_the_config_are_offered() -> None:
-    config = parse("frontend web\n    bind :80\n    acl a hdr(host) -i app.localhost app.localhost:8080\n"
-                   "    acl b req.ssl_sni api.localhost\n    acl c path_beg /x\n").config
-    assert config_host_names(config) == ["app.localhost", "api.localhost"]
+    config = parse("frontend web\n    bind :80\n    acl a hdr(host) -i App.localhost app.localhost:8080\n"
+                   "    acl b req.ssl_sni api.localhost\n    acl c path_beg /x\n"
+                   "    acl d hdr_end(host) .example.test\n").config
+    assert config_host_names(config) == ["app.localhost", "api.localhost"]  # as a certificate holds them
 
 
 def test_model_passes_qt_model_tester(qtmodeltester: Any, store: CertStore) -> None:
@@ -434,3 +435,16 @@ def test_picker_preselects_a_certificate_for_the_configs_host_names(qtbot: Any, 
     qtbot.addWidget(picker)
     assert picker.chosen() == wanted and picker.use_button.isEnabled()
     assert CertificatePickerDialog(store).chosen() is not None  # no hint: the first one
+
+
+def test_a_damaged_ca_is_reported_not_raised(qtbot: Any, store: CertStore, tmp_path: Path) -> None:
+    store.issue(["app.localhost"])
+    (store.root / "ca" / "rootCA-key.pem").write_bytes(b"garbage")
+    damaged = CertStore(store.root)  # a fresh process: nothing cached
+    window = CertificatesWindow(damaged, probe=debian_probe(tmp_path))
+    qtbot.addWidget(window)
+    window.show()
+    assert "cannot be read" in window.ca_panel.status.text()
+    assert "delete that folder" in window.ca_panel.status.text()
+    assert not window.issue_button.isEnabled() and not window.ca_panel.trust_button.isEnabled()
+    assert window.model.rowCount() == 0
