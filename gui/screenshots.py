@@ -22,14 +22,14 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from proxy.certs import CertStore, ImportedBundle, issue_leaf  # Qt-free: safe before Qt starts
+
 SIZE = (1280, 800)
 CERTIFICATES_SIZE = (1040, 600)
 
 
-def demo_certificate_store(root: Path) -> object:
+def demo_certificate_store(root: Path) -> CertStore:
     """A CertStore under ``root`` with a CA, two fresh certificates, one expiring, one expired."""
-    from proxy.certs import CertStore, ImportedBundle, issue_leaf
-
     store = CertStore(root, owner="dev@workstation")  # not the real user's name in a README
     store.issue(["app.localhost", "127.0.0.1"])
     store.issue(["api.localhost", "admin.localhost"])
@@ -123,13 +123,11 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     return shots
 
 
-def _shoot_certificates(store: object, path: Path) -> Path:
+def _shoot_certificates(store: CertStore, path: Path) -> Path:
     from PySide6.QtWidgets import QApplication
 
     from gui.certificates import CertificatesWindow
-    from proxy.certs import CertStore
 
-    assert isinstance(store, CertStore)
     window = CertificatesWindow(store)
     window.resize(*CERTIFICATES_SIZE)
     window.show()
