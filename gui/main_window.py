@@ -48,6 +48,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.certificates import show_certificates
 from gui.document import Document, SaveError
 from gui.editors import editor_for
 from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
@@ -211,6 +212,8 @@ class MainWindow(QMainWindow):
         self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
         self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
         self.show_log_action = a("Show re&quests", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
+        self.certificates_action = a("&Certificates…", lambda: show_certificates(self, lambda: self.document.config),
+                                     "Ctrl+Shift+K", tip="The local CA and HTTPS certificates for dev host names")
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -236,6 +239,7 @@ class MainWindow(QMainWindow):
         engine_menu = bar.addMenu("E&ngine")
         for action in (self.start_action, self.stop_action, self.apply_action):
             engine_menu.addAction(action)
+        bar.addMenu("&Tools").addAction(self.certificates_action)
         self.toolbar = QToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)

@@ -5,20 +5,41 @@ config (engine started on free ports with its demo servers, a few requests
 sent so the request log has rows), grabbed with ``QWidget.grab``.  With
 ``--scale 2`` the script re-runs itself with ``QT_SCALE_FACTOR=2`` (the factor
 must be set before Qt starts) and names the files ``*@2x.png``.  The README's
-``resources/screenshots/*.png`` come from here.
+``resources/screenshots/*.png`` come from here.  The Certificates window is
+shot over a throw-away store (``demo_certificate_store``): a CA and four
+certificates, one about to expire and one expired, so every state shows.
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import os
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from proxy.certs import CertStore, ImportedBundle, issue_leaf  # Qt-free: safe before Qt starts
+
 SIZE = (1280, 800)
+CERTIFICATES_SIZE = (1040, 600)
+
+
+def demo_certificate_store(root: Path) -> CertStore:
+    """A CertStore under ``root`` with a CA, two fresh certificates, one expiring, one expired."""
+    store = CertStore(root, owner="dev@workstation")  # not the real user's name in a README
+    store.issue(["app.localhost", "127.0.0.1"])
+    store.issue(["api.localhost", "admin.localhost"])
+    now = dt.datetime.now(dt.UTC)
+    # Short-lived leaves cannot come from CertStore.issue (always 825 days): sign them here
+    # and import them, as a certificate made elsewhere would be.
+    for names, start, days in ((["staging.localhost"], now, 12), (["old.localhost"], now - dt.timedelta(days=30), 25)):
+        leaf = issue_leaf(store.ca(), names, lifetime=dt.timedelta(days=days), now=start)
+        store.import_bundle(ImportedBundle(leaf.certificate, (), leaf.private_key, ()))
+    return store
 
 
 def _send_requests(window: object, count: int = 12) -> None:
@@ -93,11 +114,31 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
         dialog.grab().save(str(path))
         shots.append(path)
         dialog.close()
+    with tempfile.TemporaryDirectory() as certs_root:
+        shots.append(_shoot_certificates(demo_certificate_store(Path(certs_root) / "proxydesk" / "certs"), outdir / f"certificates{suffix}.png"))
     window.document.undo_stack.setClean()
     window.close()
     QSettings(str(settings), QSettings.Format.IniFormat).clear()
     settings.unlink(missing_ok=True)
     return shots
+
+
+def _shoot_certificates(store: CertStore, path: Path) -> Path:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.certificates import CertificatesWindow
+
+    window = CertificatesWindow(store)
+    window.resize(*CERTIFICATES_SIZE)
+    window.show()
+    app = store.get("app.localhost")
+    window.refresh(app.id)
+    window.show_message(f"Issued {app.id} for {', '.join(app.names)}; use it with 'ssl crt {app.pem_path}'.")
+    for _ in range(5):
+        QApplication.processEvents()
+    window.grab().save(str(path))
+    window.close()
+    return path
 
 
 def main(argv: list[str]) -> int:

@@ -33,12 +33,14 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QPushButton,
     QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from gui.certificates import choose_store_certificate, config_host_names
 from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
 from gui.editors.inherit import BUILTIN, Inherited, inherited, inherited_mode, timeout_hint
@@ -205,8 +207,11 @@ class BindsPage(QGroupBox):
         self.certificate.setPlaceholderText("certificate (PEM with its key)")
         self.certificate.setToolTip(kw.BIND_OPTIONS["crt"].doc)
         self.browse = QPushButton("Certificate…")
-        self.browse.setToolTip("Pick the PEM file for the new bind, or for the selected one")
-        self.browse.clicked.connect(self.pick_certificate)
+        self.browse.setToolTip("Pick the certificate for the new bind, or for the selected one")
+        choices = QMenu(self.browse)  # a stored certificate (Tools > Certificates) or any PEM file
+        choices.addAction("From Proxydesk's certificates…", self.pick_store_certificate)
+        choices.addAction("From a file…", self.pick_certificate)
+        self.browse.setMenu(choices)
         self.add_button = QPushButton("Add bind")
         self.add_button.clicked.connect(self.add_bind)
         self.remove_button = QPushButton("Remove selected")
@@ -243,6 +248,12 @@ class BindsPage(QGroupBox):
         path, _filter = QFileDialog.getOpenFileName(
             self, "Choose a certificate", str(self.editor.document.base_dir),
             "PEM certificates (*.pem *.crt);;All files (*)")
+        if path:
+            self.use_certificate(path)
+
+    def pick_store_certificate(self) -> None:
+        hosts = config_host_names(self.editor.document.config)
+        path = choose_store_certificate(self, hosts)
         if path:
             self.use_certificate(path)
 
