@@ -16,15 +16,26 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import qasync
-from PySide6.QtWidgets import QApplication, QDialog
+from PySide6.QtWidgets import QApplication, QDialog, QMessageBox, QWidget
 
 from gui.engine_host import EngineError
-from gui.first_run import LOCAL_ROUTE, OPEN, TUTORIAL, FirstRunDialog, add_local_route
+from gui.first_run import (
+    LOCAL_ROUTE,
+    OPEN,
+    TUTORIAL,
+    FirstRunDialog,
+    LocalRoute,
+    add_local_route,
+    with_local_certificate,
+)
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
+from proxy.certs.errors import CertError
+from proxy.certs.store import CertStore
 from proxy.config.writer import write
 
 __all__ = ["demo_urls", "load_demo", "main"]
@@ -74,6 +85,19 @@ def _show_demo_traffic(window: MainWindow) -> None:
     window.log_view.send_samples()  # rows appear at the next poll of the engine's log
 
 
+def with_certificate_or_warning(parent: QWidget, route: LocalRoute) -> LocalRoute:
+    """The route with its HTTPS certificate; plain HTTP (and a word why) if none can be made."""
+    if route.https_port is None:
+        return route
+    try:
+        return with_local_certificate(route, CertStore())
+    except (CertError, OSError) as exc:
+        QMessageBox.warning(parent, "HTTPS not set up",
+                            f"No certificate for {route.hostname}: {exc}\n"
+                            "The route serves plain HTTP; add one later from Tools → Certificates.")
+        return replace(route, https_port=None)
+
+
 def _first_run(window: MainWindow) -> None:
     dialog = FirstRunDialog(window)
     if dialog.exec() != QDialog.DialogCode.Accepted:
@@ -83,7 +107,7 @@ def _first_run(window: MainWindow) -> None:
     elif dialog.choice == TUTORIAL:
         load_demo(window)
     elif dialog.choice == LOCAL_ROUTE and dialog.route is not None:
-        route = dialog.route
+        route = with_certificate_or_warning(window, dialog.route)
         window.document.edit("Add local route", lambda config: add_local_route(config, route))
     window.settings.setValue("first_run_done", True)
 

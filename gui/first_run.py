@@ -9,10 +9,11 @@ a person would have typed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -25,12 +26,16 @@ from PySide6.QtWidgets import (
 )
 
 from gui.theme import icon
-from proxy.config.model import Config, Statement
+from proxy.certs.store import CertStore
+from proxy.config.model import Config, Section, Statement
+from proxy.config.nodes import Bind
 from proxy.config.parser import parse
 
-__all__ = ["FirstRunDialog", "LocalRoute", "LocalRouteDialog", "add_local_route"]
+__all__ = ["FirstRunDialog", "LocalRoute", "LocalRouteDialog", "add_local_route",
+           "with_local_certificate"]
 
 OPEN, TUTORIAL, LOCAL_ROUTE, EMPTY = "open", "tutorial", "local-route", "empty"
+DEFAULT_HTTPS_PORT = 8443
 
 
 @dataclass(frozen=True)
@@ -38,10 +43,23 @@ class LocalRoute:
     hostname: str = "app.localhost"
     target: str = "127.0.0.1:3000"
     listen_port: int = 8080
+    https_port: int | None = None  # also serve https://hostname:https_port ...
+    certificate: str | None = None  # ... with this PEM (leaf, chain and key)
 
     @property
     def backend_name(self) -> str:
         return "be_" + "".join(ch if ch.isalnum() else "_" for ch in self.hostname)
+
+    @property
+    def serves_https(self) -> bool:
+        return self.https_port is not None and self.certificate is not None
+
+
+def with_local_certificate(route: LocalRoute, store: CertStore) -> LocalRoute:
+    """The route with a certificate of Proxydesk's local CA for its host name (reused
+    when one is already issued, else issued now)."""
+    entry = store.certificate_for(route.hostname)
+    return replace(route, certificate=str(entry.pem_path))
 
 
 def _route_text(route: LocalRoute, with_frontend: bool) -> str:
@@ -55,7 +73,8 @@ def _route_text(route: LocalRoute, with_frontend: bool) -> str:
     )
     return (
         f"{frontend}"
-        f"    acl {acl} hdr(host) -i {route.hostname} {route.hostname}:{route.listen_port}\n"
+        # the Host header without its port, in any case: one rule for http and https
+        f"    acl {acl} req.hdr(host),field(1,:),lower -m str {route.hostname.lower()}\n"
         f"    use_backend {route.backend_name} if {acl}\n"
         "\n"
         f"backend {route.backend_name}\n"
@@ -84,8 +103,24 @@ def add_local_route(config: Config, route: LocalRoute) -> None:
         for stmt in frontend.body:
             if stmt.words:
                 existing.add(stmt.node)
+    if route.serves_https:  # added as a node: the writer quotes the path (spaces on macOS)
+        _serve_certificate(existing or frontend, route)
     if config.find("backend", backend.name) is None:
         config.sections.append(backend)
+
+
+def _serve_certificate(frontend: Section, route: LocalRoute) -> None:
+    """Add the route's certificate to the frontend's TLS bind (SNI picks among its
+    ``crt``s), or add a TLS bind when the frontend has none yet."""
+    assert route.certificate is not None
+    binds = [s for s in frontend.body if isinstance(s.node, Bind)]
+    tls = next((s.node for s in binds if isinstance(s.node, Bind) and s.node.ssl), None)
+    if tls is not None:
+        if route.certificate not in tls.certificates:
+            tls.options.append(["crt", route.certificate])
+        return
+    bind = Bind([f"127.0.0.1:{route.https_port}"], [["ssl"], ["crt", route.certificate]])
+    frontend.add(bind, after=binds[-1] if binds else None)
 
 
 class LocalRouteDialog(QDialog):
@@ -100,12 +135,21 @@ class LocalRouteDialog(QDialog):
         self.port.setRange(1, 65535)
         self.port.setValue(LocalRoute.listen_port)
         self.port.setToolTip("The port Proxydesk listens on (ports below 1024 need privileges)")
+        self.https = QCheckBox("HTTPS on port:")
+        self.https.setChecked(True)
+        self.https.setToolTip("With a certificate for the host name from Proxydesk's local CA "
+                              "(issued now, or reused if you have one)")
+        self.https_port = QSpinBox()
+        self.https_port.setRange(1, 65535)
+        self.https_port.setValue(DEFAULT_HTTPS_PORT)
+        self.https.toggled.connect(self.https_port.setEnabled)
         form = QFormLayout()
         form.addRow("Host name:", self.hostname)
         form.addRow("Forward to:", self.target)
-        form.addRow("Listen on port:", self.port)
-        note = QLabel("HTTPS needs a certificate: add <i>ssl crt</i> to the bind in the frontend "
-                      "editor once you have one.")
+        form.addRow("HTTP on port:", self.port)
+        form.addRow(self.https, self.https_port)
+        note = QLabel("Browsers trust the HTTPS certificate once Proxydesk's local CA is trusted: "
+                      "<i>Tools → Certificates… → Trust in this system…</i>")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)
@@ -118,7 +162,9 @@ class LocalRouteDialog(QDialog):
 
     @property
     def route(self) -> LocalRoute:
-        return LocalRoute(self.hostname.text().strip(), self.target.text().strip(), self.port.value())
+        https_port = self.https_port.value() if self.https.isChecked() else None
+        return LocalRoute(self.hostname.text().strip(), self.target.text().strip(),
+                          self.port.value(), https_port)
 
 
 class FirstRunDialog(QDialog):
@@ -140,7 +186,7 @@ class FirstRunDialog(QDialog):
         for choice, label, tip, icon_name in (
             (OPEN, "Open a haproxy.cfg…", "Import an existing configuration; nothing is changed until you save", "frontend"),
             (TUTORIAL, "Start from the tutorial", "HAProxy's four-server example, with four demo servers running", "start"),
-            (LOCAL_ROUTE, "Add a local route…", "Send http://app.localhost to an app on 127.0.0.1:3000", "add"),
+            (LOCAL_ROUTE, "Add a local route…", "Send https://app.localhost to an app on 127.0.0.1:3000", "add"),
             (EMPTY, "Start with an empty configuration", "Add frontends and backends yourself", "section"),
         ):
             button = QPushButton(icon(icon_name), label)

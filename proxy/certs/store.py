@@ -147,6 +147,14 @@ class CertStore:
         log.info("issued certificate %s for %s", entry_id, ", ".join(leaf.names))
         return IssueResult(self.get(entry_id), leaf.warnings)
 
+    def certificate_for(self, name: str, *, min_days_left: int = 30) -> CertEntry:
+        """A certificate of the local CA covering ``name``: one already issued with at
+        least ``min_days_left`` to go, or a new one (the CA is made on first use)."""
+        for entry in self.list_entries():
+            if entry.issued_by_local_ca and name in entry.names and entry.days_left >= min_days_left:
+                return entry
+        return self.issue([name]).entry
+
     def import_files(
         self, cert_file: Path, key_file: Path | None = None, password: bytes | None = None
     ) -> ImportResult:
