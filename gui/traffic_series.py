@@ -2,12 +2,15 @@
 
 Theory of operation
 -------------------
-The engine's ``StatsSnapshot`` holds cumulative counters (HAProxy's ``req_tot``,
-``stot``, ``bout``...).  ``TrafficHistory.record`` is handed one snapshot per
-poll tick and turns each server's counters into rates: the counter's increase
-since the previous snapshot divided by the time between the two snapshots.
-Each backend keeps the sample times and, per server, one bounded ring buffer
-per graphed figure, so memory is bounded by ``capacity``.
+The engine's ``StatsSnapshot`` holds cumulative counters.  ``TrafficHistory.record``
+is handed one snapshot per poll tick and turns each server's ``stot`` into a
+rate: its increase since the previous snapshot divided by the time between the
+two.  ``stot`` because it is the server counter that counts each request: the
+engine opens one server session (HAProxy's stream) per HTTP request it
+dispatches, and one per TCP connection; it does not count ``req_tot`` nor bytes
+per server in HTTP mode.  The second figure is ``scur``, the server's current
+sessions, as sampled.  Each backend keeps the sample times and, per server, one
+bounded ring buffer per figure, so memory is bounded by ``capacity``.
 
 Counters restart from zero when a config Apply rebuilds a server or the engine
 restarts.  A counter that went *down* is taken as a reset: the increase is its
@@ -33,19 +36,15 @@ from dataclasses import dataclass, field
 
 from proxy.engine.stats import StatRow, StatsSnapshot
 
-__all__ = ["BackendSeries", "ServerSeries", "TrafficHistory", "counter_delta", "request_counter"]
+__all__ = ["REQUEST_COUNTER", "BackendSeries", "ServerSeries", "TrafficHistory", "counter_delta"]
 
 NAN = math.nan
+REQUEST_COUNTER = "stot"  # one per request dispatched to the server (see the module docstring)
 
 
 def counter_delta(previous: float, current: float) -> float:
     """How much a cumulative counter grew; a counter that went down was reset to zero."""
     return current - previous if current >= previous else current
-
-
-def request_counter(row: StatRow) -> str:
-    """The counter a server's request rate comes from: HTTP requests, or TCP sessions."""
-    return "req_tot" if row.mode == "http" else "stot"
 
 
 @dataclass
@@ -54,10 +53,13 @@ class ServerSeries:
 
     name: str
     status: str
-    sessions: int  # current sessions (scur) at the latest sample
-    requests: deque[float]  # requests (or TCP sessions) per second
-    bytes_out: deque[float]  # response bytes per second, to the clients
-    last_counters: tuple[float, float] | None = None  # (requests, bytes) of the previous sample
+    requests: deque[float]  # requests (TCP: sessions) per second
+    sessions: deque[float]  # current sessions (scur) at each sample
+    last_count: float | None = None  # REQUEST_COUNTER at the previous sample
+
+    @property
+    def current_sessions(self) -> int:
+        return int(self.sessions[-1]) if self.sessions else 0
 
 
 @dataclass
@@ -87,7 +89,7 @@ class BackendSeries:
     def _new_server(self, row: StatRow) -> ServerSeries:
         # Padded with NaN so every server's buffer lines up with ``times``.
         padding = [NAN] * (len(self.times) - 1)
-        return ServerSeries(row.name, row.status, 0, deque(padding, self.capacity),
+        return ServerSeries(row.name, row.status, deque(padding, self.capacity),
                             deque(padding, self.capacity))
 
     def record(self, when: float, elapsed: float | None, rows: Iterable[StatRow]) -> None:
@@ -103,17 +105,14 @@ class BackendSeries:
 
 
 def _record_server(server: ServerSeries, row: StatRow, elapsed: float | None) -> None:
-    counters = row.counters
-    current = (counters.get(request_counter(row), 0.0), counters.get("bout", 0.0))
-    previous, server.last_counters = server.last_counters, current
+    current = row.counters.get(REQUEST_COUNTER, 0.0)
+    previous, server.last_count = server.last_count, current
     server.status = row.status
-    server.sessions = int(counters.get("scur", 0))
+    server.sessions.append(row.counters.get("scur", 0.0))
     if previous is None or elapsed is None:
         server.requests.append(NAN)  # nothing to compare with yet: no rate, a blank point
-        server.bytes_out.append(NAN)
-        return
-    server.requests.append(counter_delta(previous[0], current[0]) / elapsed)
-    server.bytes_out.append(counter_delta(previous[1], current[1]) / elapsed)
+    else:
+        server.requests.append(counter_delta(previous, current) / elapsed)
 
 
 def _servers_by_backend(snapshot: StatsSnapshot) -> dict[str, list[StatRow]]:
