@@ -1,0 +1,266 @@
+"""The Traffic tab: live per-server graphs of every backend, over the last two minutes.
+
+Theory of operation
+-------------------
+The main window's poll timer (4 Hz) hands ``TrafficView.update_from`` the
+engine's latest ``StatsSnapshot`` (or None when the engine is stopped).  The
+numbers are kept by ``TrafficHistory`` (``gui.traffic_series``, no Qt): rates
+from successive snapshots' cumulative counters, reset-safe.  This module only
+draws them.
+
+Sampling always runs, so the graphs have a past when the tab is opened; drawing
+runs only while the tab is shown, and only for the backend panels scrolled into
+view.  GUI time is engine time here (the engine thread shares the GIL), so a
+draw is ``setData`` on curves made once per server (antialiasing off), a fixed
+x range and a y range computed once per draw: no autoscaling, no re-creation.
+
+Each backend gets a panel: a legend line (server colour, name, state, current
+sessions), then two plots side by side, requests/s (sessions/s for TCP) and
+current sessions (concurrency: what a slow or overloaded server shows first;
+the engine keeps no per-server byte counts in HTTP mode, so no bytes/s).
+Colours keep to the server's position in its backend, so a server keeps its
+colour from tick to tick; plot backgrounds and text follow the window's
+palette, so the graphs switch with the system's light/dark scheme.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QColor, QPalette, QShowEvent
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.traffic_series import BackendSeries, ServerSeries, TrafficHistory
+from proxy.engine.stats import StatsSnapshot
+
+__all__ = ["SERVER_COLOURS", "WINDOW_SECONDS", "BackendPanel", "TrafficView"]
+
+WINDOW_SECONDS = 120
+POLL_SECONDS = 0.25  # the main window's poll interval: one sample per tick
+SERVER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
+                  "#76b7b2", "#9c755f", "#ff9da7", "#bab0ac", "#edc948")  # Tableau 10: both schemes
+STOPPED_TEXT = "Engine stopped — press Start to see traffic"
+NO_SERVERS_TEXT = "The running configuration has no backend with servers to graph"
+_ALARM_STATES = ("DOWN", "MAINT", "NOLB")
+
+pg.setConfigOptions(antialias=False)
+
+
+def server_colour(index: int) -> str:
+    return SERVER_COLOURS[index % len(SERVER_COLOURS)]
+
+
+def legend_entry(colour: str, server: ServerSeries) -> str:
+    """One server in a panel's legend line (rich text): swatch, name, state, current sessions."""
+    state = html.escape(server.status)
+    if server.status.startswith(_ALARM_STATES):
+        state = f'<b style="color:#d64545">{state}</b>'  # readable on both light and dark
+    return (f'<span style="color:{colour}">&#9632;</span>&nbsp;<b>{html.escape(server.name)}</b>'
+            f"&nbsp;{state}&nbsp;· {server.current_sessions}&nbsp;cur")
+
+
+def _finite_peak(values: Sequence[np.ndarray]) -> float:
+    peaks = [float(np.nanmax(v)) for v in values if v.size and not np.all(np.isnan(v))]
+    return max(peaks, default=0.0)
+
+
+def _make_plot(unit_label: str, units: str | None) -> pg.PlotWidget:
+    plot = pg.PlotWidget()
+    item = plot.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()  # the "A" auto-range button: the ranges are set on every draw
+    item.setMouseEnabled(x=False, y=False)
+    item.invertX(True)  # "seconds ago": now at the right, like every scrolling monitor
+    item.setXRange(0, WINDOW_SECONDS, padding=0)
+    item.showGrid(x=True, y=True, alpha=0.15)
+    item.setLabel("bottom", "seconds ago")
+    item.setLabel("left", unit_label, units=units)
+    plot.setMinimumHeight(150)
+    return plot
+
+
+class BackendPanel(QFrame):
+    """One backend: its legend line and two plots, with one curve per server in each."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__()
+        self.name = name
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.title = QLabel()
+        self.legend = QLabel()
+        self.legend.setWordWrap(True)
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.requests_plot = _make_plot("requests/s", None)
+        self.sessions_plot = _make_plot("current sessions", None)
+        self.request_curves: dict[str, pg.PlotDataItem] = {}
+        self.session_curves: dict[str, pg.PlotDataItem] = {}
+        self._unit = "requests/s"
+        plots = QHBoxLayout()
+        plots.setContentsMargins(0, 0, 0, 0)
+        plots.addWidget(self.requests_plot)
+        plots.addWidget(self.sessions_plot)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        header = QHBoxLayout()
+        header.addWidget(self.title)
+        header.addWidget(self.legend, 1)
+        layout.addLayout(header)
+        layout.addLayout(plots)
+        self.apply_palette()
+
+    def apply_palette(self) -> None:
+        """Plot background and text from the window palette (pyqtgraph defaults to black)."""
+        palette = self.palette()
+        background = palette.color(QPalette.ColorRole.Base)
+        text = palette.color(QPalette.ColorRole.WindowText)
+        for plot in (self.requests_plot, self.sessions_plot):
+            plot.setBackground(background)
+            for side in ("left", "bottom"):
+                axis = plot.getPlotItem().getAxis(side)
+                axis.setPen(text)
+                axis.setTextPen(text)
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.apply_palette()
+        super().changeEvent(event)
+
+    def _curve(self, plot: pg.PlotWidget, name: str, index: int) -> pg.PlotDataItem:
+        pen = pg.mkPen(QColor(server_colour(index)), width=2)
+        return plot.plot(name=name, pen=pen, antialias=False, connect="finite")
+
+    def _sync_curves(self, series: BackendSeries) -> None:
+        """One curve per server, made once; the curves of servers an Apply removed go."""
+        for curves, plot in ((self.request_curves, self.requests_plot),
+                             (self.session_curves, self.sessions_plot)):
+            for gone in [name for name in curves if name not in series.servers]:
+                plot.removeItem(curves.pop(gone))
+            for index, name in enumerate(series.servers):
+                if name not in curves:
+                    curves[name] = self._curve(plot, name, index)
+
+    def draw(self, series: BackendSeries) -> None:
+        self._sync_curves(series)
+        if series.unit != self._unit:
+            self._unit = series.unit
+            self.requests_plot.getPlotItem().setLabel("left", series.unit)
+        self._set_text(self.title, f"<b>{html.escape(series.name)}</b>")
+        entries = [legend_entry(server_colour(i), s) for i, s in enumerate(series.servers.values())]
+        self._set_text(self.legend, "&nbsp;&nbsp; ".join(entries))
+        ages = np.fromiter(series.ages(), float, len(series.times))
+        requests = [np.fromiter(s.requests, float, len(s.requests)) for s in series.servers.values()]
+        sessions = [np.fromiter(s.sessions, float, len(s.sessions)) for s in series.servers.values()]
+        for name, values in zip(series.servers, requests, strict=True):
+            self.request_curves[name].setData(ages, values)
+        for name, values in zip(series.servers, sessions, strict=True):
+            self.session_curves[name].setData(ages, values)
+        # Fixed ranges, from zero: autoscaling would re-range on every setData.
+        self.requests_plot.setYRange(0, max(1.0, _finite_peak(requests) * 1.15), padding=0)
+        self.sessions_plot.setYRange(0, max(2.0, _finite_peak(sessions) * 1.15), padding=0)
+
+    @staticmethod
+    def _set_text(label: QLabel, text: str) -> None:
+        if label.text() != text:  # a label relayouts on setText, even for the same text
+            label.setText(text)
+
+
+class TrafficView(QWidget):
+    def __init__(self, history: TrafficHistory | None = None) -> None:
+        super().__init__()
+        self.history = history or TrafficHistory(math.ceil(WINDOW_SECONDS / POLL_SECONDS) + 4)
+        self.panels: dict[str, BackendPanel] = {}
+        self.message = QLabel(STOPPED_TEXT)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.panel_list = QWidget()
+        self.panel_layout = QVBoxLayout(self.panel_list)
+        self.panel_layout.setContentsMargins(6, 6, 6, 6)
+        self.panel_layout.addStretch(1)
+        self.scroll_area = QScrollArea()
+        self.scroll_area.setWidgetResizable(True)
+        self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self.scroll_area.setWidget(self.panel_list)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.scroll_area)
+        self.summary = QLabel(
+            f"Each server's rates over the last {WINDOW_SECONDS // 60} minutes, from the engine's "
+            f"counters every {POLL_SECONDS:g} s; sessions are the server's current connections.")
+        self.summary.setContentsMargins(6, 2, 6, 2)
+        self.summary.setWordWrap(True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages, 1)
+        layout.addWidget(self.summary)
+
+    # -- feeding (the main window's poll tick) ----------------------------------------------
+    def update_from(self, snapshot: StatsSnapshot | None) -> None:
+        """Record the engine's latest snapshot (None: stopped) and draw it if the tab is shown."""
+        if snapshot is None:
+            if self.history.started_at is not None:
+                self.history.clear()  # the next run starts a history of its own
+            self._show_message(STOPPED_TEXT)
+            return
+        if self.history.record(snapshot) and self.isVisible():
+            self.redraw()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.redraw()  # the samples taken while another tab was shown
+
+    # -- drawing ----------------------------------------------------------------------------
+    def redraw(self) -> None:
+        if not self.history.backends:
+            running = self.history.started_at is not None
+            self._show_message(NO_SERVERS_TEXT if running else STOPPED_TEXT)
+            return
+        new_panels = self._sync_panels()
+        self.pages.setCurrentWidget(self.scroll_area)
+        for name, series in self.history.backends.items():
+            panel = self.panels[name]
+            # Scrolled out of view: not drawn (a new panel has no geometry yet: drawn once).
+            if name in new_panels or not panel.visibleRegion().isEmpty():
+                panel.draw(series)
+
+    def _show_message(self, text: str) -> None:
+        if self.message.text() != text:
+            self.message.setText(text)
+        self.pages.setCurrentWidget(self.message)
+
+    def _sync_panels(self) -> set[str]:
+        """A panel per backend, in the snapshot's order (an Apply may add or remove backends);
+        returns the names of the panels made now."""
+        wanted = list(self.history.backends)
+        if list(self.panels) == wanted:
+            return set()
+        for gone in [name for name in self.panels if name not in wanted]:
+            panel = self.panels.pop(gone)
+            self.panel_layout.removeWidget(panel)
+            panel.deleteLater()
+        new_panels = {name for name in wanted if name not in self.panels}
+        for name in new_panels:
+            self.panels[name] = BackendPanel(name)
+        self.panels = {name: self.panels[name] for name in wanted}
+        for position, name in enumerate(wanted):  # in order, before the closing stretch
+            self.panel_layout.insertWidget(position, self.panels[name])
+        return new_panels
+
+    def curve_data(self, backend: str) -> dict[str, Any]:
+        """What is plotted for ``backend``: server -> (x, requests/s, sessions), for tests."""
+        panel = self.panels[backend]
+        return {name: (curve.xData, curve.yData, panel.session_curves[name].yData)
+                for name, curve in panel.request_curves.items()}
