@@ -64,18 +64,37 @@ def server_colour(index: int) -> str:
     return SERVER_COLOURS[index % len(SERVER_COLOURS)]
 
 
-def legend_entry(colour: str, server: ServerSeries) -> str:
-    """One server in a panel's legend line (rich text): swatch, name, state, current sessions."""
+def format_rate(rate: float) -> str:
+    if math.isnan(rate):
+        return "–"  # no second sample yet
+    return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
+
+
+def legend_entry(colour: str, server: ServerSeries, unit: str) -> str:
+    """One server's legend line (rich text): swatch, name, state, its latest rate and sessions.
+
+    The figures are there because equal lines hide each other: round robin draws
+    every server's rate on the same spot, and only the last one drawn shows."""
     state = html.escape(server.status)
     if server.status.startswith(_ALARM_STATES):
         state = f'<b style="color:#d64545">{state}</b>'  # readable on both light and dark
+    rate = format_rate(server.requests[-1] if server.requests else math.nan)
+    sessions = server.current_sessions
     return (f'<span style="color:{colour}">&#9632;</span>&nbsp;<b>{html.escape(server.name)}</b>'
-            f"&nbsp;{state}&nbsp;· {server.current_sessions}&nbsp;cur")
+            f"&nbsp;{state} · {rate}&nbsp;{unit} · {sessions}&nbsp;session{'' if sessions == 1 else 's'}")
 
 
 def _finite_peak(values: Sequence[np.ndarray]) -> float:
     peaks = [float(np.nanmax(v)) for v in values if v.size and not np.all(np.isnan(v))]
     return max(peaks, default=0.0)
+
+
+def whole_step(span: float, ticks: int = 4) -> int:
+    """A 1-2-5 tick step of at least 1 giving about ``ticks`` ticks: sessions are whole."""
+    step = 1
+    while step * ticks < span:
+        step = step * 5 // 2 if str(step)[0] == "2" else step * 2  # 1, 2, 5, 10, 20, 50...
+    return step
 
 
 def _make_plot(unit_label: str, units: str | None) -> pg.PlotWidget:
@@ -85,11 +104,17 @@ def _make_plot(unit_label: str, units: str | None) -> pg.PlotWidget:
     item.hideButtons()  # the "A" auto-range button: the ranges are set on every draw
     item.setMouseEnabled(x=False, y=False)
     item.invertX(True)  # "seconds ago": now at the right, like every scrolling monitor
-    item.setXRange(0, WINDOW_SECONDS, padding=0)
+    # A margin: with the grid on, pyqtgraph drops a tick label that overflows the plot's edge.
+    item.setXRange(0, WINDOW_SECONDS, padding=0.05)
+    # The same ticks on every plot (pyqtgraph would pick 10 s or 20 s by the plot's width).
+    item.getAxis("bottom").setTicks([
+        [(float(s), str(s)) for s in range(0, WINDOW_SECONDS + 1, 20)],
+        [(float(s), "") for s in range(10, WINDOW_SECONDS, 20)],
+    ])
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setLabel("bottom", "seconds ago")
     item.setLabel("left", unit_label, units=units)
-    plot.setMinimumHeight(150)
+    plot.setMinimumHeight(130)  # three tutorial backends fit a 1280x800 window
     return plot
 
 
@@ -101,25 +126,25 @@ class BackendPanel(QFrame):
         self.name = name
         self.setFrameShape(QFrame.Shape.StyledPanel)
         self.title = QLabel()
+        # One server a line, beside the plots: no word wrap (a wrapping label would make the
+        # scroll area size panels by height-for-width instead of sharing the height out).
         self.legend = QLabel()
-        self.legend.setWordWrap(True)
         self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
         self.requests_plot = _make_plot("requests/s", None)
         self.sessions_plot = _make_plot("current sessions", None)
         self.request_curves: dict[str, pg.PlotDataItem] = {}
         self.session_curves: dict[str, pg.PlotDataItem] = {}
         self._unit = "requests/s"
-        plots = QHBoxLayout()
-        plots.setContentsMargins(0, 0, 0, 0)
-        plots.addWidget(self.requests_plot)
-        plots.addWidget(self.sessions_plot)
-        layout = QVBoxLayout(self)
+        self._y_ticks: dict[int, list[tuple[float, str]]] = {}  # id(plot) -> its left ticks
+        key = QVBoxLayout()  # read left to right: the backend, its servers, their graphs
+        key.addWidget(self.title)
+        key.addWidget(self.legend, 1)
+        layout = QHBoxLayout(self)
         layout.setContentsMargins(8, 6, 8, 6)
-        header = QHBoxLayout()
-        header.addWidget(self.title)
-        header.addWidget(self.legend, 1)
-        layout.addLayout(header)
-        layout.addLayout(plots)
+        layout.addLayout(key)
+        layout.addWidget(self.requests_plot, 1)
+        layout.addWidget(self.sessions_plot, 1)
         self.apply_palette()
 
     def apply_palette(self) -> None:
@@ -158,9 +183,13 @@ class BackendPanel(QFrame):
         if series.unit != self._unit:
             self._unit = series.unit
             self.requests_plot.getPlotItem().setLabel("left", series.unit)
-        self._set_text(self.title, f"<b>{html.escape(series.name)}</b>")
-        entries = [legend_entry(server_colour(i), s) for i, s in enumerate(series.servers.values())]
-        self._set_text(self.legend, "&nbsp;&nbsp; ".join(entries))
+        self._set_text(self.title, f"backend <b>{html.escape(series.name)}</b>")
+        unit = "req/s" if series.mode == "http" else "sess/s"
+        entries = [legend_entry(server_colour(i), s, unit) for i, s in enumerate(series.servers.values())]
+        self._set_text(self.legend, "<br>".join(entries))
+        # Grow only: a column that narrowed and widened with the figures would resize the
+        # plots beside it (a relayout of both) several times a second.
+        self.legend.setMinimumWidth(max(self.legend.minimumWidth(), self.legend.sizeHint().width()))
         ages = np.fromiter(series.ages(), float, len(series.times))
         requests = [np.fromiter(s.requests, float, len(s.requests)) for s in series.servers.values()]
         sessions = [np.fromiter(s.sessions, float, len(s.sessions)) for s in series.servers.values()]
@@ -169,8 +198,18 @@ class BackendPanel(QFrame):
         for name, values in zip(series.servers, sessions, strict=True):
             self.session_curves[name].setData(ages, values)
         # Fixed ranges, from zero: autoscaling would re-range on every setData.
-        self.requests_plot.setYRange(0, max(1.0, _finite_peak(requests) * 1.15), padding=0)
-        self.sessions_plot.setYRange(0, max(2.0, _finite_peak(sessions) * 1.15), padding=0)
+        self._set_y_range(self.requests_plot, max(1.0, _finite_peak(requests) * 1.1))
+        self._set_y_range(self.sessions_plot, max(2.0, _finite_peak(sessions) * 1.1))
+
+    def _set_y_range(self, plot: pg.PlotWidget, top: float) -> None:
+        """From zero to ``top``, labelled in whole steps from 0 (requests and sessions count)."""
+        item = plot.getPlotItem()
+        item.setYRange(-0.1 * top, top, padding=0)  # room below 0 for its label (see _make_plot)
+        step = whole_step(top)
+        ticks = [(float(v), str(v)) for v in range(0, math.floor(top) + 1, step)]
+        if self._y_ticks.get(id(plot)) != ticks:  # the same ticks: no relayout of the axis
+            self._y_ticks[id(plot)] = ticks
+            item.getAxis("left").setTicks([ticks])
 
     @staticmethod
     def _set_text(label: QLabel, text: str) -> None:
@@ -189,7 +228,6 @@ class TrafficView(QWidget):
         self.panel_list = QWidget()
         self.panel_layout = QVBoxLayout(self.panel_list)
         self.panel_layout.setContentsMargins(6, 6, 6, 6)
-        self.panel_layout.addStretch(1)
         self.scroll_area = QScrollArea()
         self.scroll_area.setWidgetResizable(True)
         self.scroll_area.setFrameShape(QFrame.Shape.NoFrame)
@@ -198,8 +236,8 @@ class TrafficView(QWidget):
         self.pages.addWidget(self.message)
         self.pages.addWidget(self.scroll_area)
         self.summary = QLabel(
-            f"Each server's rates over the last {WINDOW_SECONDS // 60} minutes, from the engine's "
-            f"counters every {POLL_SECONDS:g} s; sessions are the server's current connections.")
+            f"The last {WINDOW_SECONDS // 60} minutes of each server's requests per second "
+            "(averaged over a second) and sessions in progress, updated four times a second.")
         self.summary.setContentsMargins(6, 2, 6, 2)
         self.summary.setWordWrap(True)
         layout = QVBoxLayout(self)
@@ -255,7 +293,7 @@ class TrafficView(QWidget):
         for name in new_panels:
             self.panels[name] = BackendPanel(name)
         self.panels = {name: self.panels[name] for name in wanted}
-        for position, name in enumerate(wanted):  # in order, before the closing stretch
+        for position, name in enumerate(wanted):  # in order; they share the height
             self.panel_layout.insertWidget(position, self.panels[name])
         return new_panels
 

@@ -15,7 +15,7 @@ from PySide6.QtGui import QPalette
 
 from gui.engine_host import EngineHost
 from gui.main_window import MainWindow
-from gui.traffic_view import NO_SERVERS_TEXT, STOPPED_TEXT, TrafficView
+from gui.traffic_view import NO_SERVERS_TEXT, STOPPED_TEXT, TrafficView, format_rate, whole_step
 from proxy.config.parser import parse
 from tests.gui._support import http_get, named_http_servers
 
@@ -92,7 +92,8 @@ def test_real_requests_draw_a_rate_for_each_server(
     legend = view.panels["app"].legend.text()
     assert "alpha" in legend and "beta" in legend and "no check" in legend
 
-    _tick(view, host)  # no request since: the rates fall back to zero
+    time.sleep(1.1)  # a quiet second (longer than the rate's window): back to zero
+    view.update_from(host.stats())
     assert all(_latest(requests) == 0 for _ages, requests, _sessions in view.curve_data("app").values())
 
     host.stop_blocking()
@@ -178,3 +179,24 @@ def test_main_window_has_a_traffic_tab_fed_by_its_poll(
         window.document.undo_stack.setClean()
         window.close()
         window.deleteLater()
+
+
+def test_a_server_in_maintenance_shows_it_and_gets_no_traffic(
+    view: TrafficView, host: EngineHost, servers: dict[str, int]
+) -> None:
+    host.start_blocking(parse(_config(servers)).config)
+    engine = host.engine
+    assert engine is not None
+    host.call(engine.set_server_state, "app", "alpha", "maint").result(5)  # the runtime API's way
+    view.update_from(host.stats())
+    assert set(_send(host, 6)) == {"beta"}
+    _tick(view, host)
+    legend = view.panels["app"].legend.text()
+    assert 'alpha</b>&nbsp;<b style="color:#d64545">MAINT</b>' in legend  # the state stands out
+    plotted = view.curve_data("app")
+    assert _latest(plotted["alpha"][1]) == 0 and _latest(plotted["beta"][1]) > 0
+
+
+def test_tick_steps_and_rate_figures() -> None:
+    assert [whole_step(top) for top in (1.1, 2.2, 4.4, 9, 33, 120)] == [1, 1, 2, 5, 10, 50]
+    assert [format_rate(r) for r in (math.nan, 0, 2.66, 12.4)] == ["–", "0.0", "2.7", "12"]
