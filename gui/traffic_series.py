@@ -4,8 +4,10 @@ Theory of operation
 -------------------
 The engine's ``StatsSnapshot`` holds cumulative counters.  ``TrafficHistory.record``
 is handed one snapshot per poll tick and turns each server's ``stot`` into a
-rate: its increase since the previous snapshot divided by the time between the
-two.  ``stot`` because it is the server counter that counts each request: the
+rate: its increase over the last ``rate_window`` seconds (1 s, as HAProxy's own
+``rate`` columns) divided by the time those samples span; a rate over a single
+250 ms tick would jump between 0 and 4 req/s for one request a second.
+``stot`` because it is the server counter that counts each request: the
 engine opens one server session (HAProxy's stream) per HTTP request it
 dispatches, and one per TCP connection; it does not count ``req_tot`` nor bytes
 per server in HTTP mode.  The second figure is ``scur``, the server's current
@@ -56,6 +58,8 @@ class ServerSeries:
     requests: deque[float]  # requests (TCP: sessions) per second
     sessions: deque[float]  # current sessions (scur) at each sample
     last_count: float | None = None  # REQUEST_COUNTER at the previous sample
+    # (elapsed seconds, counter increase) of the newest steps, covering the rate window
+    steps: deque[tuple[float, float]] = field(default_factory=deque)
 
     @property
     def current_sessions(self) -> int:
@@ -69,6 +73,7 @@ class BackendSeries:
     name: str
     mode: str
     capacity: int
+    rate_window: float = 1.0
     times: deque[float] = field(init=False)
     servers: dict[str, ServerSeries] = field(default_factory=dict)
 
@@ -99,20 +104,28 @@ class BackendSeries:
         servers: dict[str, ServerSeries] = {}
         for row in rows:
             server = self.servers.get(row.name) or self._new_server(row)
-            _record_server(server, row, elapsed)
+            _record_server(server, row, elapsed, self.rate_window)
             servers[row.name] = server
         self.servers = servers
 
 
-def _record_server(server: ServerSeries, row: StatRow, elapsed: float | None) -> None:
+def _record_server(server: ServerSeries, row: StatRow, elapsed: float | None,
+                   rate_window: float) -> None:
     current = row.counters.get(REQUEST_COUNTER, 0.0)
     previous, server.last_count = server.last_count, current
     server.status = row.status
     server.sessions.append(row.counters.get("scur", 0.0))
     if previous is None or elapsed is None:
         server.requests.append(NAN)  # nothing to compare with yet: no rate, a blank point
-    else:
-        server.requests.append(counter_delta(previous, current) / elapsed)
+        return
+    # Increases per step (reset-safe one by one), summed over the newest steps that
+    # cover the window: the oldest step goes once the others cover it without it.
+    steps = server.steps
+    steps.append((elapsed, counter_delta(previous, current)))
+    span = sum(step for step, _increase in steps)
+    while len(steps) > 1 and span - steps[0][0] >= rate_window:
+        span -= steps.popleft()[0]
+    server.requests.append(sum(increase for _step, increase in steps) / span)
 
 
 def _servers_by_backend(snapshot: StatsSnapshot) -> dict[str, list[StatRow]]:
@@ -125,8 +138,9 @@ def _servers_by_backend(snapshot: StatsSnapshot) -> dict[str, list[StatRow]]:
 class TrafficHistory:
     """Every backend's server rates over the last ``capacity`` snapshots."""
 
-    def __init__(self, capacity: int = 480) -> None:
+    def __init__(self, capacity: int = 480, rate_window: float = 1.0) -> None:
         self.capacity = capacity  # 480 samples: two minutes at the window's 4 Hz poll
+        self.rate_window = rate_window  # seconds; 0: each tick's own rate
         self.backends: dict[str, BackendSeries] = {}
         self._last_time: float | None = None
         self._started_at: float | None = None
@@ -160,7 +174,9 @@ class TrafficHistory:
         # Rebuilt in the snapshot's (declaration) order: a removed backend goes, with its history.
         backends: dict[str, BackendSeries] = {}
         for name, rows in grouped.items():
-            backend = self.backends.get(name) or BackendSeries(name, rows[0].mode, self.capacity)
+            backend = self.backends.get(name)
+            if backend is None:
+                backend = BackendSeries(name, rows[0].mode, self.capacity, self.rate_window)
             backend.mode = rows[0].mode
             backend.record(now, elapsed, rows)
             backends[name] = backend

@@ -39,7 +39,7 @@ def _requests(history: TrafficHistory, backend: str, server: str) -> list[float]
 
 
 def test_rates_are_counter_increases_over_elapsed_time() -> None:
-    history = TrafficHistory()
+    history = TrafficHistory(rate_window=0)  # each tick's own rate
     history.record(_snapshot(_server("app", "s1", 10, scur=1), _server("app", "s2", 0)), now=0.0)
     history.record(_snapshot(_server("app", "s1", 30, scur=4), _server("app", "s2", 5)), now=0.5)
     history.record(_snapshot(_server("app", "s1", 30, scur=0), _server("app", "s2", 6)), now=1.0)
@@ -51,6 +51,15 @@ def test_rates_are_counter_increases_over_elapsed_time() -> None:
     assert _requests(history, "app", "s2")[1:] == [10.0, 2.0]
     assert app.ages() == [1.0, 0.5, 0.0]  # x values: seconds before the newest sample
     assert app.unit == "requests/s"
+
+
+def test_rates_are_averaged_over_the_last_second() -> None:
+    history = TrafficHistory()  # 4 Hz ticks, one request a second, counted at one tick of four
+    for tick, count in enumerate((0, 1, 1, 1, 1, 2, 2, 2, 2, 3)):
+        history.record(_snapshot(_server("app", "s1", count)), now=tick * 0.25)
+    rates = _requests(history, "app", "s1")
+    assert rates[1:4] == [4.0, 2.0, pytest.approx(4 / 3)]  # less than a second seen yet
+    assert rates[4:] == [1.0] * 6  # then steady, where one tick's rate would jump 0 <-> 4
 
 
 def test_a_counter_reset_counts_from_zero_instead_of_going_negative() -> None:
