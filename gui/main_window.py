@@ -597,7 +597,7 @@ class MainWindow(QMainWindow):
         events = self.host.drain_events(LOG_DRAIN_MAX)
         if events:
             self.log_view.append(events)
-        self.traffic_view.update_from(self.host.stats())  # samples always; draws only when shown
+        self.traffic_view.poll(self.host)  # samples on every tick; draws only while shown
 
     def _update_engine_actions(self) -> None:
         state = self.host.state

@@ -2,11 +2,11 @@
 
 Theory of operation
 -------------------
-The main window's poll timer (4 Hz) hands ``TrafficView.update_from`` the
-engine's latest ``StatsSnapshot`` (or None when the engine is stopped).  The
-numbers are kept by ``TrafficHistory`` (``gui.traffic_series``, no Qt): rates
-from successive snapshots' cumulative counters, reset-safe.  This module only
-draws them.
+The main window's poll timer (4 Hz) calls ``TrafficView.poll``, which hands
+``update_from`` the engine's latest ``StatsSnapshot`` (None when the engine is
+stopped; a tick whose snapshot timed out is skipped).  The numbers are kept by
+``TrafficHistory`` (``gui.traffic_series``, no Qt): rates from successive
+snapshots' cumulative counters, reset-safe.  This module only draws them.
 
 Sampling always runs, so the graphs have a past when the tab is opened; drawing
 runs only while the tab is shown, and only for the backend panels scrolled into
@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.engine_host import EngineError, EngineHost
 from gui.traffic_series import BackendSeries, ServerSeries, TrafficHistory
 from proxy.engine.stats import StatsSnapshot
 
@@ -246,6 +247,14 @@ class TrafficView(QWidget):
         layout.addWidget(self.summary)
 
     # -- feeding (the main window's poll tick) ----------------------------------------------
+    def poll(self, host: EngineHost) -> None:
+        """One poll tick: sample the host's engine (``host.stats()``, plain data)."""
+        try:
+            snapshot = host.stats()
+        except EngineError:
+            return  # the engine loop was too busy to answer in time: no sample this tick
+        self.update_from(snapshot)
+
     def update_from(self, snapshot: StatsSnapshot | None) -> None:
         """Record the engine's latest snapshot (None: stopped) and draw it if the tab is shown."""
         if snapshot is None:
