@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QPalette, QShowEvent
+from PySide6.QtGui import QColor, QFontMetrics, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -115,6 +115,10 @@ def _make_plot(unit_label: str, units: str | None) -> pg.PlotWidget:
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setLabel("bottom", "seconds ago")
     item.setLabel("left", unit_label, units=units)
+    # Room for three digits at least, never less: the plots of all panels line up, and an
+    # axis does not narrow and widen (a relayout) as the peak crosses 10 and back.
+    digits = QFontMetrics(plot.font()).horizontalAdvance("000")
+    item.getAxis("left").setStyle(tickTextWidth=digits, autoReduceTextSpace=False)
     plot.setMinimumHeight(130)  # three tutorial backends fit a 1280x800 window
     return plot
 
@@ -282,6 +286,11 @@ class TrafficView(QWidget):
             # Scrolled out of view: not drawn (a new panel has no geometry yet: drawn once).
             if name in new_panels or not panel.visibleRegion().isEmpty():
                 panel.draw(series)
+        # One legend width for all panels, so their plots line up under each other.
+        width = max(panel.legend.minimumWidth() for panel in self.panels.values())
+        for panel in self.panels.values():
+            if panel.legend.minimumWidth() != width:
+                panel.legend.setMinimumWidth(width)
 
     def _show_message(self, text: str) -> None:
         if self.message.text() != text:
