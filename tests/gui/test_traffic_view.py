@@ -15,7 +15,14 @@ from PySide6.QtGui import QPalette
 
 from gui.engine_host import EngineHost
 from gui.main_window import MainWindow
-from gui.traffic_view import NO_SERVERS_TEXT, STOPPED_TEXT, TrafficView, format_rate, whole_step
+from gui.traffic_view import (
+    DRAW_INTERVAL,
+    NO_SERVERS_TEXT,
+    STOPPED_TEXT,
+    TrafficView,
+    format_rate,
+    whole_step,
+)
 from proxy.config.parser import parse
 from tests.gui._support import http_get, named_http_servers
 
@@ -43,7 +50,7 @@ def host(qtbot: Any) -> Iterator[EngineHost]:
 
 @pytest.fixture
 def view(qtbot: Any) -> TrafficView:
-    traffic = TrafficView()
+    traffic = TrafficView(draw_interval=0)  # every tick draws: the tests read what is drawn
     qtbot.addWidget(traffic)
     traffic.resize(1000, 600)
     traffic.show()
@@ -171,7 +178,7 @@ def test_main_window_has_a_traffic_tab_fed_by_its_poll(
         window.tabs.setCurrentWidget(window.traffic_view)
         window.poll_engine()
         _send(window.host, 10)
-        time.sleep(0.05)
+        time.sleep(DRAW_INTERVAL)  # the next poll is due to draw
         window.poll_engine()
         assert all(_latest(requests) > 0
                    for _a, requests, _s in window.traffic_view.curve_data("app").values())
@@ -200,3 +207,18 @@ def test_a_server_in_maintenance_shows_it_and_gets_no_traffic(
 def test_tick_steps_and_rate_figures() -> None:
     assert [whole_step(top) for top in (1.1, 2.2, 4.4, 9, 33, 120)] == [1, 1, 2, 5, 10, 50]
     assert [format_rate(r) for r in (math.nan, 0, 2.66, 12.4)] == ["–", "0.0", "2.7", "12"]
+
+
+def test_drawing_waits_for_its_interval_but_sampling_does_not(
+    qtbot: Any, host: EngineHost, servers: dict[str, int]
+) -> None:
+    view = TrafficView(draw_interval=30)
+    qtbot.addWidget(view)
+    view.show()
+    host.start_blocking(parse(_config(servers)).config)
+    view.update_from(host.stats())  # the first draw makes the panel
+    drawn = len(view.curve_data("app")["alpha"][0])
+    for _ in range(3):
+        _tick(view, host)
+    assert len(view.curve_data("app")["alpha"][0]) == drawn  # not due: nothing redrawn
+    assert len(view.history.backends["app"].times) == drawn + 3  # but every tick sampled
