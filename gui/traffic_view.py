@@ -66,10 +66,6 @@ _ALARM_STATES = ("DOWN", "MAINT", "NOLB")
 pg.setConfigOptions(antialias=False)
 
 
-def server_colour(index: int) -> str:
-    return SERVER_COLOURS[index % len(SERVER_COLOURS)]
-
-
 def format_rate(rate: float) -> str:
     if math.isnan(rate):
         return "–"  # no second sample yet
@@ -145,6 +141,7 @@ class BackendPanel(QFrame):
         self.sessions_plot = _make_plot("current sessions", None)
         self.request_curves: dict[str, pg.PlotDataItem] = {}
         self.session_curves: dict[str, pg.PlotDataItem] = {}
+        self.colours: dict[str, str] = {}  # server -> its colour, kept while it exists
         self._unit = "requests/s"
         self._y_ticks: dict[int, list[tuple[float, str]]] = {}  # id(plot) -> its left ticks
         key = QVBoxLayout()  # read left to right: the backend, its servers, their graphs
@@ -174,19 +171,25 @@ class BackendPanel(QFrame):
             self.apply_palette()
         super().changeEvent(event)
 
-    def _curve(self, plot: pg.PlotWidget, name: str, index: int) -> pg.PlotDataItem:
-        pen = pg.mkPen(QColor(server_colour(index)), width=2)
-        return plot.plot(name=name, pen=pen, antialias=False, connect="finite")
-
     def _sync_curves(self, series: BackendSeries) -> None:
-        """One curve per server, made once; the curves of servers an Apply removed go."""
+        """One curve per server, made once; the curves of servers an Apply removed go.
+
+        A server keeps its colour while it exists (an Apply inserting a server before it
+        must not repaint its line); a new one takes the first colour no other server has."""
+        for gone in [name for name in self.colours if name not in series.servers]:
+            del self.colours[gone]
+        for name in series.servers:
+            if name not in self.colours:
+                free = [c for c in SERVER_COLOURS if c not in self.colours.values()]
+                self.colours[name] = free[0] if free else SERVER_COLOURS[len(self.colours) % len(SERVER_COLOURS)]
         for curves, plot in ((self.request_curves, self.requests_plot),
                              (self.session_curves, self.sessions_plot)):
             for gone in [name for name in curves if name not in series.servers]:
                 plot.removeItem(curves.pop(gone))
-            for index, name in enumerate(series.servers):
+            for name in series.servers:
                 if name not in curves:
-                    curves[name] = self._curve(plot, name, index)
+                    pen = pg.mkPen(QColor(self.colours[name]), width=2)
+                    curves[name] = plot.plot(name=name, pen=pen, antialias=False, connect="finite")
 
     def draw(self, series: BackendSeries) -> None:
         self._sync_curves(series)
@@ -195,7 +198,7 @@ class BackendPanel(QFrame):
             self.requests_plot.getPlotItem().setLabel("left", series.unit)
         self._set_text(self.title, f"backend <b>{html.escape(series.name)}</b>")
         unit = "req/s" if series.mode == "http" else "sess/s"
-        entries = [legend_entry(server_colour(i), s, unit) for i, s in enumerate(series.servers.values())]
+        entries = [legend_entry(self.colours[s.name], s, unit) for s in series.servers.values()]
         self._set_text(self.legend, "<br>".join(entries))
         # Grow only: a column that narrowed and widened with the figures would resize the
         # plots beside it (a relayout of both) several times a second.

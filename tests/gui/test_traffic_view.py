@@ -24,6 +24,7 @@ from gui.traffic_view import (
     whole_step,
 )
 from proxy.config.parser import parse
+from proxy.engine.stats import TYPE_SERVER, StatRow, StatsSnapshot
 from tests.gui._support import http_get, named_http_servers
 
 
@@ -222,3 +223,28 @@ def test_drawing_waits_for_its_interval_but_sampling_does_not(
         _tick(view, host)
     assert len(view.curve_data("app")["alpha"][0]) == drawn  # not due: nothing redrawn
     assert len(view.history.backends["app"].times) == drawn + 3  # but every tick sampled
+
+
+def _hand_snapshot(*names: str, count: int) -> StatsSnapshot:
+    rows = tuple(StatRow(proxy="app", name=name, type=TYPE_SERVER, iid=2, sid=1, mode="http",
+                         status="UP", counters={"stot": count, "scur": 0}) for name in names)
+    return StatsSnapshot(time=1.0, started_at=1.0, rows=rows)
+
+
+def _pen_colour(view: TrafficView, server: str) -> str:
+    colour: str = view.panels["app"].request_curves[server].opts["pen"].color().name()
+    return colour
+
+
+def test_a_server_keeps_its_colour_when_an_apply_inserts_one_before_it(view: TrafficView) -> None:
+    view.history.record(_hand_snapshot("s1", "s2", count=0), now=0.0)
+    view.redraw()
+    before = {name: _pen_colour(view, name) for name in ("s1", "s2")}
+    view.history.record(_hand_snapshot("s1", "s0", "s2", count=1), now=1.0)  # s0 inserted
+    view.redraw()
+    panel = view.panels["app"]
+    assert {name: _pen_colour(view, name) for name in ("s1", "s2")} == before
+    assert len({_pen_colour(view, name) for name in ("s0", "s1", "s2")}) == 3
+    legend = panel.legend.text()
+    for name in ("s0", "s1", "s2"):  # the legend's swatch is the line's colour
+        assert f'<span style="color:{_pen_colour(view, name)}">&#9632;</span>&nbsp;<b>{name}</b>' in legend
