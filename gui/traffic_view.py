@@ -53,9 +53,9 @@ __all__ = ["SERVER_COLOURS", "WINDOW_SECONDS", "BackendPanel", "TrafficView"]
 
 WINDOW_SECONDS = 120
 POLL_SECONDS = 0.25  # the main window's poll interval: one sample per tick
-# Drawing costs far more than sampling (measured: ~15 ms to draw the tutorial's three
-# panels, 0.05 ms to record a snapshot), so every other tick draws: the graphs move twice
-# a second, a 2 px step at the usual plot width.
+# Drawing costs far more than sampling (measured offscreen: 15-20 ms to draw the
+# tutorial's three panels, 0.05 ms to record a snapshot), so every other tick draws:
+# the graphs move twice a second, a 2 px step at the usual plot width.
 DRAW_INTERVAL = 0.5
 SERVER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
                   "#76b7b2", "#9c755f", "#ff9da7", "#bab0ac", "#edc948")  # Tableau 10: both schemes
