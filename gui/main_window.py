@@ -56,6 +56,7 @@ from gui.log_view import LogView
 from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
 from gui.text_view import TextView
 from gui.theme import icon
+from gui.traffic_view import TrafficView
 from proxy.config.model import Config, Diagnostic, Section, Statement
 from proxy.config.nodes import DefaultBackend, Generic, UseBackend
 from proxy.config.parser import parse
@@ -133,6 +134,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.editor_area, "Editor")
         self.tabs.addTab(self.text_view, "haproxy.cfg")
         self.tabs.addTab(self.log_view, "Requests")
+        self.traffic_view = TrafficView()
+        self.tabs.addTab(self.traffic_view, "Traffic")
 
         self.diagnostics_model = DiagnosticsModel(self.document)
         self.diagnostics = QTableView()
@@ -598,6 +601,7 @@ class MainWindow(QMainWindow):
         events = self.host.drain_events(LOG_DRAIN_MAX)
         if events:
             self.log_view.append(events)
+        self.traffic_view.poll(self.host)  # samples on every tick; draws only while shown
 
     def _update_engine_actions(self) -> None:
         state = self.host.state

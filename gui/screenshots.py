@@ -2,7 +2,9 @@
 
 Each screen is the real window, built offscreen at 1280x800 on the tutorial
 config (engine started on free ports with its demo servers, a few requests
-sent so the request log has rows), grabbed with ``QWidget.grab``.  With
+sent so the request log has rows), grabbed with ``QWidget.grab``.  The Traffic
+screen takes half a minute: real requests at a rate that rises and falls while
+the window polls the engine at its usual 4 Hz.  With
 ``--scale 2`` the script re-runs itself with ``QT_SCALE_FACTOR=2`` (the factor
 must be set before Qt starts) and names the files ``*@2x.png``.  The README's
 ``resources/screenshots/*.png`` come from here.  The Certificates window is
@@ -14,10 +16,13 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import math
 import os
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
@@ -51,6 +56,38 @@ def _send_requests(window: object, count: int = 12) -> None:
         path = ("/", "/lightwork", "/heavywork", "/admin")[i % 4]
         with contextlib.suppress(OSError):  # /admin answers 403: still a logged request
             urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2).read()
+
+
+def _send_traffic_while_polling(window: object, seconds: float = 30.0) -> None:
+    """Three clients (one per tutorial path) for ``seconds``, pausing between requests
+    along a wave so the rates rise and fall, while Qt events (the poll timer) run."""
+    from PySide6.QtWidgets import QApplication
+
+    from gui.main_window import MainWindow
+    from gui.sample_requests import fetch
+
+    assert isinstance(window, MainWindow)
+    port = next((p for f, _h, p in window.host.listening if f == "main"), None)
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def client(path: str, phase: float) -> None:
+        while not stop.is_set():
+            fetch(f"http://127.0.0.1:{port}{path}")
+            wave = math.cos(2 * math.pi * ((time.monotonic() - started) / 12 + phase))
+            time.sleep(0.03 + 0.12 * (1 + wave))  # about 4 to 30 requests/s per client
+
+    clients = [threading.Thread(target=client, args=(path, phase), daemon=True)
+               for path, phase in (("/", 0.0), ("/lightwork", 0.33), ("/heavywork", 0.66))]
+    for thread in clients:
+        thread.start()
+    while time.monotonic() - started < seconds:  # the window's own 4 Hz timer polls
+        QApplication.processEvents()
+        time.sleep(0.05)
+    stop.set()
+    for thread in clients:
+        thread.join(5)
+    window.poll_engine()
 
 
 def render(outdir: Path, suffix: str = "") -> list[Path]:
@@ -97,6 +134,8 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     shot("global", lambda: editor(("global", None)))
     shot("text-view", lambda: window.tabs.setCurrentWidget(window.text_view))
     shot("requests", lambda: (window.poll_engine(), window.tabs.setCurrentWidget(window.log_view)))
+    shot("traffic", lambda: (window.tabs.setCurrentWidget(window.traffic_view),
+                             _send_traffic_while_polling(window)))
 
     def broken() -> None:
         window.tabs.setCurrentWidget(window.editor_area)
