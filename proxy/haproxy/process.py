@@ -330,6 +330,11 @@ class HaproxyProcess:
         return list(self._output)
 
     @property
+    def private_dir(self) -> Path | None:
+        """The running copy's directory (0700) while running."""
+        return self._copy.dir if self._copy is not None else None
+
+    @property
     def pid(self) -> int | None:
         """The master's pid while running."""
         return self._proc.pid if self._proc is not None else None

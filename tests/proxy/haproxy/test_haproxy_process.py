@@ -84,8 +84,10 @@ async def tutorial_on_haproxy(haproxy_bin: str, tmp_path: Path) -> AsyncIterator
     process = HaproxyProcess(parse(original.decode(), str(user_file)).config,
                              haproxy=Haproxy.at(haproxy_bin))
     await process.start()
-    pid = process.pid
-    assert pid is not None
+    pid, private = process.pid, process.private_dir
+    assert pid is not None and private is not None
+    assert private.stat().st_mode & 0o777 == 0o700
+    assert (private / "haproxy.cfg").read_bytes() == original  # the copy is the user's text
     try:
         yield Tutorial(process, user_file, original)
     finally:
@@ -93,6 +95,7 @@ async def tutorial_on_haproxy(haproxy_bin: str, tmp_path: Path) -> AsyncIterator
         for server in servers:
             server.close()
         assert _no_process(pid), "haproxy processes are left behind"
+        assert not private.exists()
         assert user_file.read_bytes() == original, "the user's file was modified"
 
 
@@ -169,6 +172,10 @@ async def test_apply_reloads_without_failing_a_request(haproxy_bin: str, tmp_pat
         assert t.process.last_reload_seconds < 5
         status, body = await get(port, "/admin")
         assert status == 200 and body.endswith("Admin page!\n")
+        stats = await t.process.stats_async()  # the new worker's counters, from zero
+        assert stats.find("main", "FRONTEND").counters["req_tot"] < len(outcomes)  # type: ignore[union-attr]
+        assert stats.find("all", "BACKEND").counters["hrsp_2xx"] >= 1  # type: ignore[union-attr]
+        assert await events_until(t.process, 1)  # logs still arrive from the new worker
 
 
 async def test_an_invalid_apply_is_refused_with_haproxys_located_message(
