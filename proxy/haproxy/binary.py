@@ -100,7 +100,7 @@ def parse_check_output(
             continue
         message = found["text"].removeprefix("config : ").strip()
         path, line = default_file, 0
-        where = _LOCATION.search(message)
+        where = _located(message, file_names)
         if where is not None:
             path = file_names.get(where["file"], where["file"])
             line = int(where["line"])
@@ -108,6 +108,15 @@ def parse_check_output(
         severity = "error" if found["level"] == "ALERT" else "warning"
         out.append(Diagnostic(path, line, 1 if line else 0, severity, message, code="haproxy"))
     return out
+
+
+def _located(message: str, file_names: Mapping[str, str]) -> re.Match[str] | None:
+    """The first ``[file:line]`` naming a file: one of ours, or a path (HAProxy is given
+    absolute paths).  ``[127.0.0.1:8080]`` in "cannot bind socket" is an address, not a place."""
+    for found in _LOCATION.finditer(message):
+        if found["file"] in file_names or "/" in found["file"]:
+            return found
+    return None
 
 
 @dataclass(frozen=True)

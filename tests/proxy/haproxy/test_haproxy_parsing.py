@@ -37,6 +37,14 @@ def test_check_messages_point_at_the_users_file() -> None:
     assert found[1].message == "missing timeouts for backend 'be'."
 
 
+def test_an_address_in_brackets_is_not_a_location() -> None:
+    found = parse_check_output(
+        "[ALERT]    (9) : Starting frontend fe: cannot bind socket (Address already in use) "
+        "[127.0.0.1:8080]\n", {"/tmp/p/haproxy.cfg": "site.cfg"}, "site.cfg")
+    assert [(d.path, d.line) for d in found] == [("site.cfg", 0)]
+    assert found[0].message.endswith("[127.0.0.1:8080]")
+
+
 def test_version_drops_the_distribution_suffix() -> None:
     assert parse_version("HAProxy version 2.6.12-1+deb12u4 2026/10/17 - https://haproxy.org/") == "2.6.12"
     assert parse_version("HA-Proxy version 1.8.19 2019/02/11") == "1.8.19"

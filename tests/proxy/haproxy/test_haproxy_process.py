@@ -206,8 +206,10 @@ async def test_a_start_haproxy_refuses_leaves_nothing_running(
                 "    http-request return status 200\n")
         process = HaproxyProcess(parse(text, str(tmp_path / "x.cfg")).config,
                                  haproxy=Haproxy.at(haproxy_bin))
-        with pytest.raises(HaproxyError, match="cannot bind"):
+        with pytest.raises(HaproxyError, match="cannot bind") as refused:
             await process.start()
+        assert f"[127.0.0.1:{port}]" in refused.value.message
+        assert refused.value.diagnostics[0].path == str(tmp_path / "x.cfg")
         assert process.pid is None and process.listening == []
     finally:
         busy.close()
