@@ -152,3 +152,16 @@ def _column(name: str) -> int:
     from proxy.engine.stats import CSV_COLUMNS
 
     return CSV_COLUMNS.index(name)
+
+
+@pytest.mark.haproxy
+def test_the_installed_haproxy_is_found_and_checks_a_file(haproxy_bin: str, tmp_path: Path) -> None:
+    haproxy = find_haproxy(haproxy_bin)  # a user-set path
+    assert haproxy.path == haproxy_bin and haproxy.version.startswith("2.")
+    assert find_haproxy().version == haproxy.version  # PATH and the usual places
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("defaults\n    mode http\nfrontend fe\n    bind 127.0.0.1:8080\n    balanse x\n")
+    result = haproxy.check([bad], cwd=tmp_path, file_names={str(bad): "site.cfg"})
+    assert not result.ok
+    assert (result.errors[0].path, result.errors[0].line) == ("site.cfg", 5)
+    assert "balanse" in result.summary()
