@@ -21,7 +21,8 @@ on it: an invalid config is refused with HAProxy's located messages and the
 running worker is untouched.  A valid one replaces the copy (atomic rename)
 and the master CLI's ``reload`` is sent; the reload is confirmed on the
 master's ``show proc``: a worker whose pid is new.  A reload the master
-reports as failed (``[failed: N]`` going up, e.g. a port taken) restores
+reports as failed (``[failed: N]`` going up -- HAProxy 2.6 resets it on the
+next success -- e.g. a port taken, which ``haproxy -c`` cannot see) restores
 the previous copy -- the old worker still serves -- and raises.
 
 ``stop(grace)`` is HAProxy's soft stop: SIGUSR1 to the master (listeners
@@ -65,6 +66,7 @@ __all__ = ["HaproxyError", "HaproxyProcess", "ProcTable", "parse_show_proc"]
 
 READY_TIMEOUT = 10.0  # seconds for a started or reloaded worker to answer
 POLL_INTERVAL = 0.02
+POLL_TIMEOUT = 0.25  # one master CLI exchange while waiting for a reload
 TERM_WAIT = 2.0  # after SIGTERM, before SIGKILL
 OUTPUT_LINES = 200
 
@@ -254,8 +256,11 @@ class HaproxyProcess:
         deadline = time.monotonic() + READY_TIMEOUT
         while time.monotonic() < deadline:
             await asyncio.sleep(POLL_INTERVAL)
-            with contextlib.suppress(cli.CliError):  # the master socket is rebound on re-exec
-                table = parse_show_proc(await cli.command_async(copy.master_socket, "show proc"))
+            # While the master re-executes itself its socket refuses, resets, or accepts and
+            # says nothing (for ~2 s when a new bind fails: HAProxy retries it): short tries.
+            with contextlib.suppress(cli.CliError):
+                answer = await cli.command_async(copy.master_socket, "show proc", POLL_TIMEOUT)
+                table = parse_show_proc(answer)
                 if table.failed > before.failed:
                     raise self._failure("HAProxy could not load the new configuration; "
                                         "the previous one keeps serving")

@@ -213,3 +213,29 @@ async def test_a_start_haproxy_refuses_leaves_nothing_running(
         assert process.pid is None and process.listening == []
     finally:
         busy.close()
+
+
+async def test_a_reload_haproxy_cannot_load_keeps_the_old_worker(
+    haproxy_bin: str, tmp_path: Path
+) -> None:
+    """``haproxy -c`` binds nothing, so a port taken by someone else fails only at the reload:
+    the master reports it, the old worker keeps serving, the copy goes back to what it runs."""
+    busy = socket.socket()
+    busy.bind(("127.0.0.1", 0))
+    busy.listen()
+    try:
+        async with tutorial_on_haproxy(haproxy_bin, tmp_path) as t:
+            taken = busy.getsockname()[1]
+            with pytest.raises(HaproxyError, match="previous one keeps serving") as refused:
+                await t.process.apply(t.edited("    acl is_admin",
+                                               f"    bind 127.0.0.1:{taken}\n    acl is_admin"))
+            assert f"cannot bind socket (Address already in use) for [127.0.0.1:{taken}]" in (
+                refused.value.message)
+            assert (await get(t.port, "/admin"))[0] == 403
+            private = t.process.private_dir
+            assert private is not None
+            assert (private / "haproxy.cfg").read_bytes() == t.original
+            await t.process.apply(t.edited("    http-request deny if is_admin\n", ""))
+            assert (await get(t.port, "/admin"))[0] == 200  # and the next reload works
+    finally:
+        busy.close()
