@@ -131,9 +131,9 @@ class HaproxyProcess:
         if self._proc is not None:
             raise HaproxyError("HAProxy is already running")
         haproxy = self._resolve_binary()
-        await self._receiver.open()
-        self._copy = RunningCopy(self._config.path, self._receiver.port)
         try:
+            await self._receiver.open()
+            self._copy = RunningCopy(self._config.path, self._receiver.port)
             await self._check_and_stage(self._config)
             self._copy.commit()
             await self._launch(haproxy, self._copy)
@@ -147,15 +147,14 @@ class HaproxyProcess:
         copy = self._running_copy()
         await self._check_and_stage(config)
         before = parse_show_proc(await self._master("show proc"))
-        previous = copy.config.read_text(encoding="utf-8")
+        previous = copy.config.read_bytes()  # bytes: a CRLF file stays CRLF
         copy.commit()
         began = time.monotonic()
         try:
             await self._master_reload()
             await self._wait_reloaded(before)
         except HaproxyError:
-            copy.stage(previous)  # the copy goes back to what the old worker runs
-            copy.commit()
+            copy.config.write_bytes(previous)  # the copy goes back to what the old worker runs
             raise
         self.last_reload_seconds = time.monotonic() - began
         self._config = config
