@@ -61,6 +61,7 @@ def private_copy(config: Config) -> Config:
 class EngineHost(QObject):
     stateChanged = Signal(str)
     listeningChanged = Signal()
+    label = "Embedded engine"  # what the status bar calls the runner
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -93,8 +94,12 @@ class EngineHost(QObject):
         return asyncio.run_coroutine_threadsafe(coro, self._ensure_thread())
 
     # -- engine-side coroutines (run on the engine loop) ----------------------------------
+    def _new_engine(self, config: Config, base_dir: Path | None) -> Engine:
+        """The runner this host drives; ``HaproxyHost`` returns a real HAProxy instead."""
+        return Engine(config, base_dir=base_dir)
+
     async def _start(self, config: Config, base_dir: Path | None) -> list[tuple[str, str, int]]:
-        engine = Engine(config, base_dir=base_dir)
+        engine = self._new_engine(config, base_dir)
         await engine.start()
         engine.drain_events(0)  # the first drain switches the engine's event recording on
         self._engine = engine

@@ -52,6 +52,7 @@ from gui.certificates import show_certificates
 from gui.document import Document, SaveError
 from gui.editors import editor_for
 from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
+from gui.haproxy_host import RunOnMenu
 from gui.log_view import LogView
 from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
 from gui.text_view import TextView
@@ -95,6 +96,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.document = document or Document(self)
         self.host = host or EngineHost(self)
+        self._connected_hosts: list[EngineHost] = []  # Engine > Run on may add a HaproxyHost
         self.settings = QSettings(str(settings_path or default_settings_path()), QSettings.Format.IniFormat)
         self._current_key: SectionKey | None = None
         self._tasks: set[asyncio.Task[Any]] = set()  # strong references: see qasync pitfalls
@@ -242,6 +244,8 @@ class MainWindow(QMainWindow):
         engine_menu = bar.addMenu("E&ngine")
         for action in (self.start_action, self.stop_action, self.apply_action):
             engine_menu.addAction(action)
+        engine_menu.addSeparator()
+        self.run_on = RunOnMenu(self, engine_menu.addMenu("Run &on"))
         bar.addMenu("&Tools").addAction(self.certificates_action)
         self.toolbar = QToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
@@ -269,9 +273,31 @@ class MainWindow(QMainWindow):
         self.document.dirtyChanged.connect(lambda _dirty: self._update_title())
         self.document.pathChanged.connect(self._update_title)
         self.document.diagnosticsChanged.connect(self._update_diagnostics_title)
-        self.host.stateChanged.connect(lambda _state: self._update_engine_actions())
-        self.host.listeningChanged.connect(self._update_engine_label)
+        self._connect_host(self.host)
         self._update_diagnostics_title()
+
+    def _connect_host(self, host: EngineHost) -> None:
+        # Once per host; only the window's current host drives the actions and the label.
+        if host in self._connected_hosts:
+            return
+        self._connected_hosts.append(host)
+        host.stateChanged.connect(lambda _state: self._update_engine_actions()
+                                  if host is self.host else None)
+        host.listeningChanged.connect(lambda: self._update_engine_label()
+                                      if host is self.host else None)
+
+    def set_host(self, host: EngineHost) -> bool:
+        """Run on ``host`` from now on (Engine > Run on); refused unless both are stopped."""
+        if host is self.host:
+            return True
+        if self.host.state != STOPPED or host.state != STOPPED:
+            self.statusBar().showMessage("Stop the engine before choosing what to run on", 5000)
+            return False
+        self._connect_host(host)
+        self.host = host
+        self._update_engine_actions()
+        self.statusBar().showMessage(f"Runs on {host.label} from now on", 3000)
+        return True
 
     # -- selection and editors ------------------------------------------------------------------
     @property
@@ -608,14 +634,16 @@ class MainWindow(QMainWindow):
         self.start_action.setEnabled(state == STOPPED)
         self.stop_action.setEnabled(state == RUNNING)
         self.apply_action.setEnabled(state in (RUNNING, STOPPED))
+        self.run_on.sync()
         self._update_engine_label()
 
     def _update_engine_label(self) -> None:
+        runner = self.host.label
         if self.host.state != RUNNING:
-            self.engine_label.setText(f"Engine: {self.host.state}")
+            self.engine_label.setText(f"{runner}: {self.host.state}")
             return
         places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
-        self.engine_label.setText(f"Engine: running — {places or 'no listeners'}")
+        self.engine_label.setText(f"{runner}: running — {places or 'no listeners'}")
 
     def _update_diagnostics_title(self) -> None:
         diagnostics = self.document.diagnostics
@@ -637,6 +665,7 @@ class MainWindow(QMainWindow):
         self.save_ui_state()
         # Before the Qt loop ends: anything awaited after aboutToQuit would fail (qasync).
         self.host.shutdown()
+        self.run_on.shutdown()
         for task in list(self._tasks):
             task.cancel()
         event.accept()

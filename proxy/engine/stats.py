@@ -291,12 +291,110 @@ class StatsSnapshot:
             writer.writerow([*row.csv_values(), ""])
         return out.getvalue()
 
+    @classmethod
+    def from_csv(
+        cls, text: str, *, started_at: float | None = None, pid: int | None = None
+    ) -> StatsSnapshot:
+        """Parse ``show stat`` CSV (HAProxy's or ours) back into a snapshot.
+
+        Columns are read by the ``# header`` line, so a newer HAProxy's extra
+        columns are kept as counters and missing ones read as absent.  Every
+        numeric column lands in ``counters`` under its CSV name (``scur``,
+        ``stot``, ``req_tot``, ``hrsp_2xx``...), which are the names the
+        engine's own counters use; ``from_csv(s.csv()).csv() == s.csv()``.
+        What CSV cannot carry (the engine's response-time percentiles) is lost.
+        """
+        lines = text.splitlines()
+        if not lines or not lines[0].startswith("#"):
+            raise ValueError("not `show stat` output: the '# pxname,svname,...' header is missing")
+        header = lines[0].lstrip("# ").rstrip(",").split(",")
+        rows = tuple(
+            _row_from_fields(dict(zip(header, values, strict=False)))
+            for values in csv.reader(line for line in lines[1:] if line.strip())
+        )
+        now = time.time()
+        return cls(time=now, started_at=now if started_at is None else started_at, rows=rows,
+                   pid=os.getpid() if pid is None else pid)
+
     def info(self) -> list[tuple[str, str]]:
         """``show info`` as (key, value) pairs, HAProxy's keys in HAProxy's order."""
         return _info_pairs(self)
 
     def info_text(self) -> str:
         return "".join(f"{key}: {value}\n" for key, value in self.info())
+
+
+# Columns that are StatRow fields (or identity, or text), not counters.
+_ROW_COLUMNS = _words(
+    "pxname svname iid sid type mode status weight uweight act bck lastchg chkdown downtime "
+    "slim addr cookie algo pid - chkfail check_status check_code check_duration check_desc "
+    "last_chk check_rise check_fall check_health lastsess conn_tot conn_rate conn_rate_max "
+    "need_conn_est"
+)
+
+
+def _optional_int(text: str | None) -> int | None:
+    return int(text) if text not in (None, "") and text.lstrip("-").isdigit() else None
+
+
+def _number_or_none(text: str) -> float | None:
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _check_from_fields(values: Mapping[str, str]) -> CheckInfo | None:
+    """A server's check figures; ``chkfail`` is filled exactly when the server is checked."""
+    if values.get("type") != str(TYPE_SERVER) or values.get("chkfail", "") == "":
+        return None
+    status = values.get("check_status", "")
+    return CheckInfo(
+        status=status,
+        code=_optional_int(values.get("check_code")),
+        duration=_optional_int(values.get("check_duration")),
+        desc=values.get("check_desc", ""),
+        last_chk=values.get("last_chk", ""),
+        rise=_optional_int(values.get("check_rise")) or 0,
+        fall=_optional_int(values.get("check_fall")) or 0,
+        health=_optional_int(values.get("check_health")) or 0,
+        chkfail=_optional_int(values.get("chkfail")) or 0,
+        chkdown=_optional_int(values.get("chkdown")) or 0,
+        downtime=_optional_int(values.get("downtime")) or 0,
+        maint=not status,  # HAProxy leaves the check columns empty in maintenance
+    )
+
+
+def _row_from_fields(values: Mapping[str, str]) -> StatRow:
+    counters: dict[str, float] = {}
+    for column, text in values.items():
+        if column not in _ROW_COLUMNS:
+            number = _number_or_none(text)
+            if number is not None:
+                counters[column] = number
+    row_type = _optional_int(values.get("type")) or 0
+    return StatRow(
+        proxy=values.get("pxname", ""),
+        name=values.get("svname", ""),
+        type=row_type,
+        iid=_optional_int(values.get("iid")) or 0,
+        sid=_optional_int(values.get("sid")) or 0,
+        mode=values.get("mode", ""),
+        status=values.get("status", ""),
+        counters=counters,
+        weight=_optional_int(values.get("weight")),
+        uweight=_optional_int(values.get("uweight")),
+        act=_optional_int(values.get("act")),
+        bck=_optional_int(values.get("bck")),
+        lastchg=_optional_int(values.get("lastchg")),
+        chkdown=_optional_int(values.get("chkdown")),
+        downtime=_optional_int(values.get("downtime")),
+        check=_check_from_fields(values),
+        addr=values.get("addr") or None,
+        cookie=values.get("cookie") or None,
+        algo=values.get("algo") or None,
+        slim=_optional_int(values.get("slim")),
+    )
 
 
 def _sum(rows: Iterable[StatRow], key: str) -> int:
