@@ -177,7 +177,9 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     box.setEditable(True)
     box.setToolTip(keyword_tip("default_backend"))
     box.addItems(["", *editor.backend_names()])
-    editor.document.changed.connect(lambda: _refill(box, ["", *editor.backend_names()]))
+    # A hint, not a lambda on document.changed: hints die with the editor, so leaving the
+    # editor cannot leave a slot behind that touches the deleted combo box.
+    editor.add_hint(lambda _config, _section: _refill(box, ["", *editor.backend_names()]))
     editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
 
     def show_inherited(config: Config, section: Section) -> None:
