@@ -13,7 +13,8 @@ laid out as tabs:
 * Rules -- ``RuleEditor``: the ordered ``tcp-request``/``http-request``/
   ``use_backend`` list with add, update, remove and move up/down, and a
   composer (rule type, action or backend, ``ConditionBuilder``);
-* What-if -- ``WhatIfTester`` (the engine's own routing on a typed request).
+* What-if -- ``WhatIfTester`` (the engine's own routing on a typed request);
+* Password -- ``PasswordTab`` (``protect.py``): require a userlist's password.
 
 The page builders are functions of the editor so ``ListenEditor`` reuses
 them next to the backend's pages.
@@ -45,6 +46,7 @@ from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
 from gui.editors.inherit import BUILTIN, Inherited, inherited, inherited_mode, timeout_hint
 from gui.editors.item_models import BindsModel, RulesModel
+from gui.editors.protect import PasswordTab
 from gui.editors.whatif import WhatIfTester
 from gui.editors.widgets import (
     SPACING,
@@ -481,3 +483,5 @@ class FrontendEditor(SectionEditor):
         self.tabs.addTab(self.acls, "ACLs")
         self.tabs.addTab(self.rules, "Rules")
         self.tabs.addTab(self.whatif, "What-if")
+        self.password_tab = PasswordTab(self)  # gui/editors/protect.py: basic auth for this proxy
+        self.tabs.addTab(self.password_tab, "Password")
