@@ -236,10 +236,10 @@ class UserlistEditor(QWidget):
         self.document, self.kind, self.name = document, "userlist", name
         self.setMinimumSize(640, 480)
         title = QLabel(f"<h3>userlist {name or ''}</h3>")
-        intro = QLabel("<small>Who may log in where a frontend requires a password "
-                       "(HTTP basic authentication: the frontend's <b>Password</b> tab, or "
-                       f"<code>http_auth({name or ''})</code> ACLs).</small>")
-        intro.setWordWrap(True)
+        # One line, not word-wrapped: a wrapping label makes the editor area size the editor
+        # by its preferred height, and the groups table would scroll out of view at 1280x800.
+        intro = QLabel("<small>Who may log in where a frontend requires a password (its "
+                       f"<b>Password</b> tab, or <code>http_auth({name or ''})</code> ACLs).</small>")
         self.new_userlist_button = QPushButton("New userlist…")
         self.new_userlist_button.clicked.connect(self.add_userlist)
         header = QHBoxLayout()
@@ -270,6 +270,7 @@ class UserlistEditor(QWidget):
         box = QGroupBox("Users")
         self.users = UsersModel(self.document, self.name, self)
         self.users_table = row_table(self.users, stretch=1, min_height=120)
+        self.users_table.horizontalHeader().setMinimumSectionSize(90)  # "User" is not cramped
         self.users_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.users_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.users_table.selectionModel().currentRowChanged.connect(lambda _c, _p: self._show_membership())
@@ -299,8 +300,7 @@ class UserlistEditor(QWidget):
         self.membership = QListWidget()
         self.membership.setMinimumWidth(150)
         self.membership.itemChanged.connect(self._membership_changed)
-        self.membership_hint = QLabel()
-        self.membership_hint.setWordWrap(True)
+        self.membership_hint = QLabel()  # short texts, no word wrap (see the intro label)
         layout = QVBoxLayout(self.membership_box)
         layout.addWidget(self.membership, 1)
         layout.addWidget(self.membership_hint)
@@ -311,6 +311,7 @@ class UserlistEditor(QWidget):
         box.setToolTip("Groups let an ACL admit only some users: http_auth_group(list) group1 group2")
         self.groups = GroupsModel(self.document, self.name, self)
         self.groups_table = row_table(self.groups, stretch=1, min_height=80)
+        self.groups_table.horizontalHeader().setMinimumSectionSize(90)
         self.groups_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.new_group = QLineEdit()
         self.new_group.setPlaceholderText("new group name")
@@ -370,7 +371,7 @@ class UserlistEditor(QWidget):
             item.setCheckState(Qt.CheckState.Checked if item.text() in mine else Qt.CheckState.Unchecked)
         self.membership.blockSignals(False)
         self.membership_box.setTitle(f"{user} is member of" if user else "Member of")
-        hint = ("Select a user to choose its groups." if not user else
+        hint = ("Select a user." if not user else
                 "No groups yet: add one below." if self.membership.count() == 0 else "")
         self.membership_hint.setText(f"<small>{hint}</small>" if hint else "")
 
