@@ -242,7 +242,7 @@ class PasswordTab(QWidget):
         self.scope.currentTextChanged.connect(lambda text: self.paths.setEnabled(text == PATHS))
         self.paths.setEnabled(False)
         self.realm = QLineEdit()
-        self.realm.setPlaceholderText(f"e.g. {editor.name or 'Restricted'}")
+        self.realm.setPlaceholderText(f"{editor.name or ''} (when empty, HAProxy uses the proxy's name)")
         self.realm.setToolTip("The name browsers show in their login prompt (realm)")
         self.status = QLabel()
         self.status.setWordWrap(True)
@@ -292,10 +292,14 @@ class PasswordTab(QWidget):
         self.stats_password.setPlaceholderText("password (stored as clear text)")
         self.stats_button = QPushButton("Set login")
         self.stats_button.clicked.connect(self.apply_stats_login)
-        row = QHBoxLayout(self.stats_box)
+        self.stats_status = QLabel()
+        row = QHBoxLayout()
         row.addWidget(self.stats_user, 1)
         row.addWidget(self.stats_password, 1)
         row.addWidget(self.stats_button)
+        layout = QVBoxLayout(self.stats_box)
+        layout.addLayout(row)
+        layout.addWidget(self.stats_status)
         return self.stats_box
 
     # -- state ------------------------------------------------------------------------------
@@ -331,6 +335,10 @@ class PasswordTab(QWidget):
         login = stats_login(section)
         if login is not None and not self.stats_user.hasFocus():
             self.stats_user.setText(login[0])
+        self.stats_status.setText(
+            f"<small>The stats page asks for {login[0]}'s password (stored as clear text). "
+            "Empty user + Set login removes it.</small>" if login else
+            "<small>The stats page is open to anyone who can reach it.</small>")
 
     def _status(self, section: Section, protection: Protection | None, names: list[str]) -> str:
         config = self.editor.document.config
@@ -383,7 +391,7 @@ class PasswordTab(QWidget):
     def apply_stats_login(self) -> None:
         user, password = self.stats_user.text().strip(), self.stats_password.text()
         if user and (":" in user or not password):
-            self.status.setText("⚠ The stats login needs a user without ':' and a password.")
+            self.stats_status.setText("⚠ The stats login needs a user without ':' and a password.")
             return
         self.editor.edit("Set the stats login", lambda s: set_stats_auth(s, user, password))
         self.stats_password.clear()

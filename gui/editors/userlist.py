@@ -274,6 +274,8 @@ class UserlistEditor(QWidget):
         self.users_table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         self.users_table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         self.users_table.selectionModel().currentRowChanged.connect(lambda _c, _p: self._show_membership())
+        self.users_table.doubleClicked.connect(lambda _index: self.set_password())
+        self.users_table.setToolTip("Double-click a user to set its password")
         self.new_user = QLineEdit()
         self.new_user.setPlaceholderText("new user name")
         self.add_user_button = QPushButton("Add user…")

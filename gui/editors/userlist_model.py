@@ -203,8 +203,8 @@ def add_user(section: Section, name: str, password: str, *, insecure: bool = Fal
     words = ["user", name, *_secret_words(password, insecure)]
     if groups:
         words += ["groups", ",".join(groups)]
-    users, groups = list(_lines(section, "user")), list(_lines(section, "group"))
-    anchor = users[-1] if users else (groups[-1] if groups else None)
+    user_lines, group_lines = list(_lines(section, "user")), list(_lines(section, "group"))
+    anchor = user_lines[-1] if user_lines else (group_lines[-1] if group_lines else None)
     _insert_after(section, Statement(Generic(words)), anchor)
 
 

@@ -86,7 +86,8 @@ def answer_name_dialog(qtbot: Any, name: str) -> None:
 
 
 def test_protect_a_frontend_through_the_ui_and_the_engine_asks_for_it(
-        qtbot: Any, window: MainWindow, loop: asyncio.AbstractEventLoop, backend_server: int) -> None:
+        qtbot: Any, window: MainWindow, loop: asyncio.AbstractEventLoop, backend_server: int,
+        haproxy_check: Any, tmp_path: Path) -> None:
     window.document.load_text(config_text(free_port(), backend_server), "protect.cfg")
     window.select_section(("frontend", "web"))
     editor = window.editor_area.widget()
@@ -126,6 +127,9 @@ def test_protect_a_frontend_through_the_ui_and_the_engine_asks_for_it(
         "    http-request deny if blocked",  # after the password: a deny cannot bypass it
     ]
     assert window.document.errors == []
+    (tmp_path / "protected.cfg").write_text(text)
+    checked = haproxy_check(tmp_path / "protected.cfg")
+    assert checked.returncode == 0, checked.stderr
     assert "Protected" in tab.status.text() and tab.protect_button.text() == "Update"
     shown = "\n".join(visible_texts(editor))
     assert SECRET not in shown and "$6$" not in shown
