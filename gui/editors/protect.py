@@ -347,7 +347,8 @@ class PasswordTab(QWidget):
                     "No password needed. Create a userlist first: <b>New userlist…</b>")
         scope = (f"paths starting with {', '.join(protection.paths)}" if protection.paths
                  else "every request")
-        lines = [f"<b>Protected</b>: {scope} needs a user of <b>{protection.userlist}</b>."]
+        verb = "need" if protection.paths else "needs"
+        lines = [f"<b>Protected</b>: {scope} {verb} a user of <b>{protection.userlist}</b>."]
         target = config.find("userlist", protection.userlist)
         if target is None:
             lines.append(f"⚠ There is no userlist '{protection.userlist}'.")
