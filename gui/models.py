@@ -1,7 +1,7 @@
 """Item models over the document: the section tree and the diagnostics table.
 
-The tree has two levels: fixed groups (Frontends, Backends, Listen, Other
-sections) and, under each, the sections of that kind in file order.  A section
+The tree has two levels: fixed groups (Frontends, Backends, Listen, Users,
+Other sections) and, under each, the sections of that kind in file order.  A section
 row carries its (kind, name) key in ``KEY_ROLE`` - never the ``Section``
 object, because undo replaces the whole model.  Both models simply reset on
 every document change: configs have tens of sections, a reset is instant,
@@ -46,10 +46,12 @@ GROUPS: tuple[_Group, ...] = (
     _Group("Frontends", ("frontend",), "frontend", "frontend"),
     _Group("Backends", ("backend",), "backend", "backend"),
     _Group("Listen", ("listen",), "listen", "listen"),
+    # userlist sections: the users and groups HTTP basic auth checks (gui/editors/userlist.py)
+    _Group("Users", ("userlist",), "userlist", "userlist"),
     _Group("Other sections", (), "section", None),
 )
 _CLAIMED = {kind for group in GROUPS for kind in group.kinds}
-_KIND_ICONS = {"frontend": "frontend", "backend": "backend", "listen": "listen"}
+_KIND_ICONS = {"frontend": "frontend", "backend": "backend", "listen": "listen", "userlist": "userlist"}
 
 
 def section_label(kind: str, name: str | None) -> str:

@@ -90,6 +90,44 @@ def _send_traffic_while_polling(window: object, seconds: float = 30.0) -> None:
     window.poll_engine()
 
 
+def _show_demo_userlist(window: object) -> None:
+    """A userlist with two users (one hashed, one clear text) and a group, alice selected."""
+    from gui.editors import userlist_model as ul
+    from gui.editors.userlist import UserlistEditor
+    from gui.main_window import MainWindow
+    from proxy.config.model import Config
+
+    assert isinstance(window, MainWindow)
+
+    def build(config: Config) -> None:
+        section = ul.add_userlist(config, "staff")
+        ul.add_group(section, "admins")
+        ul.add_user(section, "alice", "correct horse battery", groups=["admins"])
+        ul.add_user(section, "bob", "hunter2hunter2", insecure=True)
+
+    window.document.edit("Add the demo userlist", build)
+    window.select_section(("userlist", "staff"))
+    window.tabs.setCurrentWidget(window.editor_area)
+    editor = window.editor_area.widget()
+    assert isinstance(editor, UserlistEditor)
+    editor.select_user("alice")
+
+
+def _protect_demo_frontend(window: object) -> None:
+    from gui.editors.protect import Protection, protect
+    from gui.main_window import MainWindow
+    from proxy.config.model import Config
+
+    assert isinstance(window, MainWindow)
+
+    def change(config: Config) -> None:
+        section = config.find("frontend", "main")
+        assert section is not None
+        protect(section, Protection("staff", "Staff only", ("/admin",)))
+
+    window.document.edit("Protect /admin", change)
+
+
 def render(outdir: Path, suffix: str = "") -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -143,6 +181,8 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
         window.select_section(("frontend", "broken"))
         window._reveal_diagnostics()
 
+    shot("userlist", lambda: _show_demo_userlist(window))
+    shot("password", lambda: (_protect_demo_frontend(window), editor(("frontend", "main"), 4)))
     shot("diagnostics", broken)
     for name, dialog in (("first-run", FirstRunDialog()), ("local-route", LocalRouteDialog())):
         dialog.show()

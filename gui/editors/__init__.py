@@ -19,6 +19,7 @@ from gui.editors.defaults import DefaultsEditor
 from gui.editors.frontend import FrontendEditor
 from gui.editors.generic import GenericSectionEditor
 from gui.editors.listen import ListenEditor
+from gui.editors.userlist import UserlistEditor
 
 EditorFactory = Callable[[Document, str | None], QWidget]
 
@@ -37,7 +38,8 @@ EDITORS: dict[str, EditorFactory] = {
     "listen": ListenEditor,
     "defaults": DefaultsEditor,
     "global": _generic("global"),
-    # Any other kind (userlist, resolvers, peers, cache, ...) gets the generic
+    "userlist": UserlistEditor,  # users and groups for HTTP basic auth (gui/editors/userlist.py)
+    # Any other kind (resolvers, peers, cache, ...) gets the generic
     # statement-list editor through ``editor_for``; it needs the real kind to find
     # its section, so it is not a fixed "*" entry.
 }

@@ -13,7 +13,8 @@ laid out as tabs:
 * Rules -- ``RuleEditor``: the ordered ``tcp-request``/``http-request``/
   ``use_backend`` list with add, update, remove and move up/down, and a
   composer (rule type, action or backend, ``ConditionBuilder``);
-* What-if -- ``WhatIfTester`` (the engine's own routing on a typed request).
+* What-if -- ``WhatIfTester`` (the engine's own routing on a typed request);
+* Password -- ``PasswordTab`` (``protect.py``): require a userlist's password.
 
 The page builders are functions of the editor so ``ListenEditor`` reuses
 them next to the backend's pages.
@@ -45,6 +46,7 @@ from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
 from gui.editors.inherit import BUILTIN, Inherited, inherited, inherited_mode, timeout_hint
 from gui.editors.item_models import BindsModel, RulesModel
+from gui.editors.protect import PasswordTab
 from gui.editors.whatif import WhatIfTester
 from gui.editors.widgets import (
     SPACING,
@@ -177,7 +179,9 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     box.setEditable(True)
     box.setToolTip(keyword_tip("default_backend"))
     box.addItems(["", *editor.backend_names()])
-    editor.document.changed.connect(lambda: _refill(box, ["", *editor.backend_names()]))
+    # A hint, not a lambda on document.changed: hints die with the editor, so leaving the
+    # editor cannot leave a slot behind that touches the deleted combo box.
+    editor.add_hint(lambda _config, _section: _refill(box, ["", *editor.backend_names()]))
     editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
 
     def show_inherited(config: Config, section: Section) -> None:
@@ -479,3 +483,5 @@ class FrontendEditor(SectionEditor):
         self.tabs.addTab(self.acls, "ACLs")
         self.tabs.addTab(self.rules, "Rules")
         self.tabs.addTab(self.whatif, "What-if")
+        self.password_tab = PasswordTab(self)  # gui/editors/protect.py: basic auth for this proxy
+        self.tabs.addTab(self.password_tab, "Password")

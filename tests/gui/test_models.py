@@ -8,7 +8,7 @@ import pytest
 from PySide6.QtCore import QModelIndex, Qt
 
 from gui.document import Document
-from gui.models import DIAGNOSTIC_ROLE, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
+from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
 from proxy.config.model import Section, Statement
 from proxy.config.nodes import Generic
 from tests.conftest import DATA
@@ -41,7 +41,7 @@ def test_tree_groups_sections_by_kind(qtbot) -> None:  # type: ignore[no-untyped
     assert _children(model, 0) == [("frontend", "www")]
     assert _children(model, 1) == [
         ("backend", "light_servers"), ("backend", "heavy_servers"), ("backend", "all_servers")]
-    assert _children(model, 3) == [("global", None), ("defaults", None)]
+    assert _children(model, len(GROUPS) - 1) == [("global", None), ("defaults", None)]
     assert model.index(1, 0).data() == "Backends (3)"
     index = model.index_of(("backend", "heavy_servers"))
     assert index.data() == "heavy_servers" and index.parent() == model.index(1, 0)
