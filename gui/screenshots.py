@@ -14,6 +14,7 @@ certificates, one about to expire and one expired, so every state shows.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import datetime as dt
 import math
@@ -221,16 +222,19 @@ def _shoot_certificates(store: CertStore, path: Path) -> Path:
 
 
 def main(argv: list[str]) -> int:
-    if not argv:
-        print("usage: python -m gui.screenshots OUTDIR [--scale 2]", file=sys.stderr)
-        return 2
-    outdir = Path(argv[0])
-    if "--scale" in argv:
-        scale = argv[argv.index("--scale") + 1]
-        env = dict(os.environ, QT_SCALE_FACTOR=scale, QT_QPA_PLATFORM="offscreen")
-        return subprocess.call([sys.executable, "-m", "gui.screenshots", str(outdir), "--suffix", f"@{scale}x"], env=env)
-    suffix = argv[argv.index("--suffix") + 1] if "--suffix" in argv else ""
-    for path in render(outdir, suffix):
+    parser = argparse.ArgumentParser(prog="python -m gui.screenshots",
+                                     description="Render the main screens to PNG files.")
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--scale", type=int, help="device pixel ratio (2: the @2x set)")
+    parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)  # set by --scale
+    args = parser.parse_args(argv)
+    if args.scale is not None:
+        # Qt reads the factor at start-up only: render in a child process that has it
+        # (given --suffix, never --scale, so it cannot start another child).
+        env = dict(os.environ, QT_SCALE_FACTOR=str(args.scale), QT_QPA_PLATFORM="offscreen")
+        return subprocess.call([sys.executable, "-m", "gui.screenshots", str(args.outdir),
+                                "--suffix", f"@{args.scale}x"], env=env)
+    for path in render(args.outdir, args.suffix):
         print(path)
     return 0
 
