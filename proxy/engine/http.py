@@ -223,6 +223,7 @@ class HttpSession(SessionBase):
         if head is None:
             return False
         self.buf = self.buf[head.head_size:]
+        self.bytes_in = head.head_size  # HAProxy's bytes in count the head too
         self._start_request(head)
         return True
 
@@ -733,6 +734,7 @@ class HttpSession(SessionBase):
         keep = self.keep_alive and not self.closed
         if self.hub.log_wanted:
             self._log()
+        self._count_bytes()
         self._release_slot()
         if not keep:
             self._close(self.termination)
@@ -746,6 +748,20 @@ class HttpSession(SessionBase):
         self.set_deadline(timeouts.http_keep_alive or timeouts.http_request or timeouts.client, now)
         if self.buf:
             self._pump()
+
+    def _count_bytes(self) -> None:
+        """The exchange's bytes on its backend and server too (show stat's bin/bout)."""
+        backend = self.backend
+        if backend is None:
+            return
+        counters = backend.counters
+        counters.bin += self.bytes_in
+        counters.bout += self.bytes_out
+        server = self.server
+        if server is not None:
+            counters = server.counters
+            counters.bin += self.bytes_in
+            counters.bout += self.bytes_out
 
     def _release_slot(self) -> None:
         if self.backend is not None and self.backend_open:

@@ -244,6 +244,10 @@ async def test_stats_snapshot_counts_requests_and_the_stats_page_is_served() -> 
     assert by_name[("app", "BACKEND")]["req_tot"] == "4"
     assert by_name[("www", "FRONTEND")]["req_tot"] == "5"
     assert by_name[("www", "FRONTEND")]["status"] == "OPEN"
+    backend, s1, front = by_name[("app", "BACKEND")], by_name[("app", "s1")], by_name[("www", "FRONTEND")]
+    for column in ("bin", "bout"):  # bytes of the 4 forwarded exchanges, as HAProxy counts them
+        assert 0 < int(backend[column]) == int(s1[column]) < int(front[column])  # + the stats page
+    assert int(backend["bout"]) > 4 * len("s1: Home page!")
     assert page.status == 200
     assert page.body.lower().startswith(b"<!doctype html>")
     assert not any(s.target.startswith("/haproxy-stats") for s in server.seen)
