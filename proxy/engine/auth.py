@@ -190,6 +190,7 @@ class Userlist:
     name: str
     users: dict[str, User]
     groups: frozenset[str] = frozenset()
+    ignored: tuple[str, ...] = ()  # warnings: duplicated users and groups, as HAProxy words them
     _verified: OrderedDict[bytes, str] = field(default_factory=OrderedDict, repr=False)
 
     def authenticate(self, headers: Sequence[tuple[bytes, bytes]] | None) -> str | None:
@@ -249,13 +250,20 @@ def compile_userlist(name: str, lines: Iterable[Sequence[str]]) -> Userlist:
     members: dict[str, set[str]] = {}  # group -> users it lists
     raw_users: list[tuple[str, str, bool, list[str]]] = []
     problems: list[str] = []
+    ignored: list[str] = []
+    seen: dict[str, set[str]] = {"group": set(), "user": set()}
     for words in lines:
         if not words:
             continue
+        if words[0] in ("group", "user") and len(words) >= 2 and words[1] in seen[words[0]]:
+            ignored.append(f"ignoring duplicated {words[0]} '{words[1]}' in userlist '{name}'.")
+            continue  # HAProxy keeps the first one
         if words[0] == "group" and len(words) >= 2:
+            seen["group"].add(words[1])
             options = dict(zip(words[2::2], words[3::2], strict=False))
             members[words[1]] = set(_split_list(options.get("users", "")))
         elif words[0] == "user" and len(words) >= 2:
+            seen["user"].add(words[1])
             try:
                 raw_users.append(_user_words(words))
             except AuthError as exc:
@@ -279,7 +287,7 @@ def compile_userlist(name: str, lines: Iterable[Sequence[str]]) -> Userlist:
         missing = sorted(names - {u for u, *_ in raw_users})
         if missing:
             problems.append(f"no such user '{missing[0]}' specified in group '{group}'")
-    userlist = Userlist(name, users, frozenset(members))
+    userlist = Userlist(name, users, frozenset(members), tuple(ignored))
     if problems:
         raise AuthError("; ".join(problems), userlist)
     return userlist

@@ -436,6 +436,8 @@ class _Compiler:
             lines = [s.words for s in section.body if id(s) in self.active and s.words]
             try:
                 found[section.name] = auth_mod.compile_userlist(section.name, lines)
+                for message in found[section.name].ignored:
+                    self.warn(section.header, message)
             except auth_mod.AuthError as exc:
                 self.fail(section.header, f"userlist '{section.name}': {exc}")
                 if exc.partial is not None:  # ACLs naming the list are still checked

@@ -162,3 +162,19 @@ def test_sha_crypt_rounds_are_what_the_system_crypt_computes(setting: str) -> No
     if system is None:
         pytest.skip("no crypt(3) on this Python")
     assert sha_crypt(b"a password", setting) == system("a password", setting)
+
+
+def test_duplicated_users_and_groups_keep_the_first_as_haproxy() -> None:
+    from proxy.engine.auth import compile_userlist
+
+    userlist = compile_userlist("L", [
+        ["group", "g"], ["group", "g", "users", "bob"],
+        ["user", "bob", "insecure-password", "first"],
+        ["user", "bob", "insecure-password", "second"],
+    ])
+    headers = [(b"Authorization", basic("bob:first").encode())]
+    assert userlist.authenticate(headers) == "bob"
+    assert userlist.authenticate([(b"Authorization", basic("bob:second").encode())]) is None
+    assert not userlist.in_groups("bob", ["g"])  # the second "group g" line was ignored
+    assert userlist.ignored == ("ignoring duplicated group 'g' in userlist 'L'.",
+                                "ignoring duplicated user 'bob' in userlist 'L'.")
