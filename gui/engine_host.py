@@ -219,6 +219,11 @@ class EngineHost(QObject):
         engine = self._engine
         return engine.drain_events(max_n) if engine is not None else []
 
+    def lost(self) -> str | None:
+        """Why a running engine is gone without a Stop (None: it is not). The embedded
+        engine lives in this process, so only an outside process can be lost."""
+        return None
+
     @property
     def engine(self) -> Engine | None:
         """For ``route`` (pure computation over the compiled config) and runtime control."""

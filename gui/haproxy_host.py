@@ -63,6 +63,10 @@ class HaproxyHost(EngineHost):
     def _new_engine(self, config: Config, base_dir: Path | None) -> HaproxyProcess:  # type: ignore[override]
         return HaproxyProcess(config, base_dir=base_dir, haproxy=self.haproxy)
 
+    def lost(self) -> str | None:
+        process = self.engine
+        return process.exit_reason() if isinstance(process, HaproxyProcess) else None
+
 
 class RunOnMenu(QObject):
     """Engine > Run on: the embedded engine or HAProxy, chosen while stopped."""

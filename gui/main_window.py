@@ -628,6 +628,10 @@ class MainWindow(QMainWindow):
         if events:
             self.log_view.append(events)
         self.traffic_view.poll(self.host)  # samples on every tick; draws only while shown
+        reason = self.host.lost() if self.host.state == RUNNING else None
+        if reason is not None:  # e.g. the haproxy process was killed: say so, allow Start
+            self.host.stop_blocking()
+            self.statusBar().showMessage(reason)
 
     def _update_engine_actions(self) -> None:
         state = self.host.state

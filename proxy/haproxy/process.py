@@ -308,6 +308,15 @@ class HaproxyProcess:
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
         return self._receiver.drain_events(max_n)
 
+    def exit_reason(self) -> str | None:
+        """Why HAProxy is gone although nobody stopped it (killed, crashed), else None.
+        A plain attribute read: callable from any thread."""
+        proc = self._proc
+        if proc is None or proc.returncode is None:
+            return None
+        said = [line for line in self._output if line.strip()][-2:]
+        return f"HAProxy exited (status {proc.returncode})" + (": " + " / ".join(said) if said else "")
+
     @property
     def unparsed_log_lines(self) -> int:
         return self._receiver.unparsed

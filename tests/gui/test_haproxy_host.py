@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import time
 from collections.abc import Iterator
@@ -93,6 +94,21 @@ def test_run_on_haproxy_start_traffic_and_stop(
     assert run_on.embedded_action.isEnabled()
     run_on.embedded_action.trigger()
     assert window.host is run_on.embedded_host and window.engine_label.text().startswith("Embedded engine")
+
+
+@pytest.mark.haproxy
+def test_a_killed_haproxy_is_noticed_and_start_is_offered_again(
+    window: MainWindow, loop: asyncio.AbstractEventLoop, backend_server: int, haproxy_bin: str,
+    qtbot: Any,
+) -> None:
+    window.document.load_text(logged_config(backend_server, free_port()))
+    window.run_on.haproxy_action.trigger()
+    press(loop, window, window.start_action, "running")
+    os.killpg(window.host.engine.pid, signal.SIGKILL)  # type: ignore[union-attr]
+    qtbot.waitUntil(lambda: (window.poll_engine(), window.host.state == "stopped")[1], timeout=5000)
+    assert window.statusBar().currentMessage().startswith("HAProxy exited (status -9)")
+    assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+    assert window.host.engine is None  # its private directory is gone with it
 
 
 def test_without_haproxy_the_choice_is_disabled_and_says_how_to_install(
