@@ -41,7 +41,6 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QObject,
     QPersistentModelIndex,
@@ -70,6 +69,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.models import HeadedTableModel
 from gui.theme import icon, is_dark
 from proxy.certs import (
     CertEntry,
@@ -210,7 +210,7 @@ def _shell_lines(plan: TrustPlan) -> str:
 # --- the table -------------------------------------------------------------------------------------
 
 
-class CertificatesModel(QAbstractTableModel):
+class CertificatesModel(HeadedTableModel):
     """One row per stored certificate; ``ENTRY_ROLE`` gives the ``CertEntry``."""
 
     HEADERS = ("Certificate", "Names (SANs)", "Issuer", "Source", "Not after", "Days left")
@@ -234,9 +234,6 @@ class CertificatesModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._entries)
 
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -253,14 +250,6 @@ class CertificatesModel(QAbstractTableModel):
             return _level_colour(level)
         if role == ENTRY_ROLE:
             return entry
-        return None
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
         return None
 
     @staticmethod

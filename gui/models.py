@@ -155,7 +155,25 @@ class ConfigTreeModel(QAbstractItemModel):
 _SEVERITY_ICONS = {"error": "error", "warning": "warning"}
 
 
-class DiagnosticsModel(QAbstractTableModel):
+class HeadedTableModel(QAbstractTableModel):
+    """A flat table whose columns are ``HEADERS``: the column count and the header texts
+    every such model of the app shares."""
+
+    HEADERS: tuple[str, ...] = ()
+
+    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
+        return 0 if parent.isValid() else len(self.HEADERS)
+
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> Any:
+        horizontal = orientation == Qt.Orientation.Horizontal
+        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
+            return self.HEADERS[section]
+        return None
+
+
+class DiagnosticsModel(HeadedTableModel):
     """Severity, line, message; ``DIAGNOSTIC_ROLE`` gives the ``Diagnostic`` itself."""
 
     HEADERS = ("Severity", "Line", "Message")
@@ -174,9 +192,6 @@ class DiagnosticsModel(QAbstractTableModel):
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._items)
 
-    def columnCount(self, parent: AnyIndex = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def data(self, index: AnyIndex, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
@@ -192,12 +207,5 @@ class DiagnosticsModel(QAbstractTableModel):
             return diagnostic
         return None
 
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        horizontal = orientation == Qt.Orientation.Horizontal
-        if role == Qt.ItemDataRole.DisplayRole and horizontal and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
 
 

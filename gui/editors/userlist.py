@@ -25,7 +25,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -47,6 +47,7 @@ from PySide6.QtWidgets import (
 from gui.document import Document
 from gui.editors import userlist_model as ul
 from gui.editors.widgets import SPACING, row_table
+from gui.models import HeadedTableModel
 from proxy.config.model import Config, Section
 
 __all__ = [
@@ -85,10 +86,9 @@ def password_strength(password: str) -> str:
 # --- table models ------------------------------------------------------------------------------
 
 
-class _UserlistTable(QAbstractTableModel):
+class _UserlistTable(HeadedTableModel):
     """Rows computed from the section on every document change (a reset: lists are short)."""
 
-    HEADERS: tuple[str, ...] = ()
 
     def __init__(self, document: Document, name: str | None, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -120,9 +120,6 @@ class _UserlistTable(QAbstractTableModel):
     def rowCount(self, parent: Index = _ROOT) -> int:
         return 0 if parent.isValid() else len(self._rows)
 
-    def columnCount(self, parent: Index = _ROOT) -> int:
-        return 0 if parent.isValid() else len(self.HEADERS)
-
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid() or index.row() >= len(self._rows) or index.column() >= len(self.HEADERS):
             return None
@@ -130,12 +127,6 @@ class _UserlistTable(QAbstractTableModel):
             return self._rows[index.row()][index.column()]
         return None
 
-    def headerData(self, section: int, orientation: Qt.Orientation,
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if (orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole
-                and 0 <= section < len(self.HEADERS)):
-            return self.HEADERS[section]
-        return None
 
 
 class UsersModel(_UserlistTable):
