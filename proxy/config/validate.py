@@ -11,7 +11,7 @@ inactive ``.if`` branches are skipped, as HAProxy skips them.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -883,7 +883,49 @@ def _has_other_listener(ctx: _Ctx) -> bool:
     )
 
 
+def _check_userlists(ctx: _Ctx) -> None:
+    """HAProxy's userlist checks: duplicates are ignored with a warning (the first one
+    counts), a user's group and a group's user must exist."""
+    for section in _active_sections(ctx):
+        if section.kind != "userlist":
+            continue
+        groups: dict[str, Statement] = {}
+        users: dict[str, Statement] = {}
+        for stmt in section.body:
+            words = stmt.words
+            if not ctx.is_active(stmt) or len(words) < 2 or words[0] not in ("user", "group"):
+                continue
+            seen = users if words[0] == "user" else groups
+            if words[1] in seen:
+                ctx.warning(stmt, 1, f"ignoring duplicated {words[0]} '{words[1]}' in userlist "
+                                     f"'{section.name}'.")
+            else:
+                seen[words[1]] = stmt
+        _check_userlist_members(ctx, section, users, groups)
+
+
+def _listed(words: Sequence[str], option: str) -> list[str]:
+    found = words.index(option) + 1 if option in words[2:] else 0
+    return [n for n in words[found].split(",") if n] if 0 < found < len(words) else []
+
+
+def _check_userlist_members(
+    ctx: _Ctx, section: Section, users: dict[str, Statement], groups: dict[str, Statement]
+) -> None:
+    for name, stmt in users.items():
+        for group in _listed(stmt.words, "groups"):
+            if group not in groups:
+                ctx.error(stmt, 0, f"userlist '{section.name}': no such group '{group}' "
+                                   f"specified in user '{name}'")
+    for name, stmt in groups.items():
+        for user in _listed(stmt.words, "users"):
+            if user not in users:
+                ctx.error(stmt, 0, f"userlist '{section.name}': no such user '{user}' "
+                                   f"specified in group '{name}'")
+
+
 _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
+    _check_userlists,
     _check_has_listener,
     _check_duplicate_names,
     _check_backend_references,
