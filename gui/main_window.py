@@ -58,7 +58,7 @@ from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, Diagn
 from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
-from proxy.config.model import Config, Diagnostic, Section, Statement
+from proxy.config.model import Config, Diagnostic
 from proxy.config.nodes import DefaultBackend, Generic, UseBackend
 from proxy.config.parser import parse
 from proxy.config.validate import BIND_PORT_ZERO
@@ -206,6 +206,9 @@ class MainWindow(QMainWindow):
         self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
         self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
         self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
+        self.add_userlist_action = a("Add &userlist…", lambda: self.prompt_add("userlist"),
+                                     "Ctrl+Shift+U", "userlist",
+                                     tip="Users and passwords for http-request auth")
         self.remove_action = a("&Remove section", self.remove_selected, "Ctrl+Del", "remove")
         self.rename_action = a("Re&name section…", self.prompt_rename, "F2")
         self.start_action = a("&Start", lambda: self._spawn(self.start_engine()), "F5", "start",
@@ -236,7 +239,7 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         for action in (self.add_frontend_action, self.add_backend_action, self.add_listen_action,
-                       self.rename_action, self.remove_action):
+                       self.add_userlist_action, self.rename_action, self.remove_action):
             edit_menu.addAction(action)
         view_menu = bar.addMenu("&View")
         for action in (self.show_editor_action, self.show_text_action, self.show_log_action):
@@ -379,17 +382,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Cannot add {kind} '{name}': invalid or already there", 5000)
             return False
 
-        def mutate(config: Config) -> None:
-            same_kind = config.of_kind(kind)
-            after = same_kind[-1] if same_kind else (config.sections[-1] if config.sections else None)
-            if after is not None and (not after.body or after.body[-1].words):
-                after.body.append(Statement())  # a blank line between sections, as people write them
-            section = Section(kind, name, Statement(Generic([kind, name])))
-            if after is not None and after is not config.sections[-1]:
-                section.body.append(Statement())
-            config.add_section(section, after=after)
-
-        self.document.edit(f"Add {kind} {name}", mutate)
+        self.document.edit(f"Add {kind} {name}", lambda config: config.add_named_section(kind, name))
         self.select_section((kind, name))
         return True
 

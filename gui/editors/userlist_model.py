@@ -263,13 +263,5 @@ def set_user_groups(section: Section, user: str, wanted: list[str]) -> None:
 
 
 def add_userlist(config: Config, name: str) -> Section:
-    """A new, empty ``userlist NAME`` after the last userlist (else at the end), set apart
-    by blank lines as people write sections."""
-    same_kind = config.of_kind("userlist")
-    after = same_kind[-1] if same_kind else (config.sections[-1] if config.sections else None)
-    if after is not None and (not after.body or after.body[-1].words):
-        after.body.append(Statement())
-    section = Section("userlist", name, Statement(Generic(["userlist", name])))
-    if after is not None and after is not config.sections[-1]:
-        section.body.append(Statement())
-    return config.add_section(section, after=after)
+    """A new, empty ``userlist NAME`` after the last userlist (else at the end)."""
+    return config.add_named_section("userlist", name)

@@ -307,3 +307,15 @@ class Config:
         index = self.sections.index(after) + 1 if after is not None else len(self.sections)
         self.sections.insert(index, section)
         return section
+
+    def add_named_section(self, kind: str, name: str) -> Section:
+        """A new, empty ``KIND NAME`` after the last section of its kind (else at the end),
+        set apart by blank lines as people write sections."""
+        same_kind = self.of_kind(kind)
+        after = same_kind[-1] if same_kind else (self.sections[-1] if self.sections else None)
+        if after is not None and (not after.body or after.body[-1].words):
+            after.body.append(Statement())
+        section = Section(kind, name, Statement(Generic([kind, name])))
+        if after is not None and after is not self.sections[-1]:
+            section.body.append(Statement())
+        return self.add_section(section, after=after)

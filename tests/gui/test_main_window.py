@@ -161,3 +161,19 @@ def test_close_with_save_writes_the_file(window: MainWindow, copy: Path) -> None
     Answerer(Button.Save)
     assert window.close()
     assert "server web9 127.0.0.1:81" in copy.read_text()
+
+
+def test_edit_menu_adds_a_userlist_that_opens_in_its_editor(
+    window: MainWindow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from PySide6.QtWidgets import QInputDialog
+
+    from gui.editors.userlist import UserlistEditor
+
+    window.document.load_text("defaults\n    mode http\n\nfrontend web\n    bind :80\n")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *args, **kwargs: ("staff", True))
+    window.add_userlist_action.trigger()
+    assert window.document.text.endswith("    bind :80\n\nuserlist staff\n")
+    assert isinstance(window.editor_area.widget(), UserlistEditor)
+    window.document.undo_stack.undo()
+    assert "userlist" not in window.document.text
