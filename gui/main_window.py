@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,7 @@ from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, Diagn
 from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
+from proxy.config.build import node_from_words
 from proxy.config.model import Config, Diagnostic
 from proxy.config.nodes import DefaultBackend, Generic, UseBackend
 from proxy.config.parser import parse
@@ -419,6 +421,8 @@ class MainWindow(QMainWindow):
             section.header.node = Generic([kind, new_name, *section.header.words[2:]])
             if kind in ("backend", "listen"):
                 _rename_backend_references(config, old_name, new_name)
+            if kind == "userlist":
+                _rename_userlist_references(config, old_name, new_name)
 
         self.document.edit(f"Rename {kind} {old_name} to {new_name}", mutate)
         self.select_section((kind, new_name))
@@ -678,6 +682,18 @@ def _rename_backend_references(config: Config, old: str, new: str) -> None:
             node = stmt.node
             if isinstance(node, DefaultBackend | UseBackend) and node.backend == old:
                 node.backend = new
+
+
+def _rename_userlist_references(config: Config, old: str, new: str) -> None:
+    """``http_auth(old)`` and ``http_auth_group(old)``, in acl lines and in anonymous ACLs
+    of rules alike: each such line is rebuilt from its words with the new name."""
+    pattern = re.compile(rf"^(http_auth(?:_group)?)\({re.escape(old)}\)")
+    for section in config.sections:
+        for stmt in section.body:
+            words = stmt.words
+            renamed = [pattern.sub(rf"\g<1>({new})", w) for w in words]
+            if renamed != words:
+                stmt.node = node_from_words(renamed, proxy_section=section.is_proxy)
 
 
 @contextlib.contextmanager

@@ -177,3 +177,17 @@ def test_edit_menu_adds_a_userlist_that_opens_in_its_editor(
     assert isinstance(window.editor_area.widget(), UserlistEditor)
     window.document.undo_stack.undo()
     assert "userlist" not in window.document.text
+
+
+def test_renaming_a_userlist_renames_what_refers_to_it(window: MainWindow) -> None:
+    text = (
+        "userlist staff\n    user bob insecure-password pw\n\n"
+        "defaults\n    mode http\n\n"
+        "frontend web\n    bind :80\n    acl ok http_auth(staff)\n"
+        "    acl admin http_auth_group(staff) admins  # kept comment\n"
+        "    http-request auth if !{ http_auth(staff) }\n"
+        "    http-request deny if { http_auth(staffing) }\n"
+    )
+    window.document.load_text(text)
+    assert window.rename_section(("userlist", "staff"), "team")
+    assert window.document.text == text.replace("staff", "team").replace("teaming", "staffing")
