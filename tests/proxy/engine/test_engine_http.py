@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 import pytest
 from _engine_support import (
@@ -219,6 +220,12 @@ async def test_log_events_describe_each_request() -> None:
     assert (event.frontend, event.backend, event.server, event.status) == ("www", "app", "s1", 200)
     assert (event.method, event.path, event.termination_state) == ("GET", "/logged", "--")
     assert event.rule == "default_backend app"
+    assert event.client[0] == "127.0.0.1" and event.version == "HTTP/1.1"
+    assert event.bytes_in > len("GET /logged HTTP/1.1\r\n") and event.bytes_out > len(b"s1: ")
+    assert all(t >= 0 for t in event.timings) and event.timings.Ta >= event.timings.Tr
+    assert (event.actconn, event.feconn, event.beconn, event.srv_conn) == (1, 1, 1, 1)
+    assert (event.retries, event.srv_queue, event.backend_queue) == (0, 0, 0)
+    assert abs(event.time - time.time()) < 5
     line = event.httplog()
     assert " www app/s1 " in line and line.endswith('"GET /logged HTTP/1.1"')
     assert " 200 " in line
