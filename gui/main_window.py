@@ -573,6 +573,7 @@ class MainWindow(QMainWindow):
         except EngineError as exc:
             self._show_engine_error("Start", exc)
             return False
+        self._show_refusal([])
         self.statusBar().showMessage("Engine started", 3000)
         return True
 
@@ -586,6 +587,7 @@ class MainWindow(QMainWindow):
         except EngineError as exc:
             self._show_engine_error("Apply", exc)
             return False
+        self._show_refusal([])
         self.statusBar().showMessage("Configuration applied", 3000)
         return True
 
@@ -609,7 +611,12 @@ class MainWindow(QMainWindow):
         keeps = " The previous configuration keeps serving." if self.host.running else ""
         self.statusBar().showMessage(f"{what} failed: {exc.message}.{keeps}", 10000)
         self.last_engine_error = exc
+        self._show_refusal(exc.diagnostics)  # located, until the next edit
         self._reveal_diagnostics()
+
+    def _show_refusal(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics_model.show_refusal(diagnostics)
+        self._update_diagnostics_title()
 
     def _reveal_diagnostics(self) -> None:
         sizes = self.right.sizes()
@@ -647,7 +654,7 @@ class MainWindow(QMainWindow):
         self.engine_label.setText(f"{runner}: running — {places or 'no listeners'}")
 
     def _update_diagnostics_title(self) -> None:
-        diagnostics = self.document.diagnostics
+        diagnostics = self.diagnostics_model.items
         errors = sum(1 for d in diagnostics if d.is_error)
         warnings = len(diagnostics) - errors
         self.diagnostics_title.setText(f"  Problems: {errors} error(s), {warnings} warning(s)")

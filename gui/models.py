@@ -182,11 +182,27 @@ class DiagnosticsModel(HeadedTableModel):
         super().__init__(document)
         self._document = document
         self._items: list[Diagnostic] = list(document.diagnostics)
-        document.diagnosticsChanged.connect(self.reload)
+        # What the engine (or HAProxy) said when it refused the text: shown until the
+        # text changes or a start/apply succeeds, after the validator's own findings.
+        self._refusal: list[Diagnostic] = []
+        document.diagnosticsChanged.connect(self._text_changed)
+
+    @property
+    def items(self) -> list[Diagnostic]:
+        return list(self._items)
+
+    def show_refusal(self, diagnostics: list[Diagnostic]) -> None:
+        self._refusal = list(diagnostics)
+        self.reload()
+
+    def _text_changed(self) -> None:
+        self._refusal = []
+        self.reload()
 
     def reload(self) -> None:
         self.beginResetModel()
-        self._items = list(self._document.diagnostics)
+        own = list(self._document.diagnostics)
+        self._items = own + [d for d in self._refusal if d not in own]
         self.endResetModel()
 
     def rowCount(self, parent: AnyIndex = _ROOT) -> int:

@@ -195,3 +195,21 @@ def test_local_route_wizard_builds_a_frontend_and_backend() -> None:
     from proxy.config.writer import write
 
     assert [d for d in validate(parse(write(config)).config) if d.is_error] == []
+
+
+def test_what_the_engine_refuses_is_listed_in_problems_until_the_next_edit(
+    window: MainWindow, loop: asyncio.AbstractEventLoop, backend_server: int
+) -> None:
+    # Valid for HAProxy (the validator only notes the test's "bind :0") but not run by the
+    # engine: its located refusal must not vanish with the status bar message.
+    window.document.load_text(proxy_config_text(backend_server, extra_frontend="    http-request tarpit\n"))
+    before = window.diagnostics_model.items
+    assert not loop.run_until_complete(window.start_engine())
+    added = window.diagnostics_model.items[len(before):]
+    assert [(d.line, d.severity) for d in added] == [(9, "error")]
+    assert "tarpit" in added[0].message
+    assert f"{len(before) + 1} error(s)" in window.diagnostics_title.text()
+    window.document.edit("drop tarpit", lambda c: c.find("frontend", "web").remove(  # type: ignore[union-attr]
+        next(s for s in c.find("frontend", "web").body if s.keyword == "http-request")))  # type: ignore[union-attr]
+    assert window.diagnostics_model.items == before
+    assert loop.run_until_complete(window.start_engine())
