@@ -111,6 +111,7 @@ def describe(decision: RouteDecision) -> dict[str, str]:
         "reject": "connection rejected",
         "redirect": f"redirected ({decision.status or 302}) to {decision.location or '?'}",
         "return": f"answered by the proxy ({decision.status or 200})",
+        "auth": f"asks for a user and password ({decision.status or 401})",
         "none": "no backend: 503 Service Unavailable",
     }.get(decision.outcome, decision.outcome)
     return {

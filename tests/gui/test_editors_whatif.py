@@ -71,3 +71,14 @@ def test_tester_explains_an_invalid_config_and_bad_input(qtbot: Any, document: D
     assert tester.run() is None
     assert "nowhere" in tester.error.text()
     assert tester.results["Backend"].text() == "—"
+
+
+def test_a_protected_path_says_it_asks_for_a_password() -> None:
+    from gui.editors.whatif import describe
+
+    doc = Document()
+    text = TUTORIAL_TEXT.replace("frontend main\n", "userlist staff\n    user bob insecure-password pw\n\n"
+                                 "frontend main\n    http-request auth realm Staff if { path_beg /admin }\n", 1)
+    assert "userlist staff" in text and doc.set_text(text) == []
+    decision = what_if(doc.config, "frontend", "main", WhatIfRequest(path="/admin"))
+    assert describe(decision)["Outcome"] == "asks for a user and password (401)"
