@@ -1,15 +1,11 @@
 """The first-run screen: open a haproxy.cfg, start from the tutorial, or add a local route.
 
 ``FirstRunDialog`` only records the choice (``choice`` and, for a local route,
-``route``); the app acts on it.  ``add_local_route`` is the wizard's effect on
-the model: a frontend routing one host name to one local address, and its
-backend, written as haproxy.cfg text and parsed so the model gets exactly what
-a person would have typed.
+``route``); the app acts on it with ``proxy.routes.add_local_route`` (re-exported
+here), the same code as ``proxydesk route add``.
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass, replace
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
@@ -26,101 +22,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui.theme import icon
-from proxy.certs.store import CertStore
-from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import Bind
-from proxy.config.parser import parse
+from proxy.routes import DEFAULT_HTTPS_PORT, LocalRoute, add_local_route, with_local_certificate
 
 __all__ = ["FirstRunDialog", "LocalRoute", "LocalRouteDialog", "add_local_route",
            "with_local_certificate"]
 
 OPEN, TUTORIAL, LOCAL_ROUTE, EMPTY = "open", "tutorial", "local-route", "empty"
-DEFAULT_HTTPS_PORT = 8443
-
-
-@dataclass(frozen=True)
-class LocalRoute:
-    hostname: str = "app.localhost"
-    target: str = "127.0.0.1:3000"
-    listen_port: int = 8080
-    https_port: int | None = None  # also serve https://hostname:https_port ...
-    certificate: str | None = None  # ... with this PEM (leaf, chain and key)
-
-    @property
-    def backend_name(self) -> str:
-        return "be_" + "".join(ch if ch.isalnum() else "_" for ch in self.hostname)
-
-    @property
-    def serves_https(self) -> bool:
-        return self.https_port is not None and self.certificate is not None
-
-
-def with_local_certificate(route: LocalRoute, store: CertStore) -> LocalRoute:
-    """The route with a certificate of Proxydesk's local CA for its host name (reused
-    when one is already issued, else issued now)."""
-    entry = store.certificate_for(route.hostname)
-    return replace(route, certificate=str(entry.pem_path))
-
-
-def _route_text(route: LocalRoute, with_frontend: bool) -> str:
-    acl = "host_" + route.backend_name[3:]
-    frontend = (
-        "frontend local_routes\n"
-        f"    bind 127.0.0.1:{route.listen_port}\n"
-        "    mode http\n"
-        "    timeout client 30s\n"
-        if with_frontend else "frontend local_routes\n"
-    )
-    return (
-        f"{frontend}"
-        # the Host header without its port, in any case: one rule for http and https
-        f"    acl {acl} req.hdr(host),field(1,:),lower -m str {route.hostname.lower()}\n"
-        f"    use_backend {route.backend_name} if {acl}\n"
-        "\n"
-        f"backend {route.backend_name}\n"
-        "    mode http\n"
-        "    timeout connect 5s\n"
-        "    timeout server 30s\n"
-        f"    server app {route.target}\n"
-    )
-
-
-def add_local_route(config: Config, route: LocalRoute) -> None:
-    """Route ``route.hostname`` to ``route.target``: a ``local_routes`` frontend (created
-    on first use, extended afterwards) and one backend per host name."""
-    existing = config.find("frontend", "local_routes")
-    parsed = parse(_route_text(route, existing is None)).config
-    frontend, backend = parsed.sections
-    for stmt in frontend.body + backend.body:
-        stmt.origin = None  # new lines: written with the file's own indentation and line ends
-    frontend.header.origin = backend.header.origin = None
-    if existing is None:
-        if config.sections and config.sections[-1].body and config.sections[-1].body[-1].words:
-            config.sections[-1].body.append(Statement())
-        config.sections.append(frontend)
-        frontend.body.append(Statement())
-    else:
-        for stmt in frontend.body:
-            if stmt.words:
-                existing.add(stmt.node)
-    if route.serves_https:  # added as a node: the writer quotes the path (spaces on macOS)
-        _serve_certificate(existing or frontend, route)
-    if config.find("backend", backend.name) is None:
-        config.sections.append(backend)
-
-
-def _serve_certificate(frontend: Section, route: LocalRoute) -> None:
-    """Add the route's certificate to the frontend's TLS bind (SNI picks among its
-    ``crt``s), or add a TLS bind when the frontend has none yet."""
-    assert route.certificate is not None
-    binds = [s for s in frontend.body if isinstance(s.node, Bind)]
-    tls = next((s.node for s in binds if isinstance(s.node, Bind) and s.node.ssl), None)
-    if tls is not None:
-        if route.certificate not in tls.certificates:
-            tls.options.append(["crt", route.certificate])
-        return
-    bind = Bind([f"127.0.0.1:{route.https_port}"], [["ssl"], ["crt", route.certificate]])
-    frontend.add(bind, after=binds[-1] if binds else None)
 
 
 class LocalRouteDialog(QDialog):

@@ -92,7 +92,7 @@ def _optional_commands() -> list[
 ]:
     """Commands from the engine and certificate packages, when present."""
     registrars = []
-    for module in ("proxy.engine.cli", "proxy.certs.cli"):
+    for module in ("proxy.engine.cli", "proxy.certs.cli", "proxy.routes"):
         try:
             registrars.append(importlib.import_module(module).register)
         except ImportError:
