@@ -7,7 +7,10 @@ import contextlib
 import http.client
 import http.server
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+W = TypeVar("W")
 
 
 class NamedHandler(http.server.BaseHTTPRequestHandler):
@@ -68,3 +71,25 @@ def http_get(port: int, path: str = "/", timeout: float = 5.0) -> tuple[int, str
         return response.status, response.read().decode()
     finally:
         conn.close()
+
+
+def on_next_modal(kind: type[W], act: Callable[[W], None], tries: int = 100) -> None:
+    """Run ``act`` on the next modal dialog of ``kind`` once it is up.
+
+    A modal ``exec()`` blocks the test until the dialog closes, so the test schedules
+    this just before opening it; it polls every 20 ms, ``tries`` times at most."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    left = [tries]
+
+    def attempt() -> None:
+        dialog = QApplication.activeModalWidget()
+        if isinstance(dialog, kind):
+            act(dialog)
+            return
+        left[0] -= 1
+        if left[0] > 0:
+            QTimer.singleShot(20, attempt)
+
+    QTimer.singleShot(0, attempt)

@@ -13,13 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QAbstractSpinBox, QApplication, QComboBox, QInputDialog, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QInputDialog, QLineEdit
 
 from gui.editors.backend import BackendEditor
 from gui.editors.frontend import FrontendEditor
 from gui.main_window import MainWindow
-from tests.gui._support import http_get, named_http_servers
+from tests.gui._support import http_get, named_http_servers, on_next_modal
 
 SERVERS = ("server1", "server2", "server3", "server4")
 BACKENDS = {"light": SERVERS[:2], "heavy": SERVERS[2:], "all": SERVERS}
@@ -85,22 +85,14 @@ def click(qtbot: Any, button: Any) -> None:
 def add_section(qtbot: Any, window: MainWindow, shortcut: Qt.Key, name: str) -> Any:
     """Use the window's Add shortcut and answer its name dialog with the keyboard."""
 
-    tries = [50]  # the shortcut may still be on its way: wait for the dialog a little
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
-            tries[0] -= 1
-            if tries[0] > 0:
-                QTimer.singleShot(20, answer)
-            return
+    def answer(dialog: QInputDialog) -> None:
         edit = dialog.findChild(QLineEdit)
         qtbot.keyClicks(edit, name)
         qtbot.keyClick(edit, Qt.Key.Key_Return)
 
     window.activateWindow()  # back from the previous dialog: shortcuts need the active window
     qtbot.waitUntil(window.isActiveWindow)
-    QTimer.singleShot(0, answer)
+    on_next_modal(QInputDialog, answer, tries=50)  # the shortcut may still be on its way
     modifiers = Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier
     qtbot.keyClick(window, shortcut, modifiers)
     return window.editor_area.widget()

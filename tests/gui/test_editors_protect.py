@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QInputDialog, QLineEdit
+from PySide6.QtWidgets import QInputDialog, QLineEdit
 
 from gui.editors.frontend import FrontendEditor
 from gui.editors.listen import ListenEditor
@@ -22,6 +21,7 @@ from gui.editors.userlist import UserlistEditor
 from gui.main_window import MainWindow
 from proxy.config.parser import parse
 from proxy.config.writer import write
+from tests.gui._support import on_next_modal
 from tests.gui.test_editors_acceptance import choose, click, free_port, press_apply, type_into
 from tests.gui.test_editors_userlist import add_user_through_ui, visible_texts
 
@@ -68,21 +68,13 @@ def get(port: int, path: str, auth: tuple[str, str] | None = None) -> tuple[int,
 
 
 def answer_name_dialog(qtbot: Any, name: str) -> None:
-    tries = [100]
-
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, QInputDialog):
-            tries[0] -= 1
-            if tries[0] > 0:
-                QTimer.singleShot(20, answer)
-            return
+    def answer(dialog: QInputDialog) -> None:
         edit = dialog.findChild(QLineEdit)
         edit.selectAll()
         qtbot.keyClicks(edit, name)
         dialog.accept()
 
-    QTimer.singleShot(0, answer)
+    on_next_modal(QInputDialog, answer)
 
 
 def test_protect_a_frontend_through_the_ui_and_the_engine_asks_for_it(

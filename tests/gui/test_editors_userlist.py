@@ -7,10 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QApplication,
     QDialogButtonBox,
     QLabel,
     QLineEdit,
@@ -30,6 +29,7 @@ from gui.models import GROUPS, KEY_ROLE, ConfigTreeModel
 from proxy.config.parser import parse
 from proxy.config.writer import write
 from proxy.engine.auth import check_password
+from tests.gui._support import on_next_modal
 
 BASE = (
     "global\n    log stdout format raw local0\n\n"
@@ -64,15 +64,8 @@ def answer_password_dialog(qtbot: Any, password: str, *, confirm: str | None = N
                            clear_text: bool = False) -> list[str]:
     """Fill the password dialog once it is up (it is modal) and press OK; returns what it saw."""
     seen: list[str] = []
-    tries = [100]
 
-    def answer() -> None:
-        dialog = QApplication.activeModalWidget()
-        if not isinstance(dialog, PasswordDialog):
-            tries[0] -= 1
-            if tries[0] > 0:
-                QTimer.singleShot(20, answer)
-            return
+    def answer(dialog: PasswordDialog) -> None:
         qtbot.keyClicks(dialog.password, password)
         qtbot.keyClicks(dialog.confirm, password if confirm is None else confirm)
         if clear_text:
@@ -85,7 +78,7 @@ def answer_password_dialog(qtbot: Any, password: str, *, confirm: str | None = N
             return
         qtbot.mouseClick(ok, Qt.MouseButton.LeftButton)
 
-    QTimer.singleShot(0, answer)
+    on_next_modal(PasswordDialog, answer)
     return seen
 
 
