@@ -57,6 +57,7 @@ def load_demo(window: MainWindow) -> bool:
     and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs."""
     from proxy.engine import demo
 
+    window.run_on.choose_embedded()  # the tutorial's ports fall back to free ones only there
     ports = window.host.start_demo_servers_blocking()
     for listen_port, stats_port, socket_port in ((demo.DEFAULT_LISTEN_PORT, 8404, 9999), (0, 0, None)):
         config = demo.tutorial_config(ports, listen_port, stats_port=stats_port, socket_port=socket_port)

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
 __all__ = ["HaproxyHost", "RunOnMenu", "installed_haproxy"]
 
+SETTING = "engine/run_on"  # "embedded" or "haproxy", remembered across sessions
+
 
 @functools.lru_cache(maxsize=1)
 def installed_haproxy() -> Haproxy | None:
@@ -96,6 +98,11 @@ class RunOnMenu(QObject):
         self.haproxy_action.triggered.connect(lambda _c=False: self.choose_haproxy())
         menu.setToolTipsVisible(True)  # the disabled entry's tooltip is the install hint
 
+    def restore_choice(self) -> None:
+        """Run on what the last session ran on (once the window is built)."""
+        if self.window.settings.value(SETTING) == "haproxy":
+            self.choose_haproxy()
+
     def _choice(self, group: QActionGroup, text: str, tip: str) -> QAction:
         action = QAction(text, self.menu)
         action.setCheckable(True)
@@ -117,6 +124,8 @@ class RunOnMenu(QObject):
 
     def _switch(self, host: EngineHost) -> bool:
         switched = self.window.set_host(host)
+        if switched:
+            self.window.settings.setValue(SETTING, "haproxy" if host is self.haproxy_host else "embedded")
         self.sync()
         return switched
 

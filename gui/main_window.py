@@ -115,6 +115,8 @@ class MainWindow(QMainWindow):
         self._poll_timer.timeout.connect(self.poll_engine)
         self._poll_timer.start()
         self._restore_ui_state()
+        if host is None:  # a host handed in (tests) is kept
+            self.run_on.restore_choice()
         self._update_title()
         self._update_engine_actions()
 

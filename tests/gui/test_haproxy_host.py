@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from PySide6.QtGui import QAction
 
-from gui.haproxy_host import HaproxyHost, RunOnMenu
+from gui.haproxy_host import HaproxyHost, RunOnMenu, installed_haproxy
 from gui.main_window import MainWindow
 from tests.gui._support import http_get
 
@@ -121,3 +121,19 @@ def test_without_haproxy_the_choice_is_disabled_and_says_how_to_install(
     assert not choice.choose_haproxy() and window.host is choice.embedded_host
     choice.sync()  # what every state change does: the entry stays disabled
     assert not choice.haproxy_action.isEnabled() and choice.embedded_action.isChecked()
+
+
+def test_the_run_on_choice_is_remembered_for_the_next_window(qtbot: Any, tmp_path: Path) -> None:
+    haproxy = installed_haproxy()
+    if haproxy is None:
+        pytest.skip("haproxy is not installed")
+    first = MainWindow(settings_path=tmp_path / "ui.ini")
+    assert first.run_on.choose_haproxy()
+    first.close()
+    second = MainWindow(settings_path=tmp_path / "ui.ini")
+    assert isinstance(second.host, HaproxyHost) and second.run_on.haproxy_action.isChecked()
+    assert second.run_on.choose_embedded()
+    second.close()
+    third = MainWindow(settings_path=tmp_path / "ui.ini")
+    assert not isinstance(third.host, HaproxyHost)
+    third.close()
