@@ -21,7 +21,10 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from cryptography import x509
+
 from proxy.certs.errors import CertError
+from proxy.certs.issue import certificate_names
 from proxy.certs.store import CertStore
 from proxy.config.model import Config, Section, Statement
 from proxy.config.nodes import Bind
@@ -29,7 +32,7 @@ from proxy.config.parser import parse, parse_file
 from proxy.config.writer import write_file
 
 __all__ = ["DEFAULT_HTTPS_PORT", "LocalRoute", "add_local_route", "register",
-           "with_local_certificate"]
+           "remove_local_route", "routes_of", "with_local_certificate"]
 
 DEFAULT_HTTPS_PORT = 8443
 
@@ -110,6 +113,48 @@ def _append_section(config: Config, section: Section) -> None:
     config.sections.append(section)
 
 
+def remove_local_route(config: Config, hostname: str) -> bool:
+    """Undo ``add_local_route``: the host's ACL, rule, backend and certificate (the file
+    stays in the store). False when the config has no route for ``hostname``."""
+    route = LocalRoute(hostname.lower())
+    frontend = config.find("frontend", "local_routes")
+    if frontend is None or hostname.lower() not in dict(routes_of(config)):
+        return False
+    acl = "host_" + route.backend_name[3:]
+    for stmt in [s for s in frontend.body if s.words[:2] == ["acl", acl]
+                 or s.words[:2] == ["use_backend", route.backend_name]]:
+        frontend.remove(stmt)
+    backend = config.find("backend", route.backend_name)
+    if backend is not None:
+        config.sections.remove(backend)
+    _drop_certificates_of(frontend, route.hostname, {h for h, _ in routes_of(config)})
+    while config.sections and config.sections[-1].body and not config.sections[-1].body[-1].words \
+            and not config.sections[-1].body[-1].comment:
+        config.sections[-1].body.pop()  # no blank lines left dangling at the end
+    return True
+
+
+def _drop_certificates_of(frontend: Section, hostname: str, still_routed: set[str]) -> None:
+    """Take ``crt`` files naming ``hostname`` (and no host still routed) off the TLS binds;
+    a TLS bind left without a certificate goes too."""
+    for stmt in [s for s in frontend.body if isinstance(s.node, Bind) and s.node.ssl]:
+        bind = stmt.node
+        assert isinstance(bind, Bind)
+        bind.options = [o for o in bind.options if not (
+            o[0] == "crt" and len(o) > 1 and _names_in(o[1]) & {hostname}
+            and not _names_in(o[1]) & still_routed)]
+        if not bind.certificates:
+            frontend.remove(stmt)
+
+
+def _names_in(pem_path: str) -> set[str]:
+    try:
+        certificate = x509.load_pem_x509_certificate(Path(pem_path).read_bytes())
+    except (OSError, ValueError):
+        return set()
+    return set(certificate_names(certificate))
+
+
 def _serve_certificate(frontend: Section, route: LocalRoute) -> None:
     """Add the route's certificate to the frontend's TLS bind (SNI picks among its
     ``crt``s), or add a TLS bind when the frontend has none yet."""
@@ -143,6 +188,10 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                      help=f"HTTPS port (default {DEFAULT_HTTPS_PORT})")
     add.add_argument("--no-https", action="store_true", help="plain HTTP only, no certificate")
     add.set_defaults(func=cmd_route_add)
+    remove = commands.add_parser("remove", help="take a host name's route out of the file")
+    remove.add_argument("hostname")
+    remove.add_argument("-c", "--config", default=ROUTES_FILE, help=f"default {ROUTES_FILE}")
+    remove.set_defaults(func=cmd_route_remove)
     listing = commands.add_parser("list", help="the routes of a file")
     listing.add_argument("-c", "--config", default=ROUTES_FILE, help=f"default {ROUTES_FILE}")
     listing.set_defaults(func=cmd_route_list)
@@ -180,6 +229,17 @@ def cmd_route_add(args: argparse.Namespace) -> int:
     print(f"Run it:  proxydesk run {path}")
     if route.serves_https:
         print("Browsers trust the certificate once the local CA is: proxydesk cert trust")
+    return 0
+
+
+def cmd_route_remove(args: argparse.Namespace) -> int:
+    path = Path(args.config)
+    config = _load(path) if path.exists() else None
+    if config is None or not remove_local_route(config, args.hostname):
+        print(f"{path}: no route for {args.hostname}", file=sys.stderr)
+        return 1
+    write_file(config, path)
+    print(f"removed {args.hostname.lower()} from {path}")
     return 0
 
 

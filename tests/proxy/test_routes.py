@@ -96,3 +96,32 @@ async def test_the_engine_serves_the_route_over_verified_https(store: CertStore,
         server.close()
         await server.wait_closed()
     assert response.startswith(b"HTTP/1.1 200") and response.endswith(b"hello")
+
+
+def test_remove_takes_a_route_and_its_certificate_out(
+    store: CertStore, tmp_path: Path, capsys: pytest.CaptureFixture[str], haproxy_check: HaproxyCheck
+) -> None:
+    routes = tmp_path / "routes.cfg"
+    for host, port in (("app.localhost", 3000), ("api.localhost", 4000)):
+        assert main(["route", "add", host, f"127.0.0.1:{port}", "-c", str(routes)]) == 0
+    with_both = routes.read_text()
+    assert main(["route", "remove", "APP.localhost", "-c", str(routes)]) == 0
+    config = parse_file(routes).config
+    assert routes_of(config) == [("api.localhost", "127.0.0.1:4000")]
+    assert config.find("backend", "be_app_localhost") is None
+    frontend = config.find("frontend", "local_routes")
+    assert frontend is not None
+    (tls,) = [b for b in frontend.binds if b.ssl]
+    assert [Path(c).name for c in tls.certificates] == ["api.localhost.pem"]
+    assert haproxy_check(routes, cwd=tmp_path).returncode == 0
+    text = routes.read_text()
+    assert not text.endswith("\n\n") and "app.localhost" not in text and text != with_both
+    assert main(["route", "remove", "api.localhost", "-c", str(routes)]) == 0
+    config = parse_file(routes).config
+    frontend = config.find("frontend", "local_routes")
+    assert frontend is not None and not any(b.ssl for b in frontend.binds)  # no route, no TLS bind
+    assert routes_of(config) == [] and config.backends == []
+    capsys.readouterr()
+    assert main(["route", "remove", "api.localhost", "-c", str(routes)]) == 1
+    assert "no route for api.localhost" in capsys.readouterr().err
+    assert len(store.list_entries()) == 2  # the certificates stay in the store
