@@ -89,6 +89,8 @@ class Keyword:
     no_prefix: bool = False  # accepts "no <keyword>" / "default <keyword>"
     ignored_in: Sec = _NOWHERE  # outside `sections` but HAProxy 2.6 only ignores it (warning), not an error
     named_defaults_only: bool = False  # in "defaults" only when the section is named ("(!)" in the matrix)
+    default: str | None = None  # HAProxy's value when no line sets it (None: unset means "none")
+    kind: str = ""  # value kind of the first argument: "time", "int", "word"... ("" = not typed)
 
 
 _G = Sec.GLOBAL
@@ -112,7 +114,7 @@ _FB = _F | _B
 _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('acl', _DFLB, '<aclname> <criterion> [flags] [operator] <value> ...', 'Declare or complete an access list', 2, None, named_defaults_only=True),
     Keyword('backlog', _DFL, '<conns>', 'Give hints to the system about the approximate listen backlog desired size', 1, 1, ignored_in=_B),
-    Keyword('balance', _DLB, '<algorithm> [<arguments>]', 'Define the load balancing algorithm to be used in a backend', 1, None, ignored_in=_F),
+    Keyword('balance', _DLB, '<algorithm> [<arguments>]', 'Define the load balancing algorithm to be used in a backend', 1, None, ignored_in=_F, default='roundrobin', kind='word'),
     Keyword('bind', _FL, '[<address>]:<port_range>[,...] [param*] | /<path>[,...] [param*]', 'Define one or several listening addresses and/or ports in a frontend', 1, None, ignored_in=_B),
     Keyword('bind-process', _DFLB, '[ all | odd | even | <process_num>[-[<process_num>]] ] ...', 'Limit visibility of an instance to a certain set of threads (deprecated)', 0, None, deprecated="has no effect since HAProxy 2.5 and will be removed in 2.7; use 'thread' on 'bind' lines"),
     Keyword('capture cookie', _FL, '<name> len <length>', 'Capture and log a cookie in the request and in the response', 3, 3, ignored_in=_B),
@@ -173,7 +175,7 @@ _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('max-keep-alive-queue', _DLB, '<value>', 'Set the maximum server queue size for maintaining keep-alive connections', 1, 1, ignored_in=_F),
     Keyword('max-session-srv-conns', _DFL, '<nb>', 'Set the maximum number of outgoing connections we can keep idling for a given client session', 1, 1, ignored_in=_B),
     Keyword('maxconn', _DFL, '<conns>', 'Fix the maximum number of concurrent connections on a frontend', 1, 1, ignored_in=_B),
-    Keyword('mode', _DFLB, '{ tcp|http }', 'Set the running mode or protocol of the instance', 1, 1),
+    Keyword('mode', _DFLB, '{ tcp|http }', 'Set the running mode or protocol of the instance', 1, 1, default='tcp', kind='word'),
     Keyword('monitor fail', _FL, '{ if | unless } <condition>', 'Add a condition to report a failure to a monitor HTTP request', 2, None, ignored_in=_B),
     Keyword('monitor-uri', _DFL, '<uri>', "Intercept a URI used by external components' monitor requests", 1, 1, ignored_in=_B),
     Keyword('option abortonclose', _DLB, '', 'Enable or disable early dropping of aborted requests pending in queues', 0, 0, ignored_in=_F, no_prefix=True),
@@ -233,7 +235,7 @@ _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('persist rdp-cookie', _DLB, '[(<name>)]', 'Enable RDP cookie-based persistence', 0, 0, ignored_in=_F),
     Keyword('rate-limit sessions', _DFL, '<rate>', 'Set a limit on the number of new sessions accepted per second on a frontend', 1, 1, ignored_in=_B),
     Keyword('redirect', _FLB, '{ location <loc> | prefix <pfx> | scheme <sch> } [code <code>] [<option>...] [{ if | unless } <condition>]', 'Return an HTTP redirection if/unless a condition is matched', 2, None),
-    Keyword('retries', _DLB, '<value>', 'Set the number of retries to perform on a server after a failure', 1, 1, ignored_in=_F),
+    Keyword('retries', _DLB, '<value>', 'Set the number of retries to perform on a server after a failure', 1, 1, ignored_in=_F, default='3', kind='int'),
     Keyword('retry-on', _DLB, '[space-delimited list of keywords]', 'Specify when to attempt to automatically retry a failed request', 1, None),
     Keyword('server', _LB, '<name> <address>[:[port]] [param*]', 'Declare a server in a backend', 2, None),
     Keyword('server-state-file-name', _DLB, '[ { use-backend-name | <file> } ]', 'Set the server state file to read, load and apply to servers available in this backend', 0, None, ignored_in=_F),
@@ -275,17 +277,17 @@ _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('tcp-request session', _DFL, '<action> [{if | unless} <condition>]', 'Perform an action on a validated session depending on a layer 5 condition', 1, None, named_defaults_only=True),
     Keyword('tcp-response content', _DLB, '<action> [{if | unless} <condition>]', 'Perform an action on a session response depending on a layer 4-7 condition', 1, None, named_defaults_only=True),
     Keyword('tcp-response inspect-delay', _DLB, '<timeout>', 'Set the maximum allowed time to wait for a response during content inspection', 1, 1, named_defaults_only=True),
-    Keyword('timeout check', _DLB, '<timeout>', 'Set additional check timeout, but only after a connection has been already established', 1, 1, ignored_in=_F),
-    Keyword('timeout client', _DFL, '<timeout>', 'Set the maximum inactivity time on the client side', 1, 1, ignored_in=_B),
-    Keyword('timeout client-fin', _DFL, '<timeout>', 'Set the inactivity timeout on the client side for half-closed connections', 1, 1, ignored_in=_B),
-    Keyword('timeout connect', _DLB, '<timeout>', 'Set the maximum time to wait for a connection attempt to a server to succeed', 1, 1, ignored_in=_F),
-    Keyword('timeout http-keep-alive', _DFLB, '<timeout>', 'Set the maximum allowed time to wait for a new HTTP request to appear', 1, 1),
-    Keyword('timeout http-request', _DFLB, '<timeout>', 'Set the maximum allowed time to wait for a complete HTTP request', 1, 1),
-    Keyword('timeout queue', _DLB, '<timeout>', 'Set the maximum time to wait in the queue for a connection slot to be free', 1, 1, ignored_in=_F),
-    Keyword('timeout server', _DLB, '<timeout>', 'Set the maximum inactivity time on the server side', 1, 1, ignored_in=_F),
-    Keyword('timeout server-fin', _DLB, '<timeout>', 'Set the inactivity timeout on the server side for half-closed connections', 1, 1, ignored_in=_F),
-    Keyword('timeout tarpit', _DFLB, '<timeout>', 'Set the duration for which tarpitted connections will be maintained', 1, 1),
-    Keyword('timeout tunnel', _DLB, '<timeout>', 'Set the maximum inactivity time on the client and server side for tunnels', 1, 1, ignored_in=_F),
+    Keyword('timeout check', _DLB, '<timeout>', 'Set additional check timeout, but only after a connection has been already established', 1, 1, ignored_in=_F, kind='time'),
+    Keyword('timeout client', _DFL, '<timeout>', 'Set the maximum inactivity time on the client side', 1, 1, ignored_in=_B, kind='time'),
+    Keyword('timeout client-fin', _DFL, '<timeout>', 'Set the inactivity timeout on the client side for half-closed connections', 1, 1, ignored_in=_B, kind='time'),
+    Keyword('timeout connect', _DLB, '<timeout>', 'Set the maximum time to wait for a connection attempt to a server to succeed', 1, 1, ignored_in=_F, kind='time'),
+    Keyword('timeout http-keep-alive', _DFLB, '<timeout>', 'Set the maximum allowed time to wait for a new HTTP request to appear', 1, 1, kind='time'),
+    Keyword('timeout http-request', _DFLB, '<timeout>', 'Set the maximum allowed time to wait for a complete HTTP request', 1, 1, kind='time'),
+    Keyword('timeout queue', _DLB, '<timeout>', 'Set the maximum time to wait in the queue for a connection slot to be free', 1, 1, ignored_in=_F, kind='time'),
+    Keyword('timeout server', _DLB, '<timeout>', 'Set the maximum inactivity time on the server side', 1, 1, ignored_in=_F, kind='time'),
+    Keyword('timeout server-fin', _DLB, '<timeout>', 'Set the inactivity timeout on the server side for half-closed connections', 1, 1, ignored_in=_F, kind='time'),
+    Keyword('timeout tarpit', _DFLB, '<timeout>', 'Set the duration for which tarpitted connections will be maintained', 1, 1, kind='time'),
+    Keyword('timeout tunnel', _DLB, '<timeout>', 'Set the maximum inactivity time on the client and server side for tunnels', 1, 1, ignored_in=_F, kind='time'),
     Keyword('transparent', _DLB, '', 'Enable client-side transparent proxying', 0, 0, ignored_in=_F, deprecated="use 'option transparent'"),
     Keyword('unique-id-format', _DFL, '<string>', 'Generate a unique ID for each request', 1, 1, ignored_in=_B),
     Keyword('unique-id-header', _DFL, '<name>', 'Add a unique ID header in the HTTP request', 1, 1, ignored_in=_B),
@@ -604,6 +606,9 @@ class OptionSpec:
     name: str
     nargs: int  # number of following words it consumes (0 for flags like "ssl", "check", "backup")
     doc: str
+    kind: str = ""  # "time", "int" (within ``bounds``), "file"; "" = not checked beyond arity
+    bounds: tuple[int, int] | None = None  # inclusive range of an "int" value
+    default: str | None = None  # HAProxy's value when neither the server nor a default-server sets it
 
 
 BIND_OPTIONS: dict[str, OptionSpec] = {
@@ -686,7 +691,7 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'allow-0rtt': OptionSpec('allow-0rtt', 0, 'Allow sending early data to the server when using TLS 1.3'),
     'alpn': OptionSpec('alpn', 1, 'Enables the TLS ALPN extension and advertises the specified protocol list as supported on top of ALPN'),
     'backup': OptionSpec('backup', 0, 'Only use this server when all non-backup servers are down'),
-    'ca-file': OptionSpec('ca-file', 1, "Designates a PEM file from which to load CA certificates used to verify server's certificate"),
+    'ca-file': OptionSpec('ca-file', 1, "Designates a PEM file from which to load CA certificates used to verify server's certificate", kind='file'),
     'check': OptionSpec('check', 0, 'Enable health checks on this server'),
     'check-alpn': OptionSpec('check-alpn', 1, 'Defines which protocols to advertise with ALPN'),
     'check-proto': OptionSpec('check-proto', 1, "Forces the multiplexer's protocol to use for the server's health-check connections"),
@@ -700,11 +705,11 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'crl-file': OptionSpec('crl-file', 1, "Designates a PEM file from which to load certificate revocation list used to verify server's certificate"),
     'crt': OptionSpec('crt', 1, 'Designates a PEM file from which to load both a certificate and the associated private key'),
     'disabled': OptionSpec('disabled', 0, "Starts the server in the 'disabled' state"),
-    'downinter': OptionSpec('downinter', 1, 'Interval between health checks while the server is down'),
+    'downinter': OptionSpec('downinter', 1, 'Interval between health checks while the server is down', kind='time'),
     'enabled': OptionSpec('enabled', 0, "Reset any 'disabled' setting"),
     'error-limit': OptionSpec('error-limit', 1, "Consecutive errors before 'on-error' is triggered (with 'observe')"),
-    'fall': OptionSpec('fall', 1, 'Consecutive failed checks before the server is considered down'),
-    'fastinter': OptionSpec('fastinter', 1, 'Interval between health checks while the server is transitioning up or down'),
+    'fall': OptionSpec('fall', 1, 'Consecutive failed checks before the server is considered down', kind='int', bounds=(1, 2**31 - 1), default='3'),
+    'fastinter': OptionSpec('fastinter', 1, 'Interval between health checks while the server is transitioning up or down', kind='time'),
     'force-sslv3': OptionSpec('force-sslv3', 0, 'Enforces use of SSLv3 only when SSL is used to communicate with the server'),
     'force-tlsv10': OptionSpec('force-tlsv10', 0, 'Enforces use of TLSv1.0 only when SSL is used to communicate with the server'),
     'force-tlsv11': OptionSpec('force-tlsv11', 0, 'Enforces use of TLSv1.1 only when SSL is used to communicate with the server'),
@@ -712,11 +717,11 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'force-tlsv13': OptionSpec('force-tlsv13', 0, 'Enforces use of TLSv1.3 only when SSL is used to communicate with the server'),
     'id': OptionSpec('id', 1, "Persistent numeric ID of the server (not valid on 'default-server')"),
     'init-addr': OptionSpec('init-addr', 1, "Indicate in what order the server's address should be resolved upon startup if it uses an FQDN"),
-    'inter': OptionSpec('inter', 1, 'Interval between two health checks'),
+    'inter': OptionSpec('inter', 1, 'Interval between two health checks', kind='time', default='2s'),
     'log-proto': OptionSpec('log-proto', 1, "Protocol used to forward logs to a server of a ring section ('legacy' or 'octet-count')"),
     'max-reuse': OptionSpec('max-reuse', 1, 'Indicates the HTTP connection processors that they should not reuse a server'),
-    'maxconn': OptionSpec('maxconn', 1, 'Maximum concurrent connections sent to this server (others are queued)'),
-    'maxqueue': OptionSpec('maxqueue', 1, 'Maximum connections queued for this server'),
+    'maxconn': OptionSpec('maxconn', 1, 'Maximum concurrent connections sent to this server (others are queued)', kind='int', bounds=(0, 2**31 - 1), default='0'),
+    'maxqueue': OptionSpec('maxqueue', 1, 'Maximum connections queued for this server', kind='int', bounds=(0, 2**31 - 1)),
     'minconn': OptionSpec('minconn', 1, "Lower bound of the dynamic maxconn limit, following the backend's load"),
     'namespace': OptionSpec('namespace', 1, 'Network namespace used to connect to this server (Linux)'),
     'no-agent-check': OptionSpec('no-agent-check', 0, "Reset any 'agent-check' setting"),
@@ -745,8 +750,8 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'on-marked-up': OptionSpec('on-marked-up', 1, 'Modify what occurs when a server is marked up'),
     'pool-low-conn': OptionSpec('pool-low-conn', 1, "Idle connections kept below which a thread avoids reusing another thread's connection"),
     'pool-max-conn': OptionSpec('pool-max-conn', 1, 'Maximum number of idle connections kept for this server (-1 = unlimited)'),
-    'pool-purge-delay': OptionSpec('pool-purge-delay', 1, 'Sets the delay to start purging idle connections'),
-    'port': OptionSpec('port', 1, "Port used for health checks instead of the server's"),
+    'pool-purge-delay': OptionSpec('pool-purge-delay', 1, 'Sets the delay to start purging idle connections', kind='time'),
+    'port': OptionSpec('port', 1, "Port used for health checks instead of the server's", kind='int', bounds=(1, 65535)),
     'proto': OptionSpec('proto', 1, "Forces the multiplexer's protocol to use for the outgoing connections to this server"),
     'proxy-v2-options': OptionSpec('proxy-v2-options', 1, "Add options to send in PROXY protocol version 2 when 'send-proxy-v2' is used"),
     'redir': OptionSpec('redir', 1, 'Enables the redirection mode for all GET and HEAD requests addressing this server'),
@@ -754,12 +759,12 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'resolve-opts': OptionSpec('resolve-opts', 1, 'Comma separated list of options to apply to DNS resolution linked to this server'),
     'resolve-prefer': OptionSpec('resolve-prefer', 1, "Preferred address family ('ipv4' or 'ipv6') when resolving the server's name"),
     'resolvers': OptionSpec('resolvers', 1, "Points to an existing 'resolvers' section to resolve current server's hostname"),
-    'rise': OptionSpec('rise', 1, 'Consecutive successful checks before the server is considered up'),
+    'rise': OptionSpec('rise', 1, 'Consecutive successful checks before the server is considered up', kind='int', bounds=(1, 2**31 - 1), default='2'),
     'send-proxy': OptionSpec('send-proxy', 0, 'Enforces use of the PROXY protocol over any connection established to this server'),
     'send-proxy-v2': OptionSpec('send-proxy-v2', 0, 'Enforces use of the PROXY protocol version 2 over any connection established to'),
     'send-proxy-v2-ssl': OptionSpec('send-proxy-v2-ssl', 0, 'Send a PROXY v2 header including SSL information'),
     'send-proxy-v2-ssl-cn': OptionSpec('send-proxy-v2-ssl-cn', 0, "Send a PROXY v2 header including SSL information and the client certificate's CN"),
-    'slowstart': OptionSpec('slowstart', 1, 'Time during which a server coming back up gets progressively more traffic'),
+    'slowstart': OptionSpec('slowstart', 1, 'Time during which a server coming back up gets progressively more traffic', kind='time'),
     'sni': OptionSpec('sni', 1, 'Sample expression giving the SNI sent to the server'),
     'socks4': OptionSpec('socks4', 1, 'Enables upstream socks4 tunnel for outgoing connections to the server'),
     'source': OptionSpec('source', 1, 'Sets the source address which will be used when connecting to the server'),
@@ -774,7 +779,7 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'track': OptionSpec('track', 1, 'Enables ability to set the current state of the server by tracking another one'),
     'verify': OptionSpec('verify', 1, "Server certificate verification: 'none' or 'required'"),
     'verifyhost': OptionSpec('verifyhost', 1, "Sets a default static hostname to check the server's certificate against"),
-    'weight': OptionSpec('weight', 1, "Server's weight relative to the other servers (0-256)"),
+    'weight': OptionSpec('weight', 1, "Server's weight relative to the other servers (0-256)", kind='int', bounds=(0, 256), default='1'),
     'ws': OptionSpec('ws', 1, "Protocol used to relay websocket streams: 'auto', 'h1' or 'h2'"),
     # sub-keywords of "source <addr>[:<port>] [usesrc ...] [interface <name>]"
     "usesrc": OptionSpec("usesrc", 1, "After 'source': the address to present to the server (transparent proxying)"),
@@ -814,6 +819,60 @@ BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
 TIMEOUT_KINDS: dict[str, str] = {
     name.removeprefix("timeout "): kw.doc for name, kw in PROXY_KEYWORDS.items() if name.startswith("timeout ") and not kw.removed
 }
+
+
+@dataclass(frozen=True, slots=True)
+class TimeoutSpec:
+    """What applies when ``timeout <name>`` is not set (manual §4.2)."""
+
+    name: str
+    fallback: str | None = None  # the timeout that applies in its place
+    unset: str = "not set"  # what an unset one means when there is no fallback
+
+
+# timeout http-keep-alive: "if not set, the http-request timeout applies, and if both are
+# not set, timeout client still applies"; check: "if not set HAProxy uses inter";
+# tunnel "supersedes both" client and server once a connection becomes a tunnel.
+_TIMEOUT_FALLBACKS = {
+    "http-request": "client", "http-keep-alive": "http-request", "client-fin": "client",
+    "server-fin": "server", "queue": "connect", "tarpit": "connect",
+}
+_TIMEOUT_UNSET = {"check": "not set: as inter", "tunnel": "not set: client/server apply"}
+TIMEOUTS: dict[str, TimeoutSpec] = {
+    name: TimeoutSpec(name, _TIMEOUT_FALLBACKS.get(name), _TIMEOUT_UNSET.get(name, "not set"))
+    for name in TIMEOUT_KINDS
+}
+
+
+# --- built-in values and answers ------------------------------------------------
+
+#: How a value nobody sets is described ("tcp (HAProxy's default)").
+BUILTIN_SOURCE = "HAProxy's default"
+
+
+def builtin_default(keyword: str) -> str:
+    """HAProxy's value for a keyword no line sets ("mode" -> "tcp"); KeyError if it has none."""
+    value = KEYWORDS[keyword].default
+    if value is None:
+        raise KeyError(f"'{keyword}' has no built-in default")
+    return value
+
+
+#: Statuses HAProxy 2.6 has a built-in error page for (http_err_codes[]): the only ones
+#: 'errorfile', 'deny_status' and friends accept ("status code '415' not handled").
+#: Checked against haproxy 2.6.12 in tests/proxy/config/test_keywords.py.
+ERROR_STATUSES: frozenset[int] = frozenset(
+    {200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 421, 422, 425, 429, 500, 501, 502, 503, 504}
+)
+
+#: "http-check expect" matchers (§4.2) -> whether the embedded engine implements it.
+HTTP_CHECK_EXPECT_MATCHERS: dict[str, bool] = {
+    "status": True, "rstatus": True, "string": True, "rstring": True, "hdr": False, "fhdr": False,
+}
+#: Options before the matcher of "http-check expect", each with one argument.
+HTTP_CHECK_EXPECT_OPTIONS = frozenset(
+    {"min-recv", "comment", "ok-status", "error-status", "tout-status", "on-success", "on-error", "status-code"}
+)
 
 
 # --- ACLs and sample fetches (§7) --------------------------------------------

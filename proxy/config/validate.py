@@ -45,11 +45,21 @@ from proxy.config.nodes import (
     parse_acl_flags,
     split_host_port,
 )
+from proxy.config.semantics import Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 
-__all__ = ["BIND_PORT_ZERO", "validate"]
+__all__ = ["BIND_PORT_ZERO", "ENGINE_IGNORES", "ENGINE_REFUSES", "engine_gap_message", "validate"]
 
 BIND_PORT_ZERO = "bind-port-zero"  # Diagnostic.code of "bind :0"
+# Diagnostic.code of the warnings about what the embedded engine leaves out.
+ENGINE_IGNORES = "engine-ignores"
+ENGINE_REFUSES = "engine-refuses"
+
+
+def engine_gap_message(what: str, *, refuses: bool) -> str:
+    if refuses:
+        return f"{what}: accepted by HAProxy; the embedded engine refuses it: run this config on HAProxy"
+    return f"{what}: accepted by HAProxy; the embedded engine ignores it"
 
 _SECTION_SEC: dict[str, kw.Sec] = {
     "global": kw.Sec.GLOBAL,
@@ -109,6 +119,7 @@ class _Ctx:
     env: Mapping[str, str]
     diagnostics: list[Diagnostic] = field(default_factory=list)
     active: set[int] = field(default_factory=set)
+    _semantics: Semantics | None = None
 
     def report(self, stmt: Statement, word: int, severity: str, message: str, code: str = "") -> None:
         line, col = stmt.location(word)
@@ -122,6 +133,17 @@ class _Ctx:
 
     def is_active(self, stmt: Statement) -> bool:
         return id(stmt) in self.active
+
+    def engine_gap(self, stmt: Statement, word: int, what: str, *, refuses: bool) -> None:
+        """A located warning for what HAProxy accepts and the embedded engine does not run."""
+        self.report(stmt, word, "warning", engine_gap_message(what, refuses=refuses),
+                    ENGINE_REFUSES if refuses else ENGINE_IGNORES)
+
+    @property
+    def semantics(self) -> Semantics:
+        if self._semantics is None:
+            self._semantics = describe(self.config, active=self.active)
+        return self._semantics
 
 
 def validate(
@@ -139,6 +161,12 @@ def validate(
     )
     ctx.active, conditional_diags = active_statements(config.all_statements(), config.path, ctx.env)
     ctx.diagnostics.extend(conditional_diags)
+    if config.had_bom:
+        ctx.diagnostics.append(Diagnostic(
+            config.path, 1, 1, "error",
+            "the file starts with a UTF-8 byte order mark (BOM): HAProxy 2.6 reads it as part of the "
+            "first keyword and refuses the file; save it as UTF-8 without BOM", "bom"))
+    ctx.diagnostics.extend(ctx.semantics.diagnostics)
     for stmt in config.preamble:
         _check_outside_section(ctx, stmt)
     for section in _active_sections(ctx):
@@ -166,13 +194,8 @@ def _check_header(ctx: _Ctx, section: Section) -> None:
         ctx.error(section.header, 0, f"'{section.kind}' expects <name> as an argument")
     if section.kind in ("frontend", "backend", "listen", "defaults") and "from" in words[2:]:
         i = words.index("from", 2)
-        target = words[i + 1] if i + 1 < len(words) else None
-        if target is None or ctx.config.find("defaults", target) is None:
-            ctx.error(
-                section.header,
-                i,
-                f"{section.kind} '{section.name}': unable to find defaults section '{target}'",
-            )
+        if i + 1 >= len(words):  # a named one that is missing is the semantics layer's error
+            ctx.error(section.header, i, f"{section.kind} '{section.name}': 'from' expects the name of a defaults section")
 
 
 # --- per statement ------------------------------------------------------------
@@ -318,31 +341,21 @@ def _check_server(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> N
         word += len(opt)
 
 
-_TIME_OPTIONS = {"inter", "fastinter", "downinter", "slowstart", "pool-purge-delay"}
-_INT_OPTIONS = {
-    "weight": (0, 256),
-    "maxconn": (0, 2**31 - 1),
-    "rise": (1, 2**31 - 1),
-    "fall": (1, 2**31 - 1),
-    "maxqueue": (0, 2**31 - 1),
-    "port": (1, 65535),
-}
-
-
 def _check_server_value(ctx: _Ctx, stmt: Statement, word: int, opt: list[str]) -> None:
     name, value = opt[0], opt[1] if len(opt) > 1 else ""
-    if name in _TIME_OPTIONS:
+    spec = kw.SERVER_OPTIONS[name]
+    if spec.kind == "time":
         _check_time(ctx, stmt, word + 1, value)
-    elif name in _INT_OPTIONS:
-        low, high = _INT_OPTIONS[name]
+    elif spec.kind == "int" and spec.bounds is not None:
+        low, high = spec.bounds
         if not value.isdigit() or not low <= int(value) <= high:
             ctx.error(
                 stmt,
                 word + 1,
                 f"invalid value '{value}' for '{name}' (expects an integer between {low} and {high})",
             )
-    elif name == "ca-file":
-        _check_file(ctx, stmt, word + 1, value, "ca-file")
+    elif spec.kind == "file":
+        _check_file(ctx, stmt, word + 1, value, name)
 
 
 def _check_time(ctx: _Ctx, stmt: Statement, word: int, value: str) -> None:
@@ -456,12 +469,13 @@ def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
     if "deny_status" in node.args:
         i = node.args.index("deny_status")
         status = node.args[i + 1] if i + 1 < len(node.args) else ""
+        word = (2 if node.stage else 1) + 2 + i
         if not status.isdigit() or not 200 <= int(status) <= 599:
-            ctx.error(
-                stmt,
-                (2 if node.stage else 1) + 2 + i,
-                f"invalid deny_status '{status}' (expects an HTTP status 200-599)",
-            )
+            ctx.error(stmt, word, f"invalid deny_status '{status}' (expects an HTTP status 200-599)")
+        elif int(status) not in kw.ERROR_STATUSES:
+            ctx.error(stmt, word, f"status code '{status}' not handled by default with 'default-errorfiles' "
+                                  f"argument: HAProxy has no built-in page for it "
+                                  f"(use one of {', '.join(map(str, sorted(kw.ERROR_STATUSES)))})")
     _check_condition(ctx, stmt, node.condition)
 
 
@@ -521,26 +535,6 @@ _STATS_DIRECTIVES = {
     "uri",
     "bind-process",
 }
-# configuration.txt "errorfile": the statuses HAProxy 2.6 can answer with.
-_ERRORFILE_CODES = {
-    "200",
-    "400",
-    "401",
-    "403",
-    "404",
-    "405",
-    "407",
-    "408",
-    "410",
-    "413",
-    "425",
-    "429",
-    "500",
-    "501",
-    "502",
-    "503",
-    "504",
-}
 _HASH_METHODS = {"map-based", "consistent"}
 _HASH_FUNCTIONS = {"sdbm", "djb2", "wt6", "crc32", "none"}
 _HTTP_CHECK_DIRECTIVES = {
@@ -553,17 +547,7 @@ _HTTP_CHECK_DIRECTIVES = {
     "disable-on-404",
     "send-state",
 }
-_EXPECT_MATCHERS = {"status", "rstatus", "string", "rstring", "hdr", "fhdr"}
-_EXPECT_OPTIONS = {
-    "min-recv",
-    "comment",
-    "ok-status",
-    "error-status",
-    "tout-status",
-    "on-success",
-    "on-error",
-    "status-code",
-}
+
 
 
 def _check_setting(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
@@ -584,18 +568,17 @@ def _check_http_check(ctx: _Ctx, section: Section, stmt: Statement, node: Node) 
 
 def _check_expect(ctx: _Ctx, stmt: Statement, args: list[str]) -> None:
     i = 0
-    while i < len(args) and (args[i] in _EXPECT_OPTIONS or args[i] == "!"):
+    while i < len(args) and (args[i] in kw.HTTP_CHECK_EXPECT_OPTIONS or args[i] == "!"):
         i += 1 if args[i] == "!" else 2
     if i >= len(args):
         ctx.error(stmt, 1, "'http-check expect' : expects a matching method and a pattern")
-    elif args[i] not in _EXPECT_MATCHERS:
-        ctx.error(
-            stmt,
-            2 + i,
-            f"'http-check expect' : unknown keyword '{args[i]}' (expects status, rstatus, string, rstring, hdr or fhdr)",
-        )
+    elif args[i] not in kw.HTTP_CHECK_EXPECT_MATCHERS:
+        known = ", ".join(kw.HTTP_CHECK_EXPECT_MATCHERS)
+        ctx.error(stmt, 2 + i, f"'http-check expect' : unknown keyword '{args[i]}' (expects one of {known})")
     elif i + 1 >= len(args):
         ctx.error(stmt, 2 + i, f"'http-check expect {args[i]}' : expects <pattern> as an argument")
+    elif not kw.HTTP_CHECK_EXPECT_MATCHERS[args[i]]:
+        ctx.engine_gap(stmt, 2 + i, f"'http-check expect {args[i]}'", refuses=True)
 
 
 def _check_cookie(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
@@ -666,12 +649,9 @@ def _check_stats(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> No
 
 def _check_errorfile(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, ErrorFile)
-    if node.code not in _ERRORFILE_CODES:
-        ctx.error(
-            stmt,
-            1,
-            f"'errorfile' : status code '{node.code}' cannot be overridden (supported: {', '.join(sorted(_ERRORFILE_CODES))})",
-        )
+    if not node.code.isdigit() or int(node.code) not in kw.ERROR_STATUSES:
+        supported = ", ".join(map(str, sorted(kw.ERROR_STATUSES)))
+        ctx.error(stmt, 1, f"'errorfile' : status code '{node.code}' not handled (supported: {supported})")
     _check_file(ctx, stmt, 2, node.path, "errorfile")
 
 
@@ -741,8 +721,8 @@ def _active_nodes(
 def _check_duplicate_names(ctx: _Ctx) -> None:
     seen: dict[tuple[str, str], Section] = {}
     for section in _active_sections(ctx):
-        if section.name is None or section.kind == "global":
-            continue
+        if section.name is None or section.kind in ("global", "defaults"):
+            continue  # a duplicate defaults name is an error only where "from" uses it
         family = "proxy-be" if section.kind in ("backend", "listen") else section.kind
         if section.kind == "frontend":
             family = "proxy-fe"
@@ -776,7 +756,7 @@ def _check_duplicate_names(ctx: _Ctx) -> None:
 
 def _check_backend_references(ctx: _Ctx) -> None:
     for section in _proxies(ctx):
-        mode = _effective_mode(ctx.config, section)
+        mode = ctx.semantics.of(section).mode.value
         for stmt, node in _active_nodes(ctx, section, UseBackend):
             assert isinstance(node, UseBackend)
             _check_backend_ref(ctx, section, stmt, node.backend, mode)
@@ -794,7 +774,7 @@ def _check_backend_ref(ctx: _Ctx, section: Section, stmt: Statement, name: str, 
             stmt, 1, f"{section.kind} '{section.name}': unable to find required backend '{name}'"
         )
         return
-    target_mode = _effective_mode(ctx.config, target)
+    target_mode = ctx.semantics.of(target).mode.value
     if mode == "http" and target_mode == "tcp":
         rule = "use_backend" if isinstance(stmt.node, UseBackend) else "default_backend"
         ctx.error(
@@ -803,13 +783,6 @@ def _check_backend_ref(ctx: _Ctx, section: Section, stmt: Statement, name: str, 
             f"http {section.kind} '{section.name}' (line {section.header.location()[0]}) tries to use incompatible "
             f"tcp backend '{name}' (line {target.header.location()[0]}) in a '{rule}' rule (see 'mode')",
         )
-
-
-def _effective_mode(config: Config, section: Section) -> str:
-    if section.mode:
-        return section.mode
-    defaults = config.defaults_for(section)
-    return (defaults.mode if defaults else None) or "tcp"
 
 
 def _check_acl_references(ctx: _Ctx) -> None:
@@ -827,28 +800,6 @@ def _check_acl_references(ctx: _Ctx) -> None:
             for index, name in cond.acl_names():
                 if name not in defined and name not in PREDEFINED_ACLS:
                     ctx.error(stmt, offset + index, f"no such ACL : '{name}'")
-
-
-def _check_timeouts(ctx: _Ctx) -> None:
-    for section in _proxies(ctx):
-        mode = _effective_mode(ctx.config, section)
-        if mode not in ("http", "tcp"):
-            continue
-        inherited = ctx.config.defaults_for(section)
-        have = set(section.timeouts()) | (set(inherited.timeouts()) if inherited else set())
-        needed = {"frontend": ["client"], "backend": ["connect", "server"]}.get(
-            section.kind, ["client", "connect", "server"]
-        )
-        missing = [t for t in needed if t not in have]
-        if missing:
-            quoted = ", ".join(f"'{m}'" for m in missing)
-            ctx.warning(
-                section.header,
-                0,
-                f"missing timeouts for {section.kind} '{section.name}'. While not properly invalid, "
-                f"you will certainly encounter various problems with such a configuration. "
-                f"To fix this, please ensure that all following timeouts are set to a non-zero value: {quoted}.",
-            )
 
 
 def _check_has_listener(ctx: _Ctx) -> None:
@@ -930,5 +881,4 @@ _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
     _check_duplicate_names,
     _check_backend_references,
     _check_acl_references,
-    _check_timeouts,
 ]

@@ -43,8 +43,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from proxy.config.model import Section
+from proxy.config import keywords as kw
 from proxy.config.nodes import Server, split_host_port
+from proxy.config.semantics import ProxyMeaning
 from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import tasks
 
@@ -64,10 +65,10 @@ _log = logging.getLogger("proxy.engine.health")
 
 _SSLContext = ssl.SSLContext  # CheckSettings has a field named "ssl" that hides the module
 
-# HAProxy's defaults (server.c / check.c): inter 2s, rise 2, fall 3.
-DEFAULT_INTER = 2.0
-DEFAULT_RISE = 2
-DEFAULT_FALL = 3
+# HAProxy's defaults (server.c / check.c), as the registry records them.
+DEFAULT_INTER = parse_time_ms(kw.SERVER_OPTIONS["inter"].default or "2s") / 1000.0
+DEFAULT_RISE = int(kw.SERVER_OPTIONS["rise"].default or 2)
+DEFAULT_FALL = int(kw.SERVER_OPTIONS["fall"].default or 3)
 # tune.chksize: the most of a response a check reads (for "expect string").
 CHECK_BUFFER = 16384
 
@@ -137,6 +138,8 @@ def _status_in_list(pattern: str, status: int, body: bytes) -> bool:
     return False
 
 
+# The matchers the registry marks as implemented (kw.HTTP_CHECK_EXPECT_MATCHERS); a test
+# keeps the two in step.
 _EXPECT_MATCHERS: dict[str, Callable[[str, int, bytes], bool]] = {
     "status": _status_in_list,
     "rstatus": lambda p, status, body: re.search(p, str(status)) is not None,
@@ -218,42 +221,36 @@ def _int_option(node: Server, name: str) -> int | None:
     return int(args[0]) if args and args[0].isdigit() and int(args[0]) > 0 else None
 
 
-def _inherited(section: Section, defaults: Section | None, keyword: str) -> list[list[str]]:
-    """Statements starting with ``keyword``: the proxy's own, else its defaults'."""
-    own = [s.words for s in section.statements(keyword)]
-    if own or defaults is None:
-        return own
-    return [s.words for s in defaults.statements(keyword)]
+def _timeout(meaning: ProxyMeaning, kind: str) -> float | None:
+    try:
+        return meaning.timeout_seconds(kind)
+    except TimeError:
+        return None
 
 
-def _timeout(section: Section, defaults: Section | None, kind: str) -> float | None:
-    for source in (section, defaults):
-        if source is not None and kind in source.timeouts():
-            try:
-                return source.timeouts()[kind].ms / 1000.0
-            except TimeError:
-                return None
-    return None
+def _check_lines(meaning: ProxyMeaning) -> list[list[str]]:
+    """The ``http-check`` lines that apply: the proxy's own, else the nearest defaults' with
+    any (a proxy's own check rules replace the inherited ones, as in HAProxy)."""
+    for layer in (meaning.section, *meaning.chain):
+        own = [s.words for s in meaning.statements
+               if s.keyword == "http-check" and meaning.source(s).section is layer]
+        if own:
+            return own
+    return []
 
 
-def _httpchk(section: Section, defaults: Section | None) -> HttpCheckRequest | None:
+def _httpchk(meaning: ProxyMeaning) -> HttpCheckRequest | None:
     """``option httpchk [<uri>] | [<method> <uri> [<version>]]``, the last one wins."""
-    for source in (section, defaults):
-        if source is None:
-            continue
-        line = source.options().get("httpchk")
-        if line is None:
-            continue
-        if not line.enabled:
-            return None
-        args = line.args
-        if len(args) == 1:
-            return HttpCheckRequest(uri=args[0])
-        if len(args) >= 2:
-            version = args[2] if len(args) > 2 else "HTTP/1.0"
-            return HttpCheckRequest(method=args[0], uri=args[1], version=version)
-        return HttpCheckRequest()
-    return None
+    found = meaning.option("httpchk")
+    if found is None or not found.value[0]:
+        return None
+    args = found.value[1]
+    if len(args) == 1:
+        return HttpCheckRequest(uri=args[0])
+    if len(args) >= 2:
+        version = args[2] if len(args) > 2 else "HTTP/1.0"
+        return HttpCheckRequest(method=args[0], uri=args[1], version=version)
+    return HttpCheckRequest()
 
 
 def _apply_send(request: HttpCheckRequest, words: Sequence[str]) -> HttpCheckRequest:
@@ -291,47 +288,29 @@ def _parse_expect(words: Sequence[str]) -> Expect | None:
             negated = True
         elif word in _EXPECT_MATCHERS and i + 1 < len(words):
             return Expect(word, words[i + 1], negated)
-        elif word in ("min-recv", "comment", "ok-status", "error-status", "tout-status",
-                      "on-success", "on-error", "status-code"):
+        elif word in kw.HTTP_CHECK_EXPECT_OPTIONS:
             i += 1  # keyword with one argument
         i += 1
     return None
 
 
-def _with_default_server(section: Section, server: Server, defaults: Section | None) -> Server:
-    """Put the ``default-server`` options (defaults', then the proxy's) before the server's.
-
-    Options are read "last wins", so merging an already merged server again
-    changes nothing.
-    """
-    inherited = [
-        option
-        for source in (defaults, section)
-        if source is not None and source.default_server is not None
-        for option in source.default_server.options
-    ]
-    return Server(server.name, server.address, [*inherited, *server.options])
-
-
-def check_settings(
-    section: Section, server: Server, defaults: Section | None
-) -> CheckSettings | None:
+def check_settings(meaning: ProxyMeaning, server: Server) -> CheckSettings | None:
     """The check settings of ``server`` (``default-server`` options apply under its own).
 
     Returns None when the server is not checked, including HAProxy's config
     error "health checks enabled but no port" (no port on the server or
     ``port`` option): such a server is reported as "no check".
     """
-    server = _with_default_server(section, server, defaults)
+    server = meaning.merged_server(server)
     if not _server_flag(server, "check", "no-check"):
         return None
     port = _int_option(server, "port")
     if port is None and not split_host_port(server.address.split("@", 1)[-1])[2].isdigit():
         return None
-    http = _httpchk(section, defaults)
+    http = _httpchk(meaning)
     expect: Expect | None = None
     if http is not None:
-        for words in _inherited(section, defaults, "http-check"):
+        for words in _check_lines(meaning):
             if len(words) > 1 and words[1] == "send":
                 http = _apply_send(http, words[2:])
             elif len(words) > 1 and words[1] == "expect":
@@ -347,8 +326,8 @@ def check_settings(
         fall=_int_option(server, "fall") or DEFAULT_FALL,
         port=port,
         addr=addr[0] if addr else None,
-        connect_timeout=_timeout(section, defaults, "connect"),
-        check_timeout=_timeout(section, defaults, "check"),
+        connect_timeout=_timeout(meaning, "connect"),
+        check_timeout=_timeout(meaning, "check"),
         http=http,
         expect=expect,
         ssl=_server_flag(server, "check-ssl", "no-check-ssl"),

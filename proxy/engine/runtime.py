@@ -37,9 +37,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
-from proxy.config.model import Config, Diagnostic, Section, Statement
+from proxy.config.model import Config, Diagnostic, Statement
 from proxy.config.nodes import Acl, Condition, Rule, Server, UseBackend, split_host_port
+from proxy.config.semantics import ProxyMeaning, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import acl as acl_mod
 from proxy.engine import auth as auth_mod
@@ -374,47 +376,36 @@ class Generation:
 
 
 class _Proxy:
-    """The active statements of one proxy section with its defaults, for "last wins" lookups."""
+    """One proxy section as the semantics layer describes it: the compilers below read
+    its values (own lines over its defaults chain's) and never walk statements again."""
 
-    def __init__(self, section: Section, defaults: Section | None, active: set[int]) -> None:
-        self.section = section
-        self.own = [s for s in section.body if id(s) in active and s.words]
-        self.inherited = [s for s in defaults.body if id(s) in active and s.words] if defaults else []
-        self.all = self.inherited + self.own
-        self.line = section.header.location()[0]
+    def __init__(self, meaning: ProxyMeaning) -> None:
+        self.meaning = meaning
+        self.section = meaning.section
+        self.own = meaning.own
+        self.all = meaning.statements
+        self.line = meaning.section.header.location()[0]
 
     def last(self, keyword: str) -> list[str] | None:
-        found = [s.words for s in self.all if s.keyword == keyword]
-        return found[-1] if found else None
+        found = self.meaning.last(keyword)
+        return found.value if found is not None else None
 
     def option(self, name: str) -> tuple[bool, list[str]] | None:
         """(enabled, args) of the last ``[no] option name`` line, own lines over defaults'."""
-        result: tuple[bool, list[str]] | None = None
-        for stmt in self.all:
-            words = stmt.words
-            negated = words[0] == "no"
-            body = words[1:] if negated or words[0] == "default" else words
-            if len(body) >= 2 and body[0] == "option" and body[1] == name:
-                result = (not negated, body[2:])
-        return result
+        found = self.meaning.option(name)
+        return found.value if found is not None else None
 
     def enabled(self, name: str) -> bool:
-        found = self.option(name)
-        return found is not None and found[0]
+        return self.meaning.enabled(name)
 
     def timeout(self, kind: str) -> float | None:
-        for stmt in reversed(self.all):
-            words = stmt.words
-            if len(words) == 3 and words[0] == "timeout" and words[1] == kind:
-                return parse_time_ms(words[2]) / 1000.0
-        return None
+        return self.meaning.timeout_seconds(kind)
 
     def own_nodes(self, kind: type[Any]) -> list[tuple[Statement, Any]]:
-        return [(s, s.node) for s in self.own if isinstance(s.node, kind)]
+        return self.meaning.own_nodes(kind)
 
     def mode(self) -> str:
-        words = self.last("mode")
-        return words[1] if words else "tcp"
+        return self.meaning.mode.value
 
 
 class _Compiler:
@@ -422,6 +413,7 @@ class _Compiler:
         self.config = config
         self.base_dir = base_dir
         self.active, _ = active_statements(config.all_statements(), config.path)
+        self.semantics = describe(config, active=self.active)
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self._tls_defaults: tls_mod.TlsDefaults | None = None
@@ -465,11 +457,7 @@ class _Compiler:
         return self._tls_defaults
 
     def proxies(self, *kinds: str) -> list[_Proxy]:
-        return [
-            _Proxy(s, self.config.defaults_for(s), self.active)
-            for s in self.config.sections
-            if s.kind in kinds and id(s.header) in self.active
-        ]
+        return [_Proxy(meaning) for meaning in self.semantics.of_kind(*kinds)]
 
     # -- conditions -----------------------------------------------------------
     def named_acls(self, proxy: _Proxy) -> dict[str, Predicate]:
@@ -834,17 +822,8 @@ def _cookie(proxy: _Proxy) -> CookieSettings | None:
                           "preserve" in args, attributes)
 
 
-def _merged_server(compiler: _Compiler, proxy: _Proxy, node: Server) -> Server:
-    """default-server lines (defaults, then the proxy) under the server's own options."""
-    options: list[list[str]] = []
-    for stmt in proxy.all:
-        if isinstance(stmt.node, Server) and stmt.node.default:
-            options.extend(stmt.node.options)
-    return Server(node.name, node.address, [*options, *node.options])
-
-
 def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: Server) -> RuntimeServer | None:
-    merged = _merged_server(compiler, proxy, node)
+    merged = proxy.meaning.merged_server(node)
     host, _, port = split_host_port(node.address.split("@", 1)[-1])
     if port and not port.isdigit():
         compiler.fail(stmt, f"server '{node.name}': port ranges and offsets are not supported")
@@ -903,8 +882,7 @@ def _attach_health(server: RuntimeServer, proxy: _Proxy, node: Server, compiler:
 
     from proxy.engine import health
 
-    defaults = compiler.config.defaults_for(proxy.section)
-    server.check = health.check_settings(proxy.section, node, defaults)
+    server.check = health.check_settings(proxy.meaning, node)
     if server.check is not None and server.tls is not None and server.tls.check:
         server.check = dataclasses.replace(server.check, tls=server.tls)
     # A "disabled" server starts in maintenance without counting a transition (chkdown 0).
@@ -916,7 +894,7 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
         s for stmt, node in proxy.own_nodes(Server)
         if not node.default and (s := _compile_server(compiler, proxy, stmt, node)) is not None
     ]
-    balance = proxy.last("balance") or ["balance", "roundrobin"]
+    balance = ["balance", *proxy.meaning.balance.value]
     hash_type = proxy.last("hash-type")
     try:
         balancer = balance_mod.make_balancer(
@@ -939,7 +917,7 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
         balancer=balancer,
         algorithm=balance[1],
         timeouts=_timeouts(proxy),
-        retries=int(retries[1]) if retries and retries[1].isdigit() else 3,
+        retries=int(retries[1]) if retries and retries[1].isdigit() else int(kw.builtin_default("retries")),
         redispatch=proxy.enabled("redispatch"),
         counters=Counters(),
         http_request_rules=[] if listen else _http_rules(compiler, proxy, "http-request", named, errorfiles),

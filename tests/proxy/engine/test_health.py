@@ -10,6 +10,7 @@ import pytest
 import pytest_asyncio
 
 from proxy.config.load import check_text
+from proxy.config.semantics import meaning_of
 from proxy.engine.health import (
     CheckResult,
     CheckSettings,
@@ -28,7 +29,7 @@ Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]
 def _settings_of(text: str, server: int = 0) -> CheckSettings | None:
     config = check_text(text).config
     section = config.backends[0]
-    return check_settings(section, section.servers[server], config.defaults_for(section))
+    return check_settings(meaning_of(config, section), section.servers[server])
 
 
 # ------------------------------------------------------------------ settings
