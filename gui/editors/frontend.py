@@ -44,7 +44,13 @@ from PySide6.QtWidgets import (
 from gui.certificates import choose_store_certificate, config_host_names
 from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
-from gui.editors.inherit import BUILTIN, Inherited, inherited, inherited_mode, timeout_hint
+from gui.editors.inherit import (
+    BUILTIN,
+    Inherited,
+    inherited_default_backend,
+    inherited_mode,
+    timeout_hint,
+)
 from gui.editors.item_models import BindsModel, RulesModel
 from gui.editors.protect import PasswordTab
 from gui.editors.whatif import WhatIfTester
@@ -185,7 +191,7 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
 
     def show_inherited(config: Config, section: Section) -> None:
-        found = inherited(config, section, lambda s: s.default_backend)
+        found = inherited_default_backend(config, section)
         box.lineEdit().setPlaceholderText(
             inherited_text(found) if found else "none: requests no rule routes get a 503")
 

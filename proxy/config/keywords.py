@@ -91,6 +91,8 @@ class Keyword:
     named_defaults_only: bool = False  # in "defaults" only when the section is named ("(!)" in the matrix)
     default: str | None = None  # HAProxy's value when no line sets it (None: unset means "none")
     kind: str = ""  # value kind of the first argument: "time", "int", "word"... ("" = not typed)
+    engine: str = "ignores"  # what the embedded engine does with it: see ENGINE_SUPPORT
+    engine_note: str = ""  # what the engine does instead, for the "ignores" warning
 
 
 _G = Sec.GLOBAL
@@ -535,10 +537,78 @@ def _merge(*tables: Iterable[Keyword]) -> dict[str, Keyword]:
     return merged
 
 
+# --- what the embedded engine runs ------------------------------------------------
+#: Proxydesk's engine runs a subset of what HAProxy accepts; ``proxydesk check`` says
+#: (a located warning) where a config leaves that subset.  Each keyword's ``engine``:
+ENGINE_SUPPORT = {
+    "runs": "the engine's compiler reads it and the engine does what HAProxy does",
+    "ignores": "accepted, but the engine runs without it",
+    "refuses": "the engine cannot run a config that uses it (run it on HAProxy)",
+    "moot": "process management or tuning that an in-process engine has no use for",
+}
+# tests/proxy/engine/test_engine_support.py compiles the corpus and checks these
+# against the statements the compiler really reads.
+_ENGINE_RUNS_PROXY = frozenset({
+    "acl", "balance", "bind", "cookie", "default-server", "default_backend", "errorfile",
+    "hash-type", "http-check connect", "http-check expect", "http-check send", "http-request",
+    "http-response", "maxconn", "mode", "option allbackups", "option dontlognull",
+    "option forwardfor", "option http-server-close", "option httpchk", "option httpclose",
+    "option httplog", "option redispatch", "option tcplog", "retries", "server", "stats admin",
+    "stats auth", "stats enable", "stats realm", "stats refresh", "stats show-legends",
+    "stats show-node", "stats uri", "tcp-request connection", "tcp-request content",
+    "tcp-request inspect-delay", "timeout check", "timeout client", "timeout client-fin",
+    "timeout connect", "timeout http-keep-alive", "timeout http-request", "timeout queue",
+    "timeout server", "timeout server-fin", "timeout tunnel", "use_backend", "redirect",
+})
+# Servers made from DNS records: the engine would run the backend with no servers at all.
+_ENGINE_REFUSES_PROXY = frozenset({"server-template"})
+_ENGINE_MOOT_PROXY = frozenset({"description", "id", "bind-process", "enabled"})
+_ENGINE_RUNS_GLOBAL = frozenset({
+    "maxconn", "stats socket", "crt-base", "ca-base", "ssl-default-bind-options",
+    "ssl-default-bind-ciphers", "ssl-default-server-options", "ssl-default-server-ciphers",
+    "ssl-server-verify",
+})
+# Global keywords that change what traffic sees; every other global one is moot here.
+_ENGINE_IGNORES_GLOBAL = frozenset({
+    "log", "log-send-hostname", "log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path",
+    "maxconnrate", "maxsessrate", "maxsslrate", "ssl-default-bind-ciphersuites",
+    "ssl-default-bind-curves", "ssl-default-server-ciphersuites", "ssl-dh-param-file",
+    "h1-case-adjust", "h1-case-adjust-file", "h1-accept-payload-with-any-method",
+})
+
+
+def _with_engine(table: dict[str, Keyword], runs: frozenset[str], refuses: frozenset[str],
+                 ignores: frozenset[str] | None, moot: frozenset[str] = frozenset()) -> dict[str, Keyword]:
+    """Set ``engine`` on every keyword; ``ignores=None`` means "everything not listed"."""
+    def support(name: str) -> str:
+        if name in runs:
+            return "runs"
+        if name in refuses:
+            return "refuses"
+        if name in moot or (ignores is not None and name not in ignores):
+            return "moot"
+        return "ignores"
+    return {name: replace(k, engine=support(name), engine_note=_ENGINE_NOTES.get(name, ""))
+            for name, k in table.items()}
+
+
+_ENGINE_NOTES = {
+    "log": "it logs every request to stderr and to the app's Requests view",
+    "option tcp-check": "its health checks only connect", "option mysql-check": "its health checks only connect",
+    "option pgsql-check": "its health checks only connect", "option smtpchk": "its health checks only connect",
+    "option redis-check": "its health checks only connect", "option ldap-check": "its health checks only connect",
+    "option ssl-hello-chk": "its health checks only connect",
+}
+
+
 #: Proxy-section keywords (defaults/frontend/listen/backend), including removed ones.
-PROXY_KEYWORDS: dict[str, Keyword] = _merge(_PROXY_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.PROXY))
+PROXY_KEYWORDS: dict[str, Keyword] = _with_engine(
+    _merge(_PROXY_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.PROXY)),
+    _ENGINE_RUNS_PROXY, _ENGINE_REFUSES_PROXY, None, _ENGINE_MOOT_PROXY)
 #: Global-section keywords, including removed ones.
-GLOBAL_KEYWORDS: dict[str, Keyword] = _merge(_GLOBAL_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.GLOBAL))
+GLOBAL_KEYWORDS: dict[str, Keyword] = _with_engine(
+    _merge(_GLOBAL_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.GLOBAL)),
+    _ENGINE_RUNS_GLOBAL, frozenset(), _ENGINE_IGNORES_GLOBAL)
 #: Every keyword; names shared by global and proxy sections ("log", "maxconn",
 #: "description", "log-tag") carry the proxy synopsis/doc and both sections.
 KEYWORDS: dict[str, Keyword] = _merge(PROXY_KEYWORDS.values(), GLOBAL_KEYWORDS.values())
@@ -720,7 +790,7 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     'inter': OptionSpec('inter', 1, 'Interval between two health checks', kind='time', default='2s'),
     'log-proto': OptionSpec('log-proto', 1, "Protocol used to forward logs to a server of a ring section ('legacy' or 'octet-count')"),
     'max-reuse': OptionSpec('max-reuse', 1, 'Indicates the HTTP connection processors that they should not reuse a server'),
-    'maxconn': OptionSpec('maxconn', 1, 'Maximum concurrent connections sent to this server (others are queued)', kind='int', bounds=(0, 2**31 - 1), default='0'),
+    'maxconn': OptionSpec('maxconn', 1, 'Maximum concurrent connections sent to this server (others are queued)', kind='int', bounds=(0, 2**31 - 1)),
     'maxqueue': OptionSpec('maxqueue', 1, 'Maximum connections queued for this server', kind='int', bounds=(0, 2**31 - 1)),
     'minconn': OptionSpec('minconn', 1, "Lower bound of the dynamic maxconn limit, following the backend's load"),
     'namespace': OptionSpec('namespace', 1, 'Network namespace used to connect to this server (Linux)'),
@@ -796,6 +866,7 @@ class BalanceAlgo:
     args: str  # how the argument is given; "(<name>)" ones are glued to the name
     doc: str
     hashing: bool  # server chosen by hashing a request attribute (see "hash-type")
+    engine: bool = True  # the embedded engine implements it
 
 
 BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
@@ -809,7 +880,7 @@ BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
     "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True),
     "hdr": BalanceAlgo("hdr", "(<name>) [use_domain_only]", "Hashes the value of the HTTP header <name>", True),
     "random": BalanceAlgo("random", "[(<draws>)]", "Picks a random server (power of <draws> choices, default 2)", False),
-    "rdp-cookie": BalanceAlgo("rdp-cookie", "[(<name>)]", "Hashes the RDP cookie <name> (default 'mstshash') of the client", True),
+    "rdp-cookie": BalanceAlgo("rdp-cookie", "[(<name>)]", "Hashes the RDP cookie <name> (default 'mstshash') of the client", True, engine=False),
 }
 
 
@@ -1025,14 +1096,14 @@ FETCHES: dict[str, Fetch] = {
         Fetch('req.body_param', '([<name>)', 'This fetch assumes that the body of the POST request is url-encoded', 'str', 7),
         Fetch('req.body_size', '', "Returns the advertised length of the HTTP request's body in bytes", 'int', 7),
         Fetch('req.cook', '([<name>])', "Extracts the last occurrence of the cookie name <name> on a 'Cookie' header line from the request", 'str', 7),
-        Fetch('req.cook_beg', '([<name>])', 'Prefix match on cook', 'beg', 7),
+        Fetch('cook_beg', '([<name>])', 'Prefix match on cook', 'beg', 7),
         Fetch('req.cook_cnt', '([<name>])', 'Returns an integer value representing the number of occurrences of the cookie <name> in the request', 'int', 7),
-        Fetch('req.cook_dir', '([<name>])', 'Subdir match on cook', 'dir', 7),
-        Fetch('req.cook_dom', '([<name>])', 'Domain match on cook', 'dom', 7),
-        Fetch('req.cook_end', '([<name>])', 'Suffix match on cook', 'end', 7),
-        Fetch('req.cook_len', '([<name>])', 'Length match on cook', 'len', 7),
-        Fetch('req.cook_reg', '([<name>])', 'Regex match on cook', 'reg', 7),
-        Fetch('req.cook_sub', '([<name>])', 'Substring match on cook', 'sub', 7),
+        Fetch('cook_dir', '([<name>])', 'Subdir match on cook', 'dir', 7),
+        Fetch('cook_dom', '([<name>])', 'Domain match on cook', 'dom', 7),
+        Fetch('cook_end', '([<name>])', 'Suffix match on cook', 'end', 7),
+        Fetch('cook_len', '([<name>])', 'Length match on cook', 'len', 7),
+        Fetch('cook_reg', '([<name>])', 'Regex match on cook', 'reg', 7),
+        Fetch('cook_sub', '([<name>])', 'Substring match on cook', 'sub', 7),
         Fetch('req.cook_val', '([<name>])', "Extracts the last occurrence of the cookie name <name> on a 'Cookie' header line from the request", 'int', 7),
         Fetch('req.fhdr', '(<name>[,<occ>])', 'Returns the full value of the last occurrence of header <name> in an HTTP request', 'str', 7),
         Fetch('req.fhdr_cnt', '([<name>])', 'Returns an integer value representing the number of occurrences of request header field name <name>', 'int', 7),
@@ -1628,3 +1699,42 @@ TCP_RESPONSE_ACTIONS: dict[str, dict[str, str]] = {
     },
     "inspect-delay": {},  # takes a timeout, not an action
 }
+
+
+# --- what the embedded engine implements inside statements ---------------------------
+# (tests/proxy/engine/test_engine_support.py keeps these equal to the engine's own tables)
+
+#: Sample fetches and ACL criteria the engine evaluates; HAProxy's other ones make the
+#: engine refuse the config (``proxydesk check`` warns where).
+ENGINE_FETCHES: frozenset[str] = frozenset({
+    'always_false', 'always_true', 'base', 'base_beg', 'base_dir', 'base_dom', 'base_end',
+    'base_len', 'base_reg', 'base_sub', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom',
+    'cook_end', 'cook_len', 'cook_reg', 'cook_sub', 'cook_val', 'dst', 'dst_port', 'hdr',
+    'hdr_beg', 'hdr_cnt', 'hdr_dir', 'hdr_dom', 'hdr_end', 'hdr_ip', 'hdr_len', 'hdr_reg',
+    'hdr_sub', 'hdr_val', 'http_auth', 'http_auth_group', 'method', 'path', 'path_beg',
+    'path_dir', 'path_dom', 'path_end', 'path_len', 'path_reg', 'path_sub', 'payload', 'query',
+    'req.cook', 'req.cook_cnt', 'req.cook_val', 'req.fhdr', 'req.fhdr_cnt', 'req.hdr',
+    'req.hdr_cnt', 'req.hdr_ip', 'req.hdr_val', 'req.len', 'req.payload', 'req.proto_http',
+    'req.ssl_hello_type', 'req.ssl_sni', 'req_len', 'req_ssl_hello_type', 'req_ssl_sni', 'src',
+    'src_port', 'ssl_c_verify', 'ssl_fc', 'ssl_fc_protocol', 'ssl_fc_sni', 'ssl_fc_sni_end',
+    'ssl_fc_sni_reg', 'url', 'url_beg', 'url_dir', 'url_dom', 'url_end', 'url_len', 'url_param',
+    'url_reg', 'url_sub', 'urlp', 'urlp_beg', 'urlp_dir', 'urlp_dom', 'urlp_end', 'urlp_len',
+    'urlp_reg', 'urlp_sub', 'urlp_val', 'var'
+})
+#: http-request/http-response actions the engine runs ("set-var(<name>)" forms included).
+ENGINE_HTTP_ACTIONS: frozenset[str] = frozenset({
+    "add-header", "allow", "auth", "del-header", "deny", "redirect", "reject", "replace-header",
+    "replace-value", "return", "set-header", "set-path", "set-var",
+})
+#: tcp-request connection/content actions the engine runs.
+ENGINE_TCP_ACTIONS: frozenset[str] = frozenset({"accept", "reject"})
+#: Sample fetches and converters the engine evaluates inside log-format strings
+#: (``%[req.hdr(host),lower]`` in set-header, redirect, use_backend ...).
+ENGINE_FORMAT_FETCHES: frozenset[str] = frozenset({
+    "base", "cook", "date", "dst", "dst_port", "hdr", "int", "method", "path", "query", "req.cook",
+    "req.fhdr", "req.hdr", "src", "src_port", "ssl_fc", "ssl_fc_sni", "str", "url", "url_param",
+    "urlp", "var",
+})
+ENGINE_CONVERTERS: frozenset[str] = frozenset({
+    "field", "iif", "lower", "map", "map_beg", "map_end", "map_str", "map_sub", "regsub", "upper",
+})

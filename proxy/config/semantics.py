@@ -120,7 +120,8 @@ class ProxyMeaning:
     first (farthest defaults first), so "last wins" reads give HAProxy's value.
     """
 
-    def __init__(self, section: Section, chain: tuple[Section, ...], active: set[int] | None) -> None:
+    def __init__(self, section: Section, chain: tuple[Section, ...], active: set[int] | None,
+                 *, own: bool = True) -> None:
         self.section = section
         self.chain = chain  # defaults sections inherited from, nearest first
         self._sources: dict[int, Source] = {}
@@ -130,10 +131,13 @@ class ProxyMeaning:
             for stmt in _live(parent, active):
                 self.inherited.append(stmt)
                 self._sources[id(stmt)] = Source(parent, stmt, chain[:depth])
-        self.own = list(_live(section, active))
+        self.own = list(_live(section, active)) if own else []  # own=False: what it inherits
         for stmt in self.own:
             self._sources[id(stmt)] = Source(section, stmt)
         self.statements = [*self.inherited, *self.own]
+        # ids of the statements a reader asked for: the engine compiler's reads tell which
+        # keywords it implements (tests check the registry's ``engine`` flags against them)
+        self.read: set[int] = set()
 
     def __repr__(self) -> str:
         return f"ProxyMeaning({section_title(self.section)!r}, chain={[section_title(s) for s in self.chain]})"
@@ -147,6 +151,10 @@ class ProxyMeaning:
         """The defaults section this one reads first (``from`` or the last before it)."""
         return self.chain[0] if self.chain else None
 
+    def _mark(self, stmts: list[Statement]) -> list[Statement]:
+        self.read.update(id(s) for s in stmts)
+        return stmts
+
     def source(self, stmt: Statement) -> Source:
         return self._sources.get(id(stmt), BUILTIN)
 
@@ -156,7 +164,8 @@ class ProxyMeaning:
     # -- "last one wins" reads ----------------------------------------------------
     def last_statement(self, keyword: str, *, inherited: bool = True) -> Statement | None:
         pool = self.statements if inherited else self.own
-        return next((s for s in reversed(pool) if s.keyword == keyword), None)
+        found = self._mark([s for s in pool if s.keyword == keyword])
+        return found[-1] if found else None
 
     def last(self, keyword: str) -> Value[list[str]] | None:
         """The words of the last ``keyword`` line that applies."""
@@ -165,7 +174,7 @@ class ProxyMeaning:
 
     def every(self, keyword: str) -> list[Statement]:
         """Every line of ``keyword`` that applies, inherited first (for cumulative keywords)."""
-        return [s for s in self.statements if s.keyword == keyword]
+        return self._mark([s for s in self.statements if s.keyword == keyword])
 
     def option(self, name: str) -> Value[tuple[bool, list[str]]] | None:
         """(enabled, arguments) of the last ``[no] option NAME`` line, with its source."""
@@ -175,7 +184,7 @@ class ProxyMeaning:
             negated = words[0] == "no"
             body = words[1:] if negated or words[0] == "default" else words
             if len(body) >= 2 and body[0] == "option" and body[1] == name:
-                found = self.sourced(stmt, (not negated, body[2:]))
+                found = self.sourced(self._mark([stmt])[0], (not negated, body[2:]))
         return found
 
     def enabled(self, name: str) -> bool:
@@ -183,7 +192,8 @@ class ProxyMeaning:
         return found is not None and found.value[0]
 
     def own_nodes(self, kind: type[N]) -> list[tuple[Statement, N]]:
-        return [(s, s.node) for s in self.own if isinstance(s.node, kind)]
+        found = self._mark([s for s in self.own if isinstance(s.node, kind)])
+        return [(s, s.node) for s in found if isinstance(s.node, kind)]
 
     # -- typed settings -------------------------------------------------------------
     @property
@@ -211,7 +221,7 @@ class ProxyMeaning:
         for stmt in reversed(self.statements):
             words = stmt.words
             if len(words) == 3 and words[0] == "timeout" and words[1] == kind:
-                return self.sourced(stmt, words[2])
+                return self.sourced(self._mark([stmt])[0], words[2])
         return None
 
     def timeout_seconds(self, kind: str) -> float | None:
@@ -236,7 +246,7 @@ class ProxyMeaning:
     def default_server_lines(self, *, own: bool = True) -> list[Statement]:
         """The ``default-server`` lines that apply, inherited first."""
         pool = self.statements if own else self.inherited
-        return [s for s in pool if isinstance(s.node, Server) and s.node.default]
+        return self._mark([s for s in pool if isinstance(s.node, Server) and s.node.default])
 
     @property
     def servers(self) -> list[tuple[Statement, Server]]:
@@ -326,10 +336,11 @@ def describe(config: Config, *, env: Mapping[str, str] | None = None,
     return semantics
 
 
-def meaning_of(config: Config, section: Section) -> ProxyMeaning:
-    """One section's meaning, for callers that need only it (the GUI's hints)."""
+def meaning_of(config: Config, section: Section, *, own: bool = True) -> ProxyMeaning:
+    """One section's meaning, for callers that need only it (the GUI's hints);
+    ``own=False`` gives what the section would get if it set nothing itself."""
     active, _ = active_statements(config.all_statements(), config.path)
-    return ProxyMeaning(section, resolve_chain(config, section)[0], active)
+    return ProxyMeaning(section, resolve_chain(config, section)[0], active, own=own)
 
 
 def resolve_chain(config: Config, section: Section,

@@ -11,10 +11,12 @@ inactive ``.if`` branches are skipped, as HAProxy skips them.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proxy.certs import pem
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
 from proxy.config.directives import (
@@ -56,10 +58,10 @@ ENGINE_IGNORES = "engine-ignores"
 ENGINE_REFUSES = "engine-refuses"
 
 
-def engine_gap_message(what: str, *, refuses: bool) -> str:
+def engine_gap_message(what: str, *, refuses: bool, note: str = "") -> str:
     if refuses:
         return f"{what}: accepted by HAProxy; the embedded engine refuses it: run this config on HAProxy"
-    return f"{what}: accepted by HAProxy; the embedded engine ignores it"
+    return f"{what}: accepted by HAProxy; the embedded engine ignores it" + (f" ({note})" if note else "")
 
 _SECTION_SEC: dict[str, kw.Sec] = {
     "global": kw.Sec.GLOBAL,
@@ -134,9 +136,9 @@ class _Ctx:
     def is_active(self, stmt: Statement) -> bool:
         return id(stmt) in self.active
 
-    def engine_gap(self, stmt: Statement, word: int, what: str, *, refuses: bool) -> None:
+    def engine_gap(self, stmt: Statement, word: int, what: str, *, refuses: bool, note: str = "") -> None:
         """A located warning for what HAProxy accepts and the embedded engine does not run."""
-        self.report(stmt, word, "warning", engine_gap_message(what, refuses=refuses),
+        self.report(stmt, word, "warning", engine_gap_message(what, refuses=refuses, note=note),
                     ENGINE_REFUSES if refuses else ENGINE_IGNORES)
 
     @property
@@ -250,6 +252,12 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
             stmt, min(used, len(words) - 1), f"'{keyword.name}' expects {keyword.synopsis}".rstrip()
         )
         return
+    if keyword.engine in ("ignores", "refuses"):
+        ctx.engine_gap(stmt, 0, f"'{keyword.name}'", refuses=keyword.engine == "refuses",
+                       note=keyword.engine_note)
+    if keyword.name == "redirect":  # kept as words: its log-format arguments are checked here
+        for i, arg in enumerate(words[1:], start=1):
+            _check_format(ctx, stmt, i, arg)
     checker = _NODE_CHECKS.get(type(stmt.node))
     if checker is not None:
         checker(ctx, section, stmt, stmt.node)
@@ -295,6 +303,11 @@ def _check_bind(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
     assert isinstance(node, Bind)
     for address in node.addresses:
         if address.startswith(("/", "unix@", "abns@", "fd@", "sockpair@")):
+            ctx.engine_gap(stmt, 1, f"bind '{address}' (not a TCP address)", refuses=True)
+            continue
+        if "$" in address:
+            ctx.engine_gap(stmt, 1, f"bind '{address}' (environment variables are not expanded)",
+                           refuses=True)
             continue
         _, sep, port = split_host_port(address.split("@", 1)[-1])
         if not sep:
@@ -309,9 +322,49 @@ def _check_bind(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
             ctx.error(stmt, word, f"unknown keyword '{opt[0]}' on bind line{maybe}")
         elif len(opt) - 1 < kw.BIND_OPTIONS[opt[0]].nargs:
             ctx.error(stmt, word, f"'{opt[0]}' on bind line expects an argument")
-        elif opt[0] in ("crt", "ca-file", "crt-list"):
+        elif opt[0] == "crt":
+            _check_crt(ctx, stmt, word + 1, opt[1])
+        elif opt[0] in ("ca-file", "crt-list"):
             _check_file(ctx, stmt, word + 1, opt[1], opt[0])
         word += len(opt)
+    if node.ssl and not _has_certificate(ctx, node):
+        ctx.error(stmt, 1, f"no SSL certificate specified for bind '{' '.join(node.addresses)}' (use 'crt')")
+
+
+def _crt_path(ctx: _Ctx, name: str) -> Path:
+    """HAProxy's rule: absolute as given, else under the global crt-base, else the cwd."""
+    if os.path.isabs(name):
+        return Path(name)
+    glob = ctx.config.global_section
+    base = glob.generic("crt-base")[-1] if glob is not None and glob.generic("crt-base") else None
+    root = Path(base[1]) if base and len(base) > 1 else None
+    if root is not None and not root.is_absolute():
+        root = ctx.base_dir / root
+    return (root or ctx.base_dir) / name
+
+
+def _check_crt(ctx: _Ctx, stmt: Statement, word: int, name: str) -> None:
+    """``crt FILE`` or ``crt DIR/``: every file loadable the way HAProxy (and the engine) load it."""
+    path = _crt_path(ctx, name)
+    if not path.exists():
+        ctx.error(stmt, word, f"unable to load crt '{name}': no such file or directory")
+        return
+    for file in pem.crt_files(path):
+        try:
+            pem.inspect_certificate(file)
+        except pem.PemError as exc:
+            ctx.error(stmt, word, str(exc))
+
+
+def _has_certificate(ctx: _Ctx, node: Bind) -> bool:
+    for opt in node.options:
+        if opt[0] == "crt-list" or (opt[0] == "generate-certificates"):
+            return True
+        if opt[0] == "crt" and len(opt) > 1:
+            path = _crt_path(ctx, opt[1])
+            if not path.exists() or pem.crt_files(path):
+                return True  # a missing one has its own error
+    return False
 
 
 def _check_file(ctx: _Ctx, stmt: Statement, word: int, name: str, what: str) -> None:
@@ -327,6 +380,11 @@ def _check_server(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> N
         _, sep, port = split_host_port(node.address)
         if sep and not node.address.startswith(("/", "unix@")):
             _check_port(ctx, stmt, 2, port, allow_range=False, allow_empty=True)
+        if "$" in node.address:
+            ctx.engine_gap(stmt, 2, f"server '{node.name}' address (environment variables are not expanded)",
+                           refuses=True)
+        elif port and not port.isdigit():
+            ctx.engine_gap(stmt, 2, f"server '{node.name}' port offset '{port}'", refuses=True)
     word = first_opt
     for opt in node.options:
         spec = kw.SERVER_OPTIONS.get(opt[0])
@@ -386,6 +444,8 @@ def _check_balance(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> 
             1,
             f"'balance' only supports {', '.join(sorted(kw.BALANCE_ALGORITHMS))}; unknown algorithm '{node.algorithm}'{maybe}",
         )
+    elif not kw.BALANCE_ALGORITHMS[node.name].engine:
+        ctx.engine_gap(stmt, 1, f"'balance {node.name}'", refuses=True)
 
 
 def _check_acl(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
@@ -409,6 +469,8 @@ def _check_fetch(ctx: _Ctx, stmt: Statement, word: int, fetch: str) -> None:
         hint = kw.suggest(name, kw.FETCHES)
         maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
         ctx.error(stmt, word, f"unknown fetch method '{name}' in ACL expression '{fetch}'{maybe}")
+    elif name not in kw.ENGINE_FETCHES:
+        ctx.engine_gap(stmt, word, f"fetch '{name}'", refuses=True)
     elif name in USERLIST_FETCHES:
         _check_userlist_argument(ctx, stmt, word, fetch, name)
 
@@ -451,6 +513,7 @@ def _check_anonymous_acl(ctx: _Ctx, stmt: Statement, word: int, words: tuple[str
 def _check_use_backend(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, UseBackend)
     _check_condition(ctx, stmt, node.condition)
+    _check_format(ctx, stmt, 1, node.backend)
 
 
 def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
@@ -477,6 +540,55 @@ def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
                                   f"argument: HAProxy has no built-in page for it "
                                   f"(use one of {', '.join(map(str, sorted(kw.ERROR_STATUSES)))})")
     _check_condition(ctx, stmt, node.condition)
+    _check_rule_engine(ctx, section, stmt, node)
+
+
+def _check_rule_engine(ctx: _Ctx, section: Section, stmt: Statement, node: Rule) -> None:
+    """Where a rule leaves what the embedded engine runs (kw.ENGINE_*_ACTIONS)."""
+    if node.family not in ("http-request", "http-response", "tcp-request"):
+        return  # the keyword itself is reported ('http-after-response', 'tcp-response ...')
+    if section.kind == "defaults":
+        ctx.engine_gap(stmt, 0, f"'{node.family}' rules in a defaults section", refuses=False)
+        return
+    word = 2 if node.stage else 1
+    if node.family == "tcp-request":
+        if node.stage in ("connection", "content") and node.action not in kw.ENGINE_TCP_ACTIONS:
+            ctx.engine_gap(stmt, word, f"'tcp-request {node.stage} {node.action}'", refuses=True)
+        return
+    if node.action.split("(", 1)[0] not in kw.ENGINE_HTTP_ACTIONS:
+        ctx.engine_gap(stmt, word, f"'{node.family} {node.action}'", refuses=True)
+        return
+    for i, arg in enumerate(node.args):
+        _check_format(ctx, stmt, word + 1 + i, arg)
+
+
+_FORMAT_EXPRESSION = re.compile(r"%\[([^\]]*)\]")
+
+
+def _check_format(ctx: _Ctx, stmt: Statement, word: int, text: str) -> None:
+    """The ``%[fetch,converter...]`` expressions of a log-format string, against the engine's."""
+    for match in _FORMAT_EXPRESSION.finditer(text):
+        parts = _split_top_level(match.group(1))
+        fetch = parts[0].split("(", 1)[0].strip()
+        if fetch and fetch not in kw.ENGINE_FORMAT_FETCHES:
+            ctx.engine_gap(stmt, word, f"fetch '{fetch}' in '{text}'", refuses=True)
+        for converter in parts[1:]:
+            name = converter.split("(", 1)[0].strip()
+            if name not in kw.ENGINE_CONVERTERS:
+                ctx.engine_gap(stmt, word, f"converter '{name}' in '{text}'", refuses=True)
+
+
+def _split_top_level(text: str) -> list[str]:
+    """``req.hdr(host,1),lower`` -> ``["req.hdr(host,1)", "lower"]``: commas outside parentheses."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        depth += (char == "(") - (char == ")")
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    return [*parts, current]
 
 
 def _is_indexed_action(action: str, table: Mapping[str, str]) -> bool:
@@ -578,7 +690,8 @@ def _check_expect(ctx: _Ctx, stmt: Statement, args: list[str]) -> None:
     elif i + 1 >= len(args):
         ctx.error(stmt, 2 + i, f"'http-check expect {args[i]}' : expects <pattern> as an argument")
     elif not kw.HTTP_CHECK_EXPECT_MATCHERS[args[i]]:
-        ctx.engine_gap(stmt, 2 + i, f"'http-check expect {args[i]}'", refuses=True)
+        ctx.engine_gap(stmt, 2 + i, f"'http-check expect {args[i]}' (the check expects a 2xx or 3xx status)",
+                       refuses=False)
 
 
 def _check_cookie(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:

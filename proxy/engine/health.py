@@ -231,9 +231,9 @@ def _timeout(meaning: ProxyMeaning, kind: str) -> float | None:
 def _check_lines(meaning: ProxyMeaning) -> list[list[str]]:
     """The ``http-check`` lines that apply: the proxy's own, else the nearest defaults' with
     any (a proxy's own check rules replace the inherited ones, as in HAProxy)."""
+    lines = meaning.every("http-check")
     for layer in (meaning.section, *meaning.chain):
-        own = [s.words for s in meaning.statements
-               if s.keyword == "http-check" and meaning.source(s).section is layer]
+        own = [s.words for s in lines if meaning.source(s).section is layer]
         if own:
             return own
     return []

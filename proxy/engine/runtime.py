@@ -40,7 +40,15 @@ from typing import Any
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
 from proxy.config.model import Config, Diagnostic, Statement
-from proxy.config.nodes import Acl, Condition, Rule, Server, UseBackend, split_host_port
+from proxy.config.nodes import (
+    Acl,
+    Condition,
+    Rule,
+    Server,
+    UseBackend,
+    split_condition,
+    split_host_port,
+)
 from proxy.config.semantics import ProxyMeaning, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import acl as acl_mod
@@ -383,7 +391,6 @@ class _Proxy:
         self.meaning = meaning
         self.section = meaning.section
         self.own = meaning.own
-        self.all = meaning.statements
         self.line = meaning.section.header.location()[0]
 
     def last(self, keyword: str) -> list[str] | None:
@@ -416,6 +423,7 @@ class _Compiler:
         self.semantics = describe(config, active=self.active)
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
+        self.refused_backends: set[str] = set()  # failed to compile: references say nothing more
         self._tls_defaults: tls_mod.TlsDefaults | None = None
         self.userlists = self._compile_userlists()
 
@@ -652,11 +660,12 @@ _REDIRECT_REASONS = {301: b"Moved Permanently", 302: b"Found", 303: b"See Other"
 
 
 def _redirect(args: Sequence[str], base_dir: Path) -> _Action:
-    if len(args) < 2 or args[0] not in ("location", "prefix", "scheme"):
+    # HAProxy (http_parse_redirect_rule) takes its keywords in any order: "code 301 location X".
+    options = _keyword_args(args, flags=("drop-query", "append-slash"))
+    kind = next((k for k in ("location", "prefix", "scheme") if options.get(k)), None)
+    if kind is None:
         raise FormatError("redirect expects location|prefix|scheme <value>")
-    kind = args[0]
-    target = compile_format(args[1], base_dir)
-    options = _keyword_args(args[2:], flags=("drop-query", "append-slash"))
+    target = compile_format(options[kind], base_dir)
     code = int(options.get("code", "302"))
 
     def location(ctx: RequestContext) -> bytes:
@@ -728,6 +737,7 @@ def compile_config(config: Config, base_dir: Path | None = None) -> Generation:
     """Build a runnable generation, or raise CompileError listing every problem."""
     root = base_dir or (Path(config.path).parent if os.path.isfile(config.path) else Path.cwd())
     compiler = _Compiler(config, root)
+    _refuse_keywords(compiler)
     backends: dict[str, Backend] = {}
     for proxy in compiler.proxies("backend", "listen"):
         backend = _compile_backend(compiler, proxy)
@@ -742,6 +752,18 @@ def compile_config(config: Config, base_dir: Path | None = None) -> Generation:
                            [*compiler.diagnostics, *compiler.warnings])
     return Generation(config, frontends, backends, _stats_sockets(compiler), root,
                       compiler.warnings, _global_maxconn(compiler))
+
+
+def _refuse_keywords(compiler: _Compiler) -> None:
+    """Keywords the registry marks ``engine="refuses"``: the engine cannot run them as HAProxy
+    would, so it says so instead of running something else (``proxydesk check`` warns too)."""
+    for meaning in compiler.semantics.proxies:
+        sec = kw.SECTION_KINDS.get(meaning.section.kind)
+        for stmt in meaning.own:
+            keyword, _ = kw.lookup(stmt.words, sec)
+            if keyword is not None and keyword.engine == "refuses":
+                compiler.fail(stmt, f"'{keyword.name}' is not supported by the engine: run this "
+                                    "config on HAProxy")
 
 
 def _global_maxconn(compiler: _Compiler) -> int:
@@ -776,9 +798,9 @@ def _forwardfor(proxy: _Proxy) -> ForwardFor | None:
 
 def _errorfiles(compiler: _Compiler, proxy: _Proxy) -> dict[int, bytes]:
     files: dict[int, bytes] = {}
-    for stmt in proxy.all:
+    for stmt in proxy.meaning.every("errorfile"):
         words = stmt.words
-        if words[0] == "errorfile" and len(words) == 3 and words[1].isdigit():
+        if len(words) == 3 and words[1].isdigit():
             path = Path(words[2]) if Path(words[2]).is_absolute() else compiler.base_dir / words[2]
             try:
                 files[int(words[1])] = path.read_bytes()
@@ -807,6 +829,24 @@ def _http_rules(
     return rules
 
 
+def _request_rules(
+    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate], errorfiles: dict[int, bytes],
+) -> list[HttpRule]:
+    """``http-request`` rules, then ``redirect`` rules: HAProxy evaluates a proxy's redirect
+    rules after its http-request rules and before choosing a backend (http_ana.c)."""
+    rules = _http_rules(compiler, proxy, "http-request", named, errorfiles)
+    for stmt in proxy.meaning.every("redirect"):
+        args, condition_node = split_condition(stmt.words, 1)
+        try:
+            action = _redirect(args, compiler.base_dir)
+        except (FormatError, ValueError, OSError) as exc:
+            compiler.fail(stmt, f"'redirect': {exc}")
+            continue
+        condition = compiler.condition(stmt, condition_node, named)
+        rules.append(HttpRule(" ".join(stmt.words), stmt.location()[0], condition, action))
+    return rules
+
+
 def _cookie(proxy: _Proxy) -> CookieSettings | None:
     words = proxy.last("cookie")
     if words is None or len(words) < 2:
@@ -825,12 +865,16 @@ def _cookie(proxy: _Proxy) -> CookieSettings | None:
 def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: Server) -> RuntimeServer | None:
     merged = proxy.meaning.merged_server(node)
     host, _, port = split_host_port(node.address.split("@", 1)[-1])
+    if "$" in node.address:
+        compiler.fail(stmt, f"server '{node.name}': environment variables in addresses are not "
+                            "expanded by the engine")
+        return None
     if port and not port.isdigit():
         compiler.fail(stmt, f"server '{node.name}': port ranges and offsets are not supported")
         return None
     server = RuntimeServer(
         name=node.name,
-        weight=merged.int_option("weight", 1),
+        weight=merged.int_option("weight", int(kw.SERVER_OPTIONS["weight"].default or 1)),
         backup=merged.has("backup") and not merged.has("no-backup"),
         disabled=merged.has("disabled") and not merged.has("enabled"),
         maxconn=merged.int_option("maxconn", 0),
@@ -903,7 +947,9 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
             allbackups=proxy.enabled("allbackups"),
         )
     except balance_mod.BalanceError as exc:
-        compiler.fail(proxy.section.header, f"backend '{proxy.section.name}': {exc}")
+        where = proxy.meaning.last_statement("balance") or proxy.section.header
+        compiler.fail(where, f"backend '{proxy.section.name}': {exc}")
+        compiler.refused_backends.add(proxy.section.name or "")
         return None
     named = compiler.named_acls(proxy)
     errorfiles = _errorfiles(compiler, proxy)
@@ -920,7 +966,7 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
         retries=int(retries[1]) if retries and retries[1].isdigit() else int(kw.builtin_default("retries")),
         redispatch=proxy.enabled("redispatch"),
         counters=Counters(),
-        http_request_rules=[] if listen else _http_rules(compiler, proxy, "http-request", named, errorfiles),
+        http_request_rules=[] if listen else _request_rules(compiler, proxy, named, errorfiles),
         http_response_rules=[] if listen else _http_rules(compiler, proxy, "http-response", named, errorfiles),
         cookie=_cookie(proxy),
         forwardfor=_forwardfor(proxy),
@@ -989,7 +1035,7 @@ def _use_backends(
             rules.append(UseBackendRule(line, text, condition, None, dynamic))
         elif node.backend in backends:
             rules.append(UseBackendRule(line, text, condition, backends[node.backend], None))
-        else:
+        elif node.backend not in compiler.refused_backends:  # else its own error says why
             compiler.fail(stmt, f"unable to find required use_backend: '{node.backend}'")
     return rules
 
@@ -1006,7 +1052,7 @@ def _tcp_rules(
         if node.stage == "inspect-delay":
             delay = parse_time_ms(node.args[0]) / 1000.0 if node.args else None
             continue
-        if node.action not in ("accept", "reject"):
+        if node.action not in kw.ENGINE_TCP_ACTIONS:
             compiler.fail(stmt, f"'tcp-request {node.stage} {node.action}' is not supported by the engine yet")
             continue
         rule = TcpRule(node.stage, node.action, compiler.condition(stmt, node.condition, named),
@@ -1016,7 +1062,7 @@ def _tcp_rules(
 
 
 def _stats_uri(proxy: _Proxy) -> bytes | None:
-    words = [s.words for s in proxy.all if s.keyword == "stats"]
+    words = [s.words for s in proxy.meaning.every("stats")]
     uri = next((w[2] for w in reversed(words) if len(w) > 2 and w[1] == "uri"), None)
     enabled = any(len(w) > 1 and w[1] in ("enable", "uri") for w in words)
     if not enabled:
@@ -1028,7 +1074,7 @@ def _stats_auth(
     compiler: _Compiler, proxy: _Proxy, errorfiles: dict[int, bytes]
 ) -> tuple[auth_mod.Userlist, bytes] | None:
     """``stats auth USER:PASSWORD`` lines (and ``stats realm``): HAProxy's implicit userlist."""
-    lines = [s for s in proxy.all if s.keyword == "stats" and len(s.words) > 2]
+    lines = [s for s in proxy.meaning.every("stats") if len(s.words) > 2]
     credentials = [s.words[2] for s in lines if s.words[1] == "auth"]
     realm = next((s.words[2] for s in reversed(lines) if s.words[1] == "realm"),
                  "HAProxy Statistics")
@@ -1049,7 +1095,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
     default_backend = backends.get(default[1]) if default and len(default) > 1 else None
     if proxy.section.kind == "listen":
         default_backend = backends.get(proxy.section.name or "")
-    elif default and default_backend is None:
+    elif default and default_backend is None and default[1] not in compiler.refused_backends:
         compiler.fail(proxy.section.header, f"unable to find required default_backend: '{default[1]}'")
     connection_rules, content_rules, delay = _tcp_rules(compiler, proxy, named)
     maxconn = proxy.last("maxconn")
@@ -1067,7 +1113,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
         maxconn=int(maxconn[1]) if maxconn and maxconn[1].isdigit() else 0,
         counters=Counters(),
         named_acls=named,
-        http_request_rules=_http_rules(compiler, proxy, "http-request", named, errorfiles),
+        http_request_rules=_request_rules(compiler, proxy, named, errorfiles),
         http_response_rules=_http_rules(compiler, proxy, "http-response", named, errorfiles),
         use_backends=_use_backends(compiler, proxy, named, backends),
         default_backend=default_backend,

@@ -60,11 +60,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cryptography import x509
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import serialization
-from cryptography.x509.oid import NameOID
-
+from proxy.certs import pem
+from proxy.certs.pem import CertFile as _CertFile
+from proxy.certs.pem import directory_files as _directory_files
 from proxy.config import keywords as kw
 from proxy.config.nodes import Bind, Server
 
@@ -87,7 +85,6 @@ __all__ = [
 #: The ALPN protocols the engine's HTTP layer speaks; anything else is dropped with a warning.
 HTTP_ALPN = ("http/1.1", "http/1.0")
 
-_RESERVED_SUFFIXES = (".key", ".issuer", ".ocsp", ".sctl")
 _CA_SUFFIXES = (".pem", ".crt", ".cer", ".crl")
 _SYSTEM_CA = "@system-ca"
 
@@ -326,86 +323,19 @@ def _frozen(groups: Iterable[Sequence[str]]) -> tuple[tuple[str, ...], ...]:
 # --- certificates ----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class _CertFile:
-    """A certificate ready for ``load_cert_chain``; ``names``: CN + DNS SANs, lower case."""
-
-    path: Path
-    key_path: Path | None  # None: the key is inside ``path``
-    names: tuple[str, ...]
-
-
 def _read(path: Path, what: str, location: str) -> bytes:
     try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise TlsConfigError(
-            f"unable to load {what} '{path}' : {exc.strerror or exc}", location
-        ) from None
-
-
-def _load_key(data: bytes, path: Path, location: str) -> Any:
-    try:
-        return serialization.load_pem_private_key(data, password=None)
-    except TypeError:
-        raise TlsConfigError(
-            f"the private key in '{path}' is encrypted; a passphrase cannot be given here",
-            location,
-        ) from None
-    except (ValueError, UnsupportedAlgorithm):
-        return None
+        return pem.read(path, what)
+    except pem.PemError as exc:
+        raise TlsConfigError(str(exc), location) from None
 
 
 def _inspect_certificate(path: Path, location: str) -> _CertFile:
-    """Check a combined PEM (or PEM + ``.key``) the way HAProxy would, before OpenSSL sees it."""
-    data = _read(path, "certificate from file", location)
+    """HAProxy's reading of a certificate file (``proxy.certs.pem``, shared with the checker)."""
     try:
-        certificates = x509.load_pem_x509_certificates(data)
-    except ValueError:
-        raise TlsConfigError(f"unable to load certificate from file '{path}'", location) from None
-    key_path: Path | None = None
-    key = _load_key(data, path, location)
-    if key is None:  # HAProxy then tries "<file>.key"
-        key_path = path.with_name(path.name + ".key")
-        if not key_path.exists():
-            raise TlsConfigError(
-                f"no private key in '{path}' (nor a '{key_path.name}' next to it)", location
-            )
-        key = _load_key(_read(key_path, "private key from file", location), key_path, location)
-        if key is None:
-            raise TlsConfigError(f"no usable private key in '{key_path}'", location)
-    if _spki(certificates[0].public_key()) != _spki(key.public_key()):
-        raise TlsConfigError(
-            f"the private key does not match the certificate in '{path}'", location
-        )
-    return _CertFile(path, key_path, _certificate_names(certificates[0]))
-
-
-def _spki(public_key: Any) -> bytes:
-    return bytes(
-        public_key.public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-    )
-
-
-def _certificate_names(certificate: x509.Certificate) -> tuple[str, ...]:
-    """HAProxy indexes a certificate under its CN(s) and its DNS subjectAltNames."""
-    names = [str(a.value) for a in certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)]
-    try:
-        san = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
-        names += san.get_values_for_type(x509.DNSName)
-    except x509.ExtensionNotFound:
-        pass
-    return tuple(dict.fromkeys(n.lower() for n in names))
-
-
-def _directory_files(directory: Path) -> list[Path]:
-    return sorted(
-        p
-        for p in directory.iterdir()
-        if not p.name.startswith(".") and not p.name.endswith(_RESERVED_SUFFIXES) and p.is_file()
-    )
+        return pem.inspect_certificate(path)
+    except pem.PemError as exc:
+        raise TlsConfigError(str(exc), location) from None
 
 
 # --- SNI selection ---------------------------------------------------------------------
