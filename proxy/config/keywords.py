@@ -874,7 +874,7 @@ BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
     "static-rr": BalanceAlgo("static-rr", "", "Each server is used in turns, according to their weights (static, no server limit)", False),
     "leastconn": BalanceAlgo("leastconn", "", "The server with the lowest number of connections receives the connection", False),
     "first": BalanceAlgo("first", "", "The first server with available connection slots receives the connection", False),
-    "hash": BalanceAlgo("hash", "<expr>", "Hashes the result of a sample expression", True),
+    "hash": BalanceAlgo("hash", "<expr>", "Hashes the result of a sample expression", True, engine=False),
     "source": BalanceAlgo("source", "", "Hashes the client's source IP address", True),
     "uri": BalanceAlgo("uri", "[path-only] [whole] [len <len>] [depth <depth>]", "Hashes the left part of the URI (before '?'), or the whole URI", True),
     "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True),

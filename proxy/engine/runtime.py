@@ -49,7 +49,7 @@ from proxy.config.nodes import (
     split_condition,
     split_host_port,
 )
-from proxy.config.semantics import ProxyMeaning, describe
+from proxy.config.semantics import ProxyMeaning, Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 from proxy.engine import acl as acl_mod
 from proxy.engine import auth as auth_mod
@@ -416,11 +416,11 @@ class _Proxy:
 
 
 class _Compiler:
-    def __init__(self, config: Config, base_dir: Path) -> None:
+    def __init__(self, config: Config, base_dir: Path, semantics: Semantics | None = None) -> None:
         self.config = config
         self.base_dir = base_dir
         self.active, _ = active_statements(config.all_statements(), config.path)
-        self.semantics = describe(config, active=self.active)
+        self.semantics = semantics or describe(config, active=self.active)
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.refused_backends: set[str] = set()  # failed to compile: references say nothing more
@@ -704,39 +704,49 @@ def _auth(args: Sequence[str], proxy_name: str, errorfiles: dict[int, bytes]) ->
     return lambda ctx, headers: verdict
 
 
+_ActionFactory = Callable[[Sequence[str], Path, dict[int, bytes], str], _Action]
+
+# The http-request/http-response actions the engine runs; the registry lists the same
+# names (kw.ENGINE_HTTP_ACTIONS, "set-var" for the set-var(<name>) forms) for the checker.
+HTTP_ACTIONS: dict[str, _ActionFactory] = {
+    "auth": lambda args, base, errorfiles, proxy: _auth(args, proxy, errorfiles),
+    "set-header": lambda args, base, errorfiles, proxy: _set_header(args, base, replace=True),
+    "add-header": lambda args, base, errorfiles, proxy: _set_header(args, base, replace=False),
+    "del-header": lambda args, base, errorfiles, proxy: _del_header(args, base),
+    "replace-header": lambda args, base, errorfiles, proxy: _replace_header(args, base),
+    "replace-value": lambda args, base, errorfiles, proxy: _replace_header(args, base),
+    "set-path": lambda args, base, errorfiles, proxy: _set_path(args, base),
+    "deny": lambda args, base, errorfiles, proxy: _deny(args, base, errorfiles),
+    "reject": lambda args, base, errorfiles, proxy: lambda ctx, headers: Verdict("reject"),
+    "allow": lambda args, base, errorfiles, proxy: lambda ctx, headers: ALLOW,
+    "return": lambda args, base, errorfiles, proxy: _return(args, base),
+    "redirect": lambda args, base, errorfiles, proxy: _redirect(args, base),
+}
+
+
 def _compile_http_action(
     rule: Rule, base_dir: Path, errorfiles: dict[int, bytes], proxy_name: str
 ) -> _Action:
     action, args = rule.action, rule.args
-    table: dict[str, Callable[[], _Action]] = {
-        "auth": lambda: _auth(args, proxy_name, errorfiles),
-        "set-header": lambda: _set_header(args, base_dir, replace=True),
-        "add-header": lambda: _set_header(args, base_dir, replace=False),
-        "del-header": lambda: _del_header(args, base_dir),
-        "replace-header": lambda: _replace_header(args, base_dir),
-        "replace-value": lambda: _replace_header(args, base_dir),
-        "set-path": lambda: _set_path(args, base_dir),
-        "deny": lambda: _deny(args, base_dir, errorfiles),
-        "reject": lambda: lambda ctx, headers: Verdict("reject"),
-        "allow": lambda: lambda ctx, headers: ALLOW,
-        "return": lambda: _return(args, base_dir),
-        "redirect": lambda: _redirect(args, base_dir),
-    }
     if action.startswith("set-var(") and action.endswith(")"):
         return _set_var(action, args, base_dir)
-    factory = table.get(action)
+    factory = HTTP_ACTIONS.get(action)
     if factory is None:
         raise FormatError(f"action '{action}' is not supported by the engine yet")
-    return factory()
+    return factory(args, base_dir, errorfiles, proxy_name)
 
 
 # ----------------------------------------------------------------- the compile
 
 
-def compile_config(config: Config, base_dir: Path | None = None) -> Generation:
-    """Build a runnable generation, or raise CompileError listing every problem."""
+def compile_config(config: Config, base_dir: Path | None = None, *,
+                   semantics: Semantics | None = None) -> Generation:
+    """Build a runnable generation, or raise CompileError listing every problem.
+
+    ``semantics`` (``proxy.config.semantics.describe(config)``) may be given to see
+    afterwards which statements the compiler read (``ProxyMeaning.read``)."""
     root = base_dir or (Path(config.path).parent if os.path.isfile(config.path) else Path.cwd())
-    compiler = _Compiler(config, root)
+    compiler = _Compiler(config, root, semantics)
     _refuse_keywords(compiler)
     backends: dict[str, Backend] = {}
     for proxy in compiler.proxies("backend", "listen"):
