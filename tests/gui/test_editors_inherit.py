@@ -206,3 +206,33 @@ def test_servers_table_shows_effective_weight_greyed(
     assert bare.index(0, weight).data() == "1"  # HAProxy's default weight
     assert "HAProxy's default" in bare.index(0, weight).data(Qt.ItemDataRole.ToolTipRole)
     assert bare.index(0, 6).data() == ""  # maxconn: no limit inherited, nothing shown
+
+
+ISSUE_EXAMPLE = """\
+defaults base
+    mode http
+    timeout connect 5s
+    timeout client 11s
+    timeout server 7s
+defaults web from base
+    timeout client 12s
+frontend fe from web
+    bind 127.0.0.1:18080
+    default_backend be
+backend be from web
+    server s1 127.0.0.1:9
+"""
+
+
+def test_the_hints_say_what_check_and_run_do_on_a_from_chain() -> None:
+    # The same config runs in mode http with a 7 s server timeout on the engine and on
+    # HAProxy (tests/proxy/engine/test_engine_defaults.py); the forms must say so.
+    config = _config(ISSUE_EXAMPLE)
+    fe, be = _find(config, "frontend", "fe"), _find(config, "backend", "be")
+    mode = inherited_mode(config, fe)
+    assert mode.short() == "http, from defaults base"
+    assert mode.detail == "defaults base line 2, through defaults web"
+    assert timeout_hint(config, fe, "client") == "12s from defaults web"
+    assert timeout_hint(config, be, "server") == "7s from defaults base"
+    assert timeout_hint(config, fe, "http-request") == "not set: as client (12s)"
+    assert [s.name for s in parents(config, be)] == ["web", "base"]
