@@ -15,10 +15,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from proxy import __version__
+from proxy.app.launch import open_app
 from proxy.config.load import load
 from proxy.config.parser import parse_file
 from proxy.config.writer import write, write_file
-from proxy.launch import open_app
 
 __all__ = ["build_parser", "main"]
 
@@ -92,7 +92,7 @@ def _optional_commands() -> list[
 ]:
     """Commands from the engine and certificate packages, when present."""
     registrars = []
-    for module in ("proxy.engine.cli", "proxy.certs.cli", "proxy.routes"):
+    for module in ("proxy.app.run_commands", "proxy.app.cert_commands", "proxy.routes"):
         try:
             registrars.append(importlib.import_module(module).register)
         except ImportError:
