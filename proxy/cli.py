@@ -92,7 +92,7 @@ def _optional_commands() -> list[
 ]:
     """Commands from the engine and certificate packages, when present."""
     registrars = []
-    for module in ("proxy.app.run_commands", "proxy.app.cert_commands", "proxy.routes"):
+    for module in ("proxy.app.run_commands", "proxy.app.cert_commands", "proxy.app.route_commands"):
         try:
             registrars.append(importlib.import_module(module).register)
         except ImportError:

@@ -6,6 +6,7 @@ are libraries; this package is their users on the command line and at start-up:
 
 * run_commands.py   -- ``proxydesk run FILE`` and ``proxydesk demo``;
 * cert_commands.py  -- ``proxydesk cert ...``, the certificate manager;
+* route_commands.py -- ``proxydesk route ...``, local developer routes (``proxy.routes``);
 * demo.py           -- the built-in demo (the tutorial and its four web servers);
 * launch.py         -- opening the desktop app, or saying why it cannot open.
 
