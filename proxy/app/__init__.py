@@ -10,6 +10,7 @@ are libraries; this package is their users on the command line and at start-up:
 * demo.py           -- the built-in demo (the tutorial and its four web servers);
 * launch.py         -- opening the desktop app, or saying why it cannot open.
 
-Dependencies point down only: nothing in ``proxy.engine`` imports this package.
+Dependencies point down only: nothing in ``proxy.engine`` imports this package
+(``proxy/engine/ruff.toml`` has ruff refuse it).
 Still Qt-free: the GUI is imported by name, only when a window opens.
 """
