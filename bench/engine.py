@@ -44,9 +44,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from proxy.app.demo import tutorial_config
 from proxy.config.nodes import Generic
 from proxy.config.writer import write
-from proxy.engine.demo import tutorial_config
 
 ROOT = Path(__file__).resolve().parent.parent
 

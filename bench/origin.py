@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from proxy.engine.demo import start_responder, tutorial_answer
+from proxy.app.demo import start_responder, tutorial_answer
 
 ONE_MIB = b"x" * (1 << 20)
 _home = tutorial_answer("server1")

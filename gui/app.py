@@ -55,7 +55,7 @@ DEMO_PATHS = ("/", "/lightwork", "/heavywork", "/admin")
 def load_demo(window: MainWindow) -> bool:
     """Start the four demo servers, load the tutorial pointed at them, start the engine,
     and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs."""
-    from proxy.engine import demo
+    from proxy.app import demo
 
     window.run_on.choose_embedded()  # the tutorial's ports fall back to free ones only there
     ports = window.host.start_demo_servers_blocking()

@@ -117,7 +117,7 @@ class EngineHost(QObject):
             await engine.stop(grace)
 
     async def _start_demo_servers(self) -> list[int]:
-        from proxy.engine import demo  # only the demo needs it
+        from proxy.app import demo  # only the demo needs it
 
         self._demo_servers = await demo.start_demo_servers()
         return [demo.port_of(server) for server in self._demo_servers]

@@ -2,27 +2,37 @@
 
 With no command it opens the desktop app (or, without a display, says so and
 serves the demo headless).  Sub-commands work on haproxy.cfg files, run the
-engine, and manage certificates.  Each command is a small function
-registered in ``COMMANDS``; the argparse tree is built from that table.
+engine, and manage certificates and local routes.  Each command group has a
+registrar that adds its sub-parsers (each setting ``func``, the handler);
+``COMMANDS`` lists the registrars in ``--help`` order and the argparse tree is
+built from that table.  The modules are imported here, not looked up by name:
+a command group whose import breaks stops ``proxydesk`` with that error
+instead of vanishing from ``--help``.  Every group needs only required
+dependencies (uvloop, the one optional package, is looked up by ``run`` when it
+starts the loop), so none has a fallback.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeAlias
 
 from proxy import __version__
+from proxy.app import cert_commands, route_commands, run_commands
+from proxy.app.launch import open_app
 from proxy.config.load import load
 from proxy.config.parser import parse_file
 from proxy.config.writer import write, write_file
-from proxy.launch import open_app
 
-__all__ = ["build_parser", "main"]
+__all__ = ["COMMANDS", "build_parser", "main"]
 
 Handler = Callable[[argparse.Namespace], int]
+# A command group: adds its sub-parsers to ``proxydesk``'s (a string: argparse's class is
+# not subscriptable at run time).
+Registrar: TypeAlias = "Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]"
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -87,17 +97,13 @@ def _add_fmt(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_fmt)
 
 
-def _optional_commands() -> list[
-    Callable[[argparse._SubParsersAction[argparse.ArgumentParser]], None]
-]:
-    """Commands from the engine and certificate packages, when present."""
-    registrars = []
-    for module in ("proxy.engine.cli", "proxy.certs.cli", "proxy.routes"):
-        try:
-            registrars.append(importlib.import_module(module).register)
-        except ImportError:
-            continue
-    return registrars
+COMMANDS: tuple[Registrar, ...] = (
+    _add_check,               # check
+    _add_fmt,                 # fmt
+    run_commands.register,    # run, demo
+    cert_commands.register,   # cert ...
+    route_commands.register,  # route ...
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -107,9 +113,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"proxydesk {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    _add_check(sub)
-    _add_fmt(sub)
-    for register in _optional_commands():
+    for register in COMMANDS:
         register(sub)
     return parser
 

@@ -3,7 +3,7 @@
 ``CertStore`` is the entry point (CA, issue, import, list, renew, delete,
 export); ``trust_plan``/``run_trust_plan`` put the CA into OS trust stores;
 ``validate_names`` checks host names and explains surprising ones.  Qt-free:
-the GUI and the CLI (``proxy.certs.cli``) are thin layers over this package.
+the GUI and the CLI (``proxy.app.cert_commands``) are thin layers over this package.
 """
 
 from proxy.certs.authority import LocalCA, fingerprint_sha256

@@ -7,7 +7,7 @@ so a window can run a config on either.  The pieces, each testable alone:
 * binary.py   -- find the binary, read its version, ``haproxy -c`` with located diagnostics;
 * running_copy.py -- the private 0700 directory with the copy HAProxy runs and the
   small file Proxydesk adds beside it (the user's file is never written);
-* cli.py      -- one command over a stats or master CLI socket;
+* runtime_client.py -- one command over HAProxy's runtime API (a stats or master CLI socket);
 * syslog.py   -- HAProxy's httplog/tcplog lines, received over UDP, as ``LogEvent``s;
 * listening.py -- the (frontend, host, port) addresses a config binds.
 """

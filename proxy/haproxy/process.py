@@ -56,7 +56,7 @@ from proxy.engine.engine import EngineError
 from proxy.engine.session import LogEvent
 from proxy.engine.stats import StatsSnapshot
 from proxy.engine.tasks import spawn
-from proxy.haproxy import cli
+from proxy.haproxy import runtime_client
 from proxy.haproxy.binary import Haproxy, HaproxyNotFound, check_result, find_haproxy
 from proxy.haproxy.listening import listening
 from proxy.haproxy.running_copy import RunningCopy
@@ -232,8 +232,8 @@ class HaproxyProcess:
             if self._proc is not None and self._proc.returncode is not None:
                 await asyncio.gather(*self._readers)  # every last message is in
                 raise self._failure("HAProxy exited at start")
-            with contextlib.suppress(cli.CliError):
-                if "Pid:" in await cli.command_async(copy.stats_socket, "show info", 0.5):
+            with contextlib.suppress(runtime_client.CliError):
+                if "Pid:" in await runtime_client.command_async(copy.stats_socket, "show info", 0.5):
                     return
             await asyncio.sleep(POLL_INTERVAL)
         raise self._failure(f"HAProxy did not answer within {READY_TIMEOUT:.0f} s")
@@ -241,14 +241,14 @@ class HaproxyProcess:
     async def _master(self, command: str) -> str:
         copy = self._running_copy()
         try:
-            return await cli.command_async(copy.master_socket, command)
-        except cli.CliError as exc:
+            return await runtime_client.command_async(copy.master_socket, command)
+        except runtime_client.CliError as exc:
             raise HaproxyError(f"the HAProxy master does not answer: {exc}") from exc
 
     async def _master_reload(self) -> None:
         # The master closes the connection as it re-executes itself: no answer to wait for.
-        with contextlib.suppress(cli.CliError):
-            await cli.command_async(self._running_copy().master_socket, "reload")
+        with contextlib.suppress(runtime_client.CliError):
+            await runtime_client.command_async(self._running_copy().master_socket, "reload")
 
     async def _wait_reloaded(self, before: ProcTable) -> None:
         copy = self._running_copy()
@@ -257,8 +257,8 @@ class HaproxyProcess:
             await asyncio.sleep(POLL_INTERVAL)
             # While the master re-executes itself its socket refuses, resets, or accepts and
             # says nothing (for ~2 s when a new bind fails: HAProxy retries it): short tries.
-            with contextlib.suppress(cli.CliError):
-                answer = await cli.command_async(copy.master_socket, "show proc", POLL_TIMEOUT)
+            with contextlib.suppress(runtime_client.CliError):
+                answer = await runtime_client.command_async(copy.master_socket, "show proc", POLL_TIMEOUT)
                 table = parse_show_proc(answer)
                 if table.failed > before.failed:
                     raise self._failure("HAProxy could not load the new configuration; "
@@ -296,8 +296,8 @@ class HaproxyProcess:
         if copy is None:
             return StatsSnapshot(time=time.time(), started_at=time.time(), rows=())
         try:
-            text = cli.command(copy.stats_socket, "show stat")
-        except cli.CliError as exc:
+            text = runtime_client.command(copy.stats_socket, "show stat")
+        except runtime_client.CliError as exc:
             raise HaproxyError(f"HAProxy's stats socket does not answer: {exc}") from exc
         return StatsSnapshot.from_csv(text, started_at=self._started_at, pid=self.pid or 0)
 

@@ -58,7 +58,7 @@ def test_the_installed_app_finds_its_icons_and_demo(wheel: Path, tmp_path: Path)
         capture_output=True, text=True, timeout=300, check=True,
     )
     code = (
-        "import gui.theme, proxy.engine.demo as d\n"
+        "import gui.theme, proxy.app.demo as d\n"
         "print(gui.theme.ICON_DIR)\n"
         "print(len(d.tutorial_text()))\n"
     )

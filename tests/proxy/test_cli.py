@@ -1,17 +1,32 @@
-"""``proxydesk check`` and ``proxydesk fmt`` as a user runs them (real subprocesses)."""
+"""``proxydesk``'s command table, ``proxydesk check`` and ``proxydesk fmt`` as a user runs
+them (real subprocesses)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import DATA
 
+# Every command ``proxydesk --help`` lists today, and the sub-commands of the groups.  A new
+# command is added here; one missing from --help was dropped on the way.
+COMMANDS = ("check", "fmt", "run", "demo", "cert", "route")
+SUBCOMMANDS = {
+    "cert": ("ca", "issue", "list", "import", "renew", "delete", "export-ca", "trust"),
+    "route": ("add", "remove", "list"),
+}
+COMMAND_MODULES = ("proxy.app.run_commands", "proxy.app.cert_commands", "proxy.app.route_commands")
 
-def proxydesk(*args: str, cwd: Path = DATA) -> subprocess.CompletedProcess[str]:
+
+def proxydesk(*args: str, cwd: Path = DATA, prelude: str = "") -> subprocess.CompletedProcess[str]:
+    """``proxydesk ARGS``; ``prelude`` is Python run first in that process."""
+    launch = ["-c", f"{prelude}\nimport runpy; runpy.run_module('proxy.cli', run_name='__main__')"]
     return subprocess.run(
-        [sys.executable, "-m", "proxy.cli", *args],
+        [sys.executable, *(launch if prelude else ["-m", "proxy.cli"]), *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -19,6 +34,35 @@ def proxydesk(*args: str, cwd: Path = DATA) -> subprocess.CompletedProcess[str]:
         check=False,
         env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"},
     )
+
+
+def listed_commands(help_text: str) -> list[str]:
+    """The command names of an argparse ``--help`` (``    name   help``; wrapped help lines
+    are indented further)."""
+    return re.findall(r"^    (\S+)", help_text, re.M)
+
+
+def test_help_lists_every_command() -> None:
+    proc = proxydesk("--help")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert listed_commands(proc.stdout) == list(COMMANDS), proc.stdout
+
+
+@pytest.mark.parametrize("group", sorted(SUBCOMMANDS))
+def test_help_of_a_group_lists_its_commands(group: str) -> None:
+    proc = proxydesk(group, "--help")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert listed_commands(proc.stdout) == list(SUBCOMMANDS[group]), proc.stdout
+
+
+@pytest.mark.parametrize("module", COMMAND_MODULES)
+def test_a_command_module_that_cannot_be_imported_is_reported(module: str) -> None:
+    """``proxydesk`` used to skip a command group whose import failed, so ``cert`` or ``run``
+    vanished from --help without a word.  Now the ImportError stops it, naming the module."""
+    proc = proxydesk("--help", prelude=f"import sys; sys.modules[{module!r}] = None")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "ModuleNotFoundError" in proc.stderr and module in proc.stderr, proc.stderr
+    assert "usage:" not in proc.stdout  # no --help with the group missing
 
 
 def test_version() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from proxy.certs.store import ENV_DATA_DIR, CertStore
+from proxy.certs.store import CertStore
 
 OWNER = "tester@testhost"
 
@@ -17,11 +17,3 @@ OWNER = "tester@testhost"
 @pytest.fixture
 def store(tmp_path: Path) -> CertStore:
     return CertStore(tmp_path / "certs", owner=OWNER)
-
-
-@pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point ``PROXYDESK_DATA_DIR`` (what the CLI uses) at a temporary directory."""
-    directory = tmp_path / "data"
-    monkeypatch.setenv(ENV_DATA_DIR, str(directory))
-    return directory

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from proxy.app.demo import start_demo_servers, tutorial_config
 from proxy.config.parser import parse
 from proxy.engine import Engine
-from proxy.engine.demo import start_demo_servers, tutorial_config
 from proxy.engine.stats import StatsSnapshot
 from proxy.haproxy.binary import find_haproxy, parse_check_output, parse_version
 from proxy.haproxy.listening import bind_addresses, listening

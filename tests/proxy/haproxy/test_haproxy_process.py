@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
+from proxy.app.demo import port_of, start_demo_servers, tutorial_config
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from proxy.config.writer import write
-from proxy.engine.demo import port_of, start_demo_servers, tutorial_config
 from proxy.engine.session import LogEvent
 from proxy.haproxy import Haproxy, HaproxyError, HaproxyProcess
 

@@ -10,9 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from proxy.config.parser import parse
-from proxy.config.writer import write
-from proxy.engine.demo import (
+from proxy.app.demo import (
     PAGES,
     SERVER_NAMES,
     Demo,
@@ -23,6 +21,8 @@ from proxy.engine.demo import (
     tutorial_config,
     tutorial_text,
 )
+from proxy.config.parser import parse
+from proxy.config.writer import write
 
 ROOT = Path(__file__).resolve().parents[3]
 SHIPPED = ROOT / "proxy" / "demo" / "tutorial.cfg"

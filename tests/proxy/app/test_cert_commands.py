@@ -17,7 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from proxy.certs import cli
+from proxy.app import cert_commands
 from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.store import CertStore
 from proxy.certs.trust import TrustPlan, TrustRunResult
@@ -25,7 +25,7 @@ from proxy.certs.trust import TrustPlan, TrustRunResult
 
 def run(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="proxydesk")
-    cli.register(parser.add_subparsers(dest="command", required=True))
+    cert_commands.register(parser.add_subparsers(dest="command", required=True))
     args = parser.parse_args(argv)
     result: int = args.func(args)
     return result
@@ -36,7 +36,7 @@ def tripwire(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(plan: TrustPlan) -> TrustRunResult:
         raise AssertionError(f"a trust plan was about to run: {plan.commands}")
 
-    monkeypatch.setattr(cli, "run_trust_plan", refuse)
+    monkeypatch.setattr(cert_commands, "run_trust_plan", refuse)
 
 
 def test_ca_shows_subject_fingerprint_and_path(
@@ -138,7 +138,7 @@ def test_trust_without_a_terminal_refuses_and_shows_the_plan(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO(""))
-    monkeypatch.setattr(cli, "trust_plan", lambda install, platform: _fake_plan())
+    monkeypatch.setattr(cert_commands, "trust_plan", lambda install, platform: _fake_plan())
     assert run(["cert", "trust"]) == 1
     captured = capsys.readouterr()
     assert "--yes" in captured.err and "echo would-run" in captured.out
@@ -153,13 +153,13 @@ def test_trust_on_a_terminal_asks_and_respects_no(
             return True
 
     monkeypatch.setattr("sys.stdin", Terminal("n\n"))
-    monkeypatch.setattr(cli, "trust_plan", lambda install, platform: _fake_plan())
+    monkeypatch.setattr(cert_commands, "trust_plan", lambda install, platform: _fake_plan())
     assert run(["cert", "trust"]) == 1
     assert "[y/N]" in capsys.readouterr().out
 
 
 def test_trust_platform_needs_dry_run(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    other = "windows" if cli.normalize_platform() != "windows" else "linux"
+    other = "windows" if cert_commands.normalize_platform() != "windows" else "linux"
     assert run(["cert", "trust", "--platform", other]) == 1
     assert "--dry-run" in capsys.readouterr().err
 

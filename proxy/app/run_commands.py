@@ -19,7 +19,7 @@ Each request/connection is logged to stderr as HAProxy's ``httplog`` or
 ``tcplog`` line, batched once per loop iteration so that logging costs one
 write per burst rather than one per request.
 
-``demo`` starts the tutorial (``proxy.engine.demo``) and prints the URLs to
+``demo`` starts the tutorial (``proxy.app.demo``) and prints the URLs to
 try; without ``--headless`` it opens the app on the demo when a display is
 there, and otherwise says so and serves headless instead of failing.
 """
@@ -36,15 +36,15 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy.app.demo import DEFAULT_LISTEN_PORT, Demo
+from proxy.app.launch import open_app
 from proxy.config.load import load
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO
-from proxy.engine.demo import DEFAULT_LISTEN_PORT, Demo
 from proxy.engine.engine import Engine, EngineError
 from proxy.engine.runtime import CompileError, compile_config
 from proxy.engine.session import LogEvent
 from proxy.engine.tasks import spawn
-from proxy.launch import open_app
 
 __all__ = ["cmd_demo", "cmd_run", "register"]
 

@@ -1,4 +1,5 @@
-"""One command over HAProxy's CLI: a stats socket or the master CLI, both unix sockets.
+"""A client for HAProxy's runtime API (its manual calls it "the CLI"): one command over a
+stats socket or the master CLI, both unix sockets.  Not a command line of Proxydesk's.
 
 The client half-closes after the command (as ``socat`` does when its input
 ends): the stats socket would close after one answer anyway, but the master

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from _engine_support import HTTP_DEFAULTS
 
+from proxy.app.demo import start_responder, tutorial_answer
+from proxy.app.launch import NO_DISPLAY, has_display, qt_start_problem
 from proxy.cli import main
-from proxy.engine.demo import start_responder, tutorial_answer
-from proxy.launch import NO_DISPLAY, has_display, qt_start_problem
+from tests.proxy.engine._engine_support import HTTP_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[3]
 HTTPLOG = re.compile(
