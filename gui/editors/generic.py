@@ -101,7 +101,7 @@ class GenericSectionEditor(QWidget):
         def mutate(config: Config) -> None:
             section = self._section(config)
             if section is not None:
-                section.body.insert(section._insertion_point(), parse_line(self.kind, "# new line"))
+                section.body.insert(section.insertion_point(), parse_line(self.kind, "# new line"))
 
         self.document.edit("Add line", mutate)
         last = self.table.rowCount() - 1

@@ -213,7 +213,7 @@ def set_stats_auth(section: Section, user: str, password: str) -> None:
         return
     anchor = [s for s in section.body if isinstance(s.node, StatsLine)]
     new = Statement(StatsLine("auth", [f"{user}:{password}"]))
-    section.body.insert(section.body.index(anchor[-1]) + 1 if anchor else section._insertion_point(), new)
+    section.body.insert(section.body.index(anchor[-1]) + 1 if anchor else section.insertion_point(), new)
 
 
 # --- the tab -----------------------------------------------------------------------------------

@@ -117,7 +117,7 @@ def place_node(section: Section, node: Node) -> None:
     elif worded:
         index = worded[0]
     else:
-        index = section._insertion_point()
+        index = section.insertion_point()
     section.body.insert(index, Statement(node))
 
 
