@@ -46,12 +46,12 @@ from gui.editors.widgets import (
     combo,
     grey_special_value,
     keyword_tip,
-    place_node,
     row_table,
     set_item_text,
     split_words,
 )
 from proxy.config import keywords as kw
+from proxy.config.edit import place_node
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Balance, Generic, OptionLine, Server
 

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.certificates import choose_store_certificate, config_host_names
+from gui.certificates import choose_store_certificate
 from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
 from gui.editors.inherit import (
@@ -61,16 +61,20 @@ from gui.editors.widgets import (
     TimeEdit,
     combo,
     keyword_tip,
-    place_node,
     row_table,
     set_item_text,
-    set_mode,
-    set_timeout,
     split_words,
 )
 from proxy.config import keywords as kw
+from proxy.config.edit import (
+    config_host_names,
+    place_node,
+    set_default_backend,
+    set_mode,
+    set_timeout,
+)
 from proxy.config.model import Config, Section
-from proxy.config.nodes import Bind, DefaultBackend, Node, Rule, UseBackend
+from proxy.config.nodes import Bind, Node, Rule, UseBackend
 
 __all__ = [
     "FRONTEND_TIMEOUTS",
@@ -150,19 +154,6 @@ def timeouts_group(editor: SectionEditor, kinds: tuple[str, ...], title: str = "
     return group
 
 
-def _set_default_backend(section: Section, name: str) -> None:
-    stmts = [s for s in section.body if isinstance(s.node, DefaultBackend)]
-    if not name.strip():
-        for stmt in stmts:
-            section.remove(stmt)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, DefaultBackend)
-        node.backend = name.strip()
-    else:
-        place_node(section, DefaultBackend(name.strip()))
-
-
 def _refill(box: QComboBox, items: list[str]) -> None:
     """Replace a combo's items, keeping the text shown (quietly: not a user edit)."""
     current = [box.itemText(i) for i in range(box.count())]
@@ -188,7 +179,7 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     # A hint, not a lambda on document.changed: hints die with the editor, so leaving the
     # editor cannot leave a slot behind that touches the deleted combo box.
     editor.add_hint(lambda _config, _section: _refill(box, ["", *editor.backend_names()]))
-    editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
+    editor.bind(box, "default backend", lambda s: s.default_backend or "", set_default_backend)
 
     def show_inherited(config: Config, section: Section) -> None:
         found = inherited_default_backend(config, section)

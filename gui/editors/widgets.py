@@ -38,8 +38,8 @@ from PySide6.QtWidgets import (
 
 from gui.document import Document
 from proxy.config import keywords as kw
-from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import Mode, Node, Timeout, split_host_port
+from proxy.config.model import Config, Section
+from proxy.config.nodes import split_host_port
 from proxy.config.timeparse import TIME_UNITS_MS
 from proxy.config.tokens import tokenize_line
 
@@ -51,10 +51,7 @@ __all__ = [
     "grey_special_value",
     "join_host_port",
     "keyword_tip",
-    "place_node",
     "set_item_text",
-    "set_mode",
-    "set_timeout",
     "split_words",
 ]
 
@@ -89,64 +86,6 @@ def join_host_port(host: str, port: str) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"{host}:{port}"
-
-
-# --- model mutation helpers (used inside Document.edit) ------------------------------
-
-# The order HAProxy evaluates a proxy's statements in; new statements are placed so
-# the file reads in that order (HAProxy warns when e.g. http-request follows use_backend).
-_PLACEMENT_RANK: tuple[str, ...] = (
-    "mode", "bind", "timeout", "option", "balance", "default-server", "server",
-    "acl", "tcp-request", "http-request", "use_backend", "default_backend",
-)
-
-
-def _rank(node: Node) -> int:
-    keyword = node.keyword
-    return _PLACEMENT_RANK.index(keyword) if keyword in _PLACEMENT_RANK else len(_PLACEMENT_RANK)
-
-
-def place_node(section: Section, node: Node) -> None:
-    """Insert ``node`` after the last statement of its rank or lower, so related lines group
-    (a new ``http-request`` lands before the ``use_backend`` lines, as HAProxy runs them)."""
-    rank = _rank(node)
-    worded = [i for i, s in enumerate(section.body) if s.words]
-    not_later = [i for i in worded if _rank(section.body[i].node) <= rank]
-    if not_later:
-        index = not_later[-1] + 1
-    elif worded:
-        index = worded[0]
-    else:
-        index = section.insertion_point()
-    section.body.insert(index, Statement(node))
-
-
-def set_timeout(section: Section, kind: str, value: str) -> None:
-    """Set ``timeout <kind>`` (replacing the last one in place) or remove it when ``value`` is ""."""
-    stmts = [s for s in section.body if isinstance(s.node, Timeout) and s.node.kind == kind]
-    if not value:
-        for stmt in stmts:
-            section.remove(stmt)
-        return
-    if stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Timeout)
-        node.value = value
-    else:
-        place_node(section, Timeout(kind, value))
-
-
-def set_mode(section: Section, value: str) -> None:
-    stmts = [s for s in section.body if isinstance(s.node, Mode)]
-    if not value:
-        for stmt in stmts:
-            section.remove(stmt)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Mode)
-        node.value = value
-    else:
-        place_node(section, Mode(value))
 
 
 # --- compound inputs ------------------------------------------------------------------
@@ -340,7 +279,7 @@ class SectionEditor(QWidget):
     def section(self, config: Config | None = None) -> Section | None:
         return (config or self.document.config).find(self.kind, self.name)
 
-    def edit(self, description: str, change: Callable[[Section], None],
+    def edit(self, description: str, change: Callable[[Section], object],
              merge_key: str | None = None) -> None:
         """Run ``change`` on this editor's section as one undoable document edit."""
 
