@@ -482,7 +482,8 @@ class TrustDialog(QDialog):
         self.setWindowTitle("Trust the local CA in this system")
         self.plan = plan
         self._runner = runner
-        self.result: TrustRunResult | None = None
+        # not "result": that would shadow QDialog.result(), the dialog's result code
+        self.run_result: TrustRunResult | None = None
         self._relay = _TrustRun(self)
         self._relay.finished.connect(self._show_result)
         privilege = ("These commands ask for administrator rights (your system shows its own prompt)."
@@ -546,7 +547,7 @@ class TrustDialog(QDialog):
             self._relay.finished.emit(result)
 
     def _show_result(self, result: TrustRunResult) -> None:
-        self.result = result
+        self.run_result = result
         lines = [f"{'ok' if s.returncode == 0 else f'failed ({s.returncode})'}: {shlex.join(s.command)}"
                  + (f"\n    {s.output}" if s.returncode != 0 and s.output else "") for s in result.steps]
         self.commands.setPlainText("\n".join(lines) or _shell_lines(self.plan))
@@ -732,8 +733,8 @@ class CertificatesWindow(QDialog):
             self.message.setStyleSheet("")
             self.message.setText(text)
 
-    def _guarded(self, action: Callable[[], None]) -> bool:
-        """Run a store operation; a refusal becomes the message line, never a traceback."""
+    def _guarded(self, action: Callable[[], object]) -> bool:
+        """Run a store operation (its value is not needed); a refusal becomes the message line, never a traceback."""
         try:
             action()
         except CertError as error:

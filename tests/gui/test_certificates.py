@@ -382,7 +382,7 @@ def test_trust_dialog_shows_the_exact_plan_and_runs_nothing_without_yes(
     assert asked and ran == [] and recorded.outcome.text() == "Nothing was changed."
     answer_question(monkeypatch, Button.Yes)
     assert recorded.confirm_and_run()
-    qtbot.waitUntil(lambda: recorded.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: recorded.run_result is not None, timeout=5000)
     assert ran == [plan] and recorded.outcome.text().startswith("Done")
     assert recorded.commands.toPlainText().startswith("ok: sudo install")
 
