@@ -143,11 +143,19 @@ def timeouts_group(editor: SectionEditor, kinds: tuple[str, ...], title: str = "
     for kind in kinds:
         edit = TimeEdit()
         edit.setToolTip(keyword_tip(f"timeout {kind}"))
-        editor.bind(edit, f"timeout {kind}",
-                    lambda s, k=kind: s.timeouts()[k].value if k in s.timeouts() else "",
-                    lambda s, v, k=kind: set_timeout(s, k, v))
+
+        def read(s: Section, k: str = kind) -> str:
+            return s.timeouts()[k].value if k in s.timeouts() else ""
+
+        def write(s: Section, v: str, k: str = kind) -> None:
+            set_timeout(s, k, v)
+
+        def hint(config: Config, s: Section, k: str = kind, e: TimeEdit = edit) -> None:
+            e.set_hint(timeout_hint(config, s, k))
+
+        editor.bind(edit, f"timeout {kind}", read, write)
         editor.timeout_edits[kind] = edit
-        editor.add_hint(lambda config, s, k=kind, e=edit: e.set_hint(timeout_hint(config, s, k)))
+        editor.add_hint(hint)
         label = QLabel(kind.capitalize().replace("-", " "))
         label.setToolTip(kw.TIMEOUT_KINDS.get(kind, ""))
         form.addRow(label, edit)
@@ -183,8 +191,10 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
 
     def show_inherited(config: Config, section: Section) -> None:
         found = inherited_default_backend(config, section)
-        box.lineEdit().setPlaceholderText(
-            inherited_text(found) if found else "none: requests no rule routes get a 503")
+        line = box.lineEdit()
+        if line is not None:  # the combo is editable: it has one
+            line.setPlaceholderText(
+                inherited_text(found) if found else "none: requests no rule routes get a 503")
 
     editor.add_hint(show_inherited)
     editor.default_backend_box = box

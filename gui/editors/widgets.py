@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QPalette
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QTableView,
@@ -42,6 +43,10 @@ from proxy.config.model import Config, Section
 from proxy.config.nodes import split_host_port
 from proxy.config.timeparse import TIME_UNITS_MS
 from proxy.config.tokens import tokenize_line
+
+if TYPE_CHECKING:  # the page modules import this one
+    from gui.editors.backend import ServersPage
+    from gui.editors.frontend import BindsPage
 
 __all__ = [
     "AddressPortEdit",
@@ -260,13 +265,26 @@ class Binding:
             return widget.currentTextChanged
         if isinstance(widget, QCheckBox):
             return widget.toggled
-        if isinstance(widget, QSpinBox):
+        if isinstance(widget, QSpinBox | TimeEdit | AddressPortEdit):
             return widget.valueChanged
-        return widget.valueChanged  # TimeEdit, AddressPortEdit
+        raise TypeError(f"a binding has no change signal for a {type(widget).__name__}")
 
 
 class SectionEditor(QWidget):
     """Base of the section editors: finds its section by key and runs bindings."""
+
+    # Widgets the page builders of frontend.py and backend.py keep on the editor they
+    # build a page for (tests and the screenshots reach the fields through them); an
+    # editor has those of the pages it shows only.
+    timeout_edits: dict[str, TimeEdit]
+    mode_box: QComboBox
+    default_backend_box: QComboBox
+    binds: BindsPage
+    balance_box: QComboBox
+    balance_arguments: QLineEdit
+    balance_explanation: QLabel
+    check_widgets: dict[str, QWidget]
+    servers: ServersPage
 
     def __init__(self, document: Document, kind: str, name: str | None,
                  parent: QWidget | None = None) -> None:
