@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -172,7 +172,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
     def _action(
-        self, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None,
+        self, text: str, slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         icon_name: str | None = None, tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
@@ -323,7 +324,7 @@ class MainWindow(QMainWindow):
             return  # a group row, or a reset clearing the selection: keep the editor
         key = tuple(key)
         if key != self._current_key:
-            self._show_editor(key)  # type: ignore[arg-type]
+            self._show_editor(key)
 
     def _tree_reset(self) -> None:
         self.tree.expandAll()
@@ -508,7 +509,7 @@ class MainWindow(QMainWindow):
 
     def _group_keys(self, group: int) -> list[SectionKey]:
         parent = self.tree_model.index(group, 0)
-        return [tuple(self.tree_model.index(r, 0, parent).data(KEY_ROLE))  # type: ignore[misc]
+        return [tuple(self.tree_model.index(r, 0, parent).data(KEY_ROLE))
                 for r in range(self.tree_model.rowCount(parent))]
 
     # -- recent files and UI state ----------------------------------------------------------------
@@ -516,7 +517,7 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent", [])
         if isinstance(value, str):
             return [value] if value else []
-        return [str(v) for v in value or []]
+        return [str(v) for v in value] if isinstance(value, Iterable) else []
 
     def _remember_recent(self, path: Path) -> None:
         entry = str(path.resolve())

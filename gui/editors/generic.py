@@ -106,7 +106,9 @@ class GenericSectionEditor(QWidget):
         self.document.edit("Add line", mutate)
         last = self.table.rowCount() - 1
         self.table.setCurrentCell(last, 0)
-        self.table.editItem(self.table.item(last, 0))
+        item = self.table.item(last, 0)
+        if item is not None:  # None when there is no row (the section is gone)
+            self.table.editItem(item)
 
     def remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)
