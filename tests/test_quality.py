@@ -1,11 +1,12 @@
 """The project's own rules, enforced by the test suite so CI checks them:
-ruff (style, and the ban on Qt imports in proxy/), mypy --strict on proxy/,
-and the core importing without pulling in Qt."""
+ruff (style, and the ban on Qt imports in proxy/), mypy --strict on proxy/ and
+gui/, and the core importing without pulling in Qt."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,7 +28,9 @@ def test_ruff_is_clean() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_mypy_strict_on_the_core() -> None:
+def test_mypy_strict_on_the_core_and_the_gui() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert {"proxy", "gui"} <= set(config["files"]) and config["strict"] is True
     proc = _run("mypy")  # files and strictness come from pyproject.toml
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
