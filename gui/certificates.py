@@ -81,11 +81,11 @@ from proxy.certs import (
     TrustPlan,
     TrustRunResult,
     fingerprint_sha256,
-    normalize_name,
     run_trust_plan,
     trust_plan,
     validate_names,
 )
+from proxy.config.edit import config_host_names
 from proxy.config.model import Config
 
 __all__ = [
@@ -98,7 +98,6 @@ __all__ = [
     "IssueDialog",
     "TrustDialog",
     "choose_store_certificate",
-    "config_host_names",
     "expiry_text",
     "show_certificates",
     "split_names",
@@ -154,33 +153,6 @@ def _common_name(rfc4514: str) -> str:
 
 def issuer_text(entry: CertEntry) -> str:
     return "this Proxydesk CA" if entry.issued_by_local_ca else _common_name(entry.issuer)
-
-
-def config_host_names(config: Config) -> list[str]:
-    """Host names the config routes by (``hdr(host)``/SNI ACL patterns), ports dropped.
-
-    Offered as exact names when issuing, and handed to the library so its
-    wildcard advice can name the hosts a wildcard would miss."""
-    hosts: list[str] = []
-    for section in config.sections:
-        for acl in section.acls:
-            fetch = acl.fetch.lower()
-            if "host" not in fetch and "sni" not in fetch:
-                continue
-            for pattern in acl.patterns:
-                host = pattern.rsplit(":", 1)[0] if pattern.count(":") == 1 else pattern
-                name = _certificate_name(host)
-                if name is not None and name not in hosts:
-                    hosts.append(name)
-    return hosts
-
-
-def _certificate_name(text: str) -> str | None:
-    """``text`` as a certificate would hold it, or None (a regex, a ``.suffix`` pattern ...)."""
-    try:
-        return normalize_name(text)
-    except InvalidName:
-        return None
 
 
 def show_error(label: QLabel, text: str) -> None:
@@ -510,7 +482,8 @@ class TrustDialog(QDialog):
         self.setWindowTitle("Trust the local CA in this system")
         self.plan = plan
         self._runner = runner
-        self.result: TrustRunResult | None = None
+        # not "result": that would shadow QDialog.result(), the dialog's result code
+        self.run_result: TrustRunResult | None = None
         self._relay = _TrustRun(self)
         self._relay.finished.connect(self._show_result)
         privilege = ("These commands ask for administrator rights (your system shows its own prompt)."
@@ -574,7 +547,7 @@ class TrustDialog(QDialog):
             self._relay.finished.emit(result)
 
     def _show_result(self, result: TrustRunResult) -> None:
-        self.result = result
+        self.run_result = result
         lines = [f"{'ok' if s.returncode == 0 else f'failed ({s.returncode})'}: {shlex.join(s.command)}"
                  + (f"\n    {s.output}" if s.returncode != 0 and s.output else "") for s in result.steps]
         self.commands.setPlainText("\n".join(lines) or _shell_lines(self.plan))
@@ -760,8 +733,8 @@ class CertificatesWindow(QDialog):
             self.message.setStyleSheet("")
             self.message.setText(text)
 
-    def _guarded(self, action: Callable[[], None]) -> bool:
-        """Run a store operation; a refusal becomes the message line, never a traceback."""
+    def _guarded(self, action: Callable[[], object]) -> bool:
+        """Run a store operation (its value is not needed); a refusal becomes the message line, never a traceback."""
         try:
             action()
         except CertError as error:

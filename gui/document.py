@@ -123,7 +123,7 @@ class Document(QObject):
 
     # -- editing ------------------------------------------------------------------------
     def edit(
-        self, description: str, mutate: Callable[[Config], None], *, merge_key: str | None = None
+        self, description: str, mutate: Callable[[Config], object], *, merge_key: str | None = None
     ) -> None:
         """Run ``mutate`` on the live config as one undoable step.
 

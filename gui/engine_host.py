@@ -70,7 +70,7 @@ class EngineHost(QObject):
         self._engine: Engine | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
-        self._demo_servers: list[asyncio.AbstractServer] = []
+        self._demo_servers: list[asyncio.Server] = []
 
     # -- the engine thread --------------------------------------------------------------
     def _ensure_thread(self) -> asyncio.AbstractEventLoop:

@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import re
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -59,9 +58,8 @@ from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, Diagn
 from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
-from proxy.config.build import node_from_words
+from proxy.config.edit import rename_section, valid_section_name
 from proxy.config.model import Config, Diagnostic
-from proxy.config.nodes import DefaultBackend, Generic, UseBackend
 from proxy.config.parser import parse
 from proxy.config.validate import BIND_PORT_ZERO
 
@@ -174,7 +172,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.splitter)
 
     def _action(
-        self, text: str, slot: Callable[[], Any], shortcut: QKeySequence | str | None = None,
+        self, text: str, slot: Callable[[], Any],
+        shortcut: QKeySequence | QKeySequence.StandardKey | str | None = None,
         icon_name: str | None = None, tip: str = "",
     ) -> QAction:
         action = QAction(text, self)
@@ -325,7 +324,7 @@ class MainWindow(QMainWindow):
             return  # a group row, or a reset clearing the selection: keep the editor
         key = tuple(key)
         if key != self._current_key:
-            self._show_editor(key)  # type: ignore[arg-type]
+            self._show_editor(key)
 
     def _tree_reset(self) -> None:
         self.tree.expandAll()
@@ -382,8 +381,11 @@ class MainWindow(QMainWindow):
             self.add_section(kind, name.strip())
 
     def add_section(self, kind: str, name: str) -> bool:
-        if not _valid_name(name) or self.document.section(kind, name) is not None:
-            self.statusBar().showMessage(f"Cannot add {kind} '{name}': invalid or already there", 5000)
+        problem = valid_section_name(name)
+        if problem is None and self.document.section(kind, name) is not None:
+            problem = "there is already one"
+        if problem is not None:
+            self.statusBar().showMessage(f"Cannot add {kind} '{name}': {problem}", 5000)
             return False
 
         self.document.edit(f"Add {kind} {name}", lambda config: config.add_named_section(kind, name))
@@ -412,19 +414,14 @@ class MainWindow(QMainWindow):
 
     def rename_section(self, key: SectionKey, new_name: str) -> bool:
         kind, old_name = key
-        if old_name is None or not _valid_name(new_name) or self.document.section(kind, new_name):
+        if old_name is None or valid_section_name(new_name) is not None \
+                or self.document.section(kind, new_name):
             return False
 
         def mutate(config: Config) -> None:
             section = config.find(kind, old_name)
-            if section is None:
-                return
-            section.name = new_name
-            section.header.node = Generic([kind, new_name, *section.header.words[2:]])
-            if kind in ("backend", "listen"):
-                _rename_backend_references(config, old_name, new_name)
-            if kind == "userlist":
-                _rename_userlist_references(config, old_name, new_name)
+            if section is not None:
+                rename_section(config, section, new_name)
 
         self.document.edit(f"Rename {kind} {old_name} to {new_name}", mutate)
         self.select_section((kind, new_name))
@@ -512,7 +509,7 @@ class MainWindow(QMainWindow):
 
     def _group_keys(self, group: int) -> list[SectionKey]:
         parent = self.tree_model.index(group, 0)
-        return [tuple(self.tree_model.index(r, 0, parent).data(KEY_ROLE))  # type: ignore[misc]
+        return [tuple(self.tree_model.index(r, 0, parent).data(KEY_ROLE))
                 for r in range(self.tree_model.rowCount(parent))]
 
     # -- recent files and UI state ----------------------------------------------------------------
@@ -520,7 +517,7 @@ class MainWindow(QMainWindow):
         value = self.settings.value("recent", [])
         if isinstance(value, str):
             return [value] if value else []
-        return [str(v) for v in value or []]
+        return [str(v) for v in value] if isinstance(value, Iterable) else []
 
     def _remember_recent(self, path: Path) -> None:
         entry = str(path.resolve())
@@ -679,30 +676,6 @@ class MainWindow(QMainWindow):
         for task in list(self._tasks):
             task.cancel()
         event.accept()
-
-
-def _valid_name(name: str) -> bool:
-    return bool(name) and not any(ch.isspace() or ch in "#'\"\\" for ch in name)
-
-
-def _rename_backend_references(config: Config, old: str, new: str) -> None:
-    for section in config.sections:
-        for stmt in section.body:
-            node = stmt.node
-            if isinstance(node, DefaultBackend | UseBackend) and node.backend == old:
-                node.backend = new
-
-
-def _rename_userlist_references(config: Config, old: str, new: str) -> None:
-    """``http_auth(old)`` and ``http_auth_group(old)``, in acl lines and in anonymous ACLs
-    of rules alike: each such line is rebuilt from its words with the new name."""
-    pattern = re.compile(rf"^(http_auth(?:_group)?)\({re.escape(old)}\)")
-    for section in config.sections:
-        for stmt in section.body:
-            words = stmt.words
-            renamed = [pattern.sub(rf"\g<1>({new})", w) for w in words]
-            if renamed != words:
-                stmt.node = node_from_words(renamed, proxy_section=section.is_proxy)
 
 
 @contextlib.contextmanager

@@ -172,9 +172,20 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     shot("backend-checks", lambda: editor(("backend", "heavy"), 1))
     shot("global", lambda: editor(("global", None)))
     shot("text-view", lambda: window.tabs.setCurrentWidget(window.text_view))
-    shot("requests", lambda: (window.poll_engine(), window.tabs.setCurrentWidget(window.log_view)))
-    shot("traffic", lambda: (window.tabs.setCurrentWidget(window.traffic_view),
-                             _send_traffic_while_polling(window)))
+    def requests() -> None:
+        window.poll_engine()
+        window.tabs.setCurrentWidget(window.log_view)
+
+    def traffic() -> None:
+        window.tabs.setCurrentWidget(window.traffic_view)
+        _send_traffic_while_polling(window)
+
+    def password() -> None:
+        _protect_demo_frontend(window)
+        editor(("frontend", "main"), 4)
+
+    shot("requests", requests)
+    shot("traffic", traffic)
 
     def broken() -> None:
         window.tabs.setCurrentWidget(window.editor_area)
@@ -183,7 +194,7 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
         window._reveal_diagnostics()
 
     shot("userlist", lambda: _show_demo_userlist(window))
-    shot("password", lambda: (_protect_demo_frontend(window), editor(("frontend", "main"), 4)))
+    shot("password", password)
     shot("diagnostics", broken)
     for name, dialog in (("first-run", FirstRunDialog()), ("local-route", LocalRouteDialog())):
         dialog.show()

@@ -23,7 +23,8 @@ from cryptography import x509
 
 from proxy.certs.issue import certificate_names
 from proxy.certs.store import CertStore
-from proxy.config.model import Config, Section, Statement
+from proxy.config.edit import append_section, place_node
+from proxy.config.model import Config, Section
 from proxy.config.nodes import Bind
 from proxy.config.parser import parse
 
@@ -91,22 +92,14 @@ def add_local_route(config: Config, route: LocalRoute) -> None:
     frontend.header.origin = backend.header.origin = None
     frontend.body = [s for s in frontend.body if s.words]
     if existing is None:
-        _append_section(config, frontend)
+        append_section(config, frontend)
     else:
         for stmt in frontend.body:
-            existing.add(stmt.node)
+            place_node(existing, stmt.node)
     if route.serves_https:  # added as a node: the writer quotes the path (spaces on macOS)
         _serve_certificate(existing or frontend, route)
     if config.find("backend", backend.name) is None:
-        _append_section(config, backend)
-
-
-def _append_section(config: Config, section: Section) -> None:
-    """At the end, one blank line after what precedes it, as people write sections."""
-    before = config.sections[-1].body if config.sections else config.preamble
-    if before and (before[-1].words or before[-1].comment):
-        before.append(Statement())
-    config.sections.append(section)
+        append_section(config, backend)
 
 
 def remove_local_route(config: Config, hostname: str) -> bool:

@@ -1,6 +1,6 @@
 """The project's own rules, enforced by the test suite so CI checks them:
 ruff (style, the ban on Qt imports in proxy/, and the engine importing nothing
-above it), mypy --strict on proxy/, and the core importing without pulling in Qt."""
+above it), mypy --strict on proxy/ and gui/, and the core importing without pulling in Qt."""
 
 from __future__ import annotations
 
@@ -60,7 +60,9 @@ def test_the_engine_keeps_every_project_wide_import_ban() -> None:
     assert not missing, f"proxy/engine/ruff.toml lacks the project's bans of {missing}"
 
 
-def test_mypy_strict_on_the_core() -> None:
+def test_mypy_strict_on_the_core_and_the_gui() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["mypy"]
+    assert {"proxy", "gui"} <= set(config["files"]) and config["strict"] is True
     proc = _run("mypy")  # files and strictness come from pyproject.toml
     assert proc.returncode == 0, proc.stdout + proc.stderr
 

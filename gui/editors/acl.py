@@ -38,8 +38,9 @@ from PySide6.QtWidgets import (
 
 from gui.document import Document
 from gui.editors.item_models import AclsModel, set_acl_fields
-from gui.editors.widgets import SPACING, SectionEditor, combo, place_node, row_table, split_words
+from gui.editors.widgets import SPACING, SectionEditor, combo, row_table, split_words
 from proxy.config import keywords as kw
+from proxy.config.edit import place_node
 from proxy.config.nodes import Acl, Condition, NodeError, Term
 
 __all__ = ["AclEditor", "ConditionBuilder", "fetch_combo", "matcher_combo", "term_from_text",

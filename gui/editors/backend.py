@@ -46,12 +46,12 @@ from gui.editors.widgets import (
     combo,
     grey_special_value,
     keyword_tip,
-    place_node,
     row_table,
     set_item_text,
     split_words,
 )
 from proxy.config import keywords as kw
+from proxy.config.edit import place_node
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Balance, Generic, OptionLine, Server
 
@@ -309,8 +309,14 @@ def health_group(editor: SectionEditor) -> QGroupBox:
         box.setSpecialValueText("default")
         grey_special_value(box)
         box.setToolTip(kw.SERVER_OPTIONS[name].doc)
-        editor.bind(box, name, lambda s, n=name: int(default_server_option(s, n) or 0),
-                    lambda s, v, n=name: set_default_server_option(s, n, str(v) if v else ""))
+
+        def read(s: Section, n: str = name) -> int:
+            return int(default_server_option(s, n) or 0)
+
+        def write(s: Section, v: int, n: str = name) -> None:
+            set_default_server_option(s, n, str(v) if v else "")
+
+        editor.bind(box, name, read, write)
     def show_inherited(config: Config, section: Section) -> None:
         # These fields edit this section's own default-server line: hint what it inherits.
         def found(name: str) -> str:

@@ -41,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.certificates import choose_store_certificate, config_host_names
+from gui.certificates import choose_store_certificate
 from gui.document import Document
 from gui.editors.acl import AclEditor, ConditionBuilder
 from gui.editors.inherit import (
@@ -61,16 +61,20 @@ from gui.editors.widgets import (
     TimeEdit,
     combo,
     keyword_tip,
-    place_node,
     row_table,
     set_item_text,
-    set_mode,
-    set_timeout,
     split_words,
 )
 from proxy.config import keywords as kw
+from proxy.config.edit import (
+    config_host_names,
+    place_node,
+    set_default_backend,
+    set_mode,
+    set_timeout,
+)
 from proxy.config.model import Config, Section
-from proxy.config.nodes import Bind, DefaultBackend, Node, Rule, UseBackend
+from proxy.config.nodes import Bind, Node, Rule, UseBackend
 
 __all__ = [
     "FRONTEND_TIMEOUTS",
@@ -142,28 +146,23 @@ def timeouts_group(editor: SectionEditor, kinds: tuple[str, ...], title: str = "
     for kind in kinds:
         edit = TimeEdit()
         edit.setToolTip(keyword_tip(f"timeout {kind}"))
-        editor.bind(edit, f"timeout {kind}",
-                    lambda s, k=kind: s.timeouts()[k].value if k in s.timeouts() else "",
-                    lambda s, v, k=kind: set_timeout(s, k, v))
+
+        def read(s: Section, k: str = kind) -> str:
+            return s.timeouts()[k].value if k in s.timeouts() else ""
+
+        def write(s: Section, v: str, k: str = kind) -> None:
+            set_timeout(s, k, v)
+
+        def hint(config: Config, s: Section, k: str = kind, e: TimeEdit = edit) -> None:
+            e.set_hint(timeout_hint(config, s, k))
+
+        editor.bind(edit, f"timeout {kind}", read, write)
         editor.timeout_edits[kind] = edit
-        editor.add_hint(lambda config, s, k=kind, e=edit: e.set_hint(timeout_hint(config, s, k)))
+        editor.add_hint(hint)
         label = QLabel(kind.capitalize().replace("-", " "))
         label.setToolTip(kw.TIMEOUT_KINDS.get(kind, ""))
         form.addRow(label, edit)
     return group
-
-
-def _set_default_backend(section: Section, name: str) -> None:
-    stmts = [s for s in section.body if isinstance(s.node, DefaultBackend)]
-    if not name.strip():
-        for stmt in stmts:
-            section.remove(stmt)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, DefaultBackend)
-        node.backend = name.strip()
-    else:
-        place_node(section, DefaultBackend(name.strip()))
 
 
 def _refill(box: QComboBox, items: list[str]) -> None:
@@ -191,12 +190,14 @@ def routing_group(editor: SectionEditor) -> QGroupBox:
     # A hint, not a lambda on document.changed: hints die with the editor, so leaving the
     # editor cannot leave a slot behind that touches the deleted combo box.
     editor.add_hint(lambda _config, _section: _refill(box, ["", *editor.backend_names()]))
-    editor.bind(box, "default backend", lambda s: s.default_backend or "", _set_default_backend)
+    editor.bind(box, "default backend", lambda s: s.default_backend or "", set_default_backend)
 
     def show_inherited(config: Config, section: Section) -> None:
         found = inherited_default_backend(config, section)
-        box.lineEdit().setPlaceholderText(
-            inherited_text(found) if found else "none: requests no rule routes get a 503")
+        line = box.lineEdit()
+        if line is not None:  # the combo is editable: it has one
+            line.setPlaceholderText(
+                inherited_text(found) if found else "none: requests no rule routes get a 503")
 
     editor.add_hint(show_inherited)
     editor.default_backend_box = box

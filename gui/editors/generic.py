@@ -101,12 +101,14 @@ class GenericSectionEditor(QWidget):
         def mutate(config: Config) -> None:
             section = self._section(config)
             if section is not None:
-                section.body.insert(section._insertion_point(), parse_line(self.kind, "# new line"))
+                section.body.insert(section.insertion_point(), parse_line(self.kind, "# new line"))
 
         self.document.edit("Add line", mutate)
         last = self.table.rowCount() - 1
         self.table.setCurrentCell(last, 0)
-        self.table.editItem(self.table.item(last, 0))
+        item = self.table.item(last, 0)
+        if item is not None:  # None when there is no row (the section is gone)
+            self.table.editItem(item)
 
     def remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)

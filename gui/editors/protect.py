@@ -46,8 +46,9 @@ from PySide6.QtWidgets import (
 from gui.editors import userlist_model as ul
 from gui.editors.inherit import inherited_mode
 from gui.editors.userlist import new_userlist
-from gui.editors.widgets import SectionEditor, place_node, split_words
+from gui.editors.widgets import SectionEditor, split_words
 from proxy.config.directives import StatsLine
+from proxy.config.edit import place_node
 from proxy.config.model import Section, Statement
 from proxy.config.nodes import Acl, Condition, NodeError, Rule
 
@@ -213,7 +214,7 @@ def set_stats_auth(section: Section, user: str, password: str) -> None:
         return
     anchor = [s for s in section.body if isinstance(s.node, StatsLine)]
     new = Statement(StatsLine("auth", [f"{user}:{password}"]))
-    section.body.insert(section.body.index(anchor[-1]) + 1 if anchor else section._insertion_point(), new)
+    section.body.insert(section.body.index(anchor[-1]) + 1 if anchor else section.insertion_point(), new)
 
 
 # --- the tab -----------------------------------------------------------------------------------

@@ -48,6 +48,7 @@ from gui.document import Document
 from gui.editors import userlist_model as ul
 from gui.editors.widgets import SPACING, row_table
 from gui.models import HeadedTableModel
+from proxy.config.edit import valid_section_name
 from proxy.config.model import Config, Section
 
 __all__ = [
@@ -57,17 +58,19 @@ __all__ = [
     "UsersModel",
     "new_userlist",
     "password_strength",
-    "valid_name",
+    "valid_user_name",
 ]
 
 Index = QModelIndex | QPersistentModelIndex
 _ROOT = QModelIndex()
-# User, group and userlist names end up in comma lists and ACL arguments: keep them plain.
-_NAME = re.compile(r"[A-Za-z0-9_.:@-]+")
+# User names end up in comma lists (``users a,b``): keep them plain.  HAProxy itself does
+# not check them (an e-mail address is a fine user name); userlist and group names follow
+# HAProxy's own rule, valid_section_name.
+_USER_NAME = re.compile(r"[A-Za-z0-9_.:@-]+")
 
 
-def valid_name(name: str) -> bool:
-    return bool(_NAME.fullmatch(name))
+def valid_user_name(name: str) -> bool:
+    return bool(_USER_NAME.fullmatch(name))
 
 
 def password_strength(password: str) -> str:
@@ -208,7 +211,7 @@ def new_userlist(parent: QWidget, document: Document) -> str | None:
     name, ok = QInputDialog.getText(parent, "New userlist", "Name of the new userlist:",
                                     text="" if "users" in taken else "users")
     name = name.strip()
-    if not ok or not valid_name(name) or name in taken:
+    if not ok or valid_section_name(name) is not None or name in taken:
         return None
     document.edit(f"Add userlist {name}", lambda config: _add(config, name))
     return name
@@ -378,8 +381,13 @@ class UserlistEditor(QWidget):
         self.document.edit(f"{description} (userlist {self.name or ''})", mutate)
 
     def _name_problem(self, name: str, taken: list[str], what: str) -> str:
-        if not valid_name(name):
-            return f"'{name}' is not a valid {what} name (letters, digits, _ . : @ -)"
+        if what == "user":
+            if not valid_user_name(name):
+                return f"'{name}' is not a valid user name (letters, digits, _ . : @ -)"
+        else:
+            problem = valid_section_name(name)
+            if problem is not None:
+                return f"'{name}' is not a valid {what} name: {problem}"
         if name in taken:
             return f"there is already a {what} '{name}'"
         return ""

@@ -195,7 +195,7 @@ def _insert_after(section: Section, stmt: Statement, anchor: Statement | None) -
     if anchor is not None:
         section.body.insert(section.body.index(anchor) + 1, stmt)
     else:
-        section.body.insert(section._insertion_point(), stmt)
+        section.body.insert(section.insertion_point(), stmt)
 
 
 def add_user(section: Section, name: str, password: str, *, insecure: bool = False,

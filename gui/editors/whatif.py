@@ -179,7 +179,7 @@ class WhatIfTester(QWidget):
         layout.addWidget(result)
         layout.addWidget(self.error)
         layout.addStretch(1)
-        for child in layout.parentWidget().findChildren(QLabel)[:1]:
+        for child in self.findChildren(QLabel)[:1]:  # the layout's widget: the intro line
             child.setWordWrap(True)
         self.decision: RouteDecision | None = None
 
@@ -192,9 +192,11 @@ class WhatIfTester(QWidget):
             decision = what_if(self.document.config, self.kind, self.frontend, self.request(),
                                self.document.base_dir)
         except EngineError as exc:
-            return self._fail(f"The configuration cannot run yet: {exc.message}")
+            self._fail(f"The configuration cannot run yet: {exc.message}")
+            return None
         except (KeyError, ValueError) as exc:
-            return self._fail(str(exc).strip("'\""))
+            self._fail(str(exc).strip("'\""))
+            return None
         self.decision = decision
         self.error.clear()
         for key, text in describe(decision).items():

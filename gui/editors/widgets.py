@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt, Signal
 from PySide6.QtGui import QPalette
@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QLineEdit,
     QSpinBox,
     QTableView,
@@ -38,10 +39,14 @@ from PySide6.QtWidgets import (
 
 from gui.document import Document
 from proxy.config import keywords as kw
-from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import Mode, Node, Timeout, split_host_port
+from proxy.config.model import Config, Section
+from proxy.config.nodes import split_host_port
 from proxy.config.timeparse import TIME_UNITS_MS
 from proxy.config.tokens import tokenize_line
+
+if TYPE_CHECKING:  # the page modules import this one
+    from gui.editors.backend import ServersPage
+    from gui.editors.frontend import BindsPage
 
 __all__ = [
     "AddressPortEdit",
@@ -51,10 +56,7 @@ __all__ = [
     "grey_special_value",
     "join_host_port",
     "keyword_tip",
-    "place_node",
     "set_item_text",
-    "set_mode",
-    "set_timeout",
     "split_words",
 ]
 
@@ -89,64 +91,6 @@ def join_host_port(host: str, port: str) -> str:
     if ":" in host and not host.startswith("["):
         host = f"[{host}]"
     return f"{host}:{port}"
-
-
-# --- model mutation helpers (used inside Document.edit) ------------------------------
-
-# The order HAProxy evaluates a proxy's statements in; new statements are placed so
-# the file reads in that order (HAProxy warns when e.g. http-request follows use_backend).
-_PLACEMENT_RANK: tuple[str, ...] = (
-    "mode", "bind", "timeout", "option", "balance", "default-server", "server",
-    "acl", "tcp-request", "http-request", "use_backend", "default_backend",
-)
-
-
-def _rank(node: Node) -> int:
-    keyword = node.keyword
-    return _PLACEMENT_RANK.index(keyword) if keyword in _PLACEMENT_RANK else len(_PLACEMENT_RANK)
-
-
-def place_node(section: Section, node: Node) -> None:
-    """Insert ``node`` after the last statement of its rank or lower, so related lines group
-    (a new ``http-request`` lands before the ``use_backend`` lines, as HAProxy runs them)."""
-    rank = _rank(node)
-    worded = [i for i, s in enumerate(section.body) if s.words]
-    not_later = [i for i in worded if _rank(section.body[i].node) <= rank]
-    if not_later:
-        index = not_later[-1] + 1
-    elif worded:
-        index = worded[0]
-    else:
-        index = section._insertion_point()
-    section.body.insert(index, Statement(node))
-
-
-def set_timeout(section: Section, kind: str, value: str) -> None:
-    """Set ``timeout <kind>`` (replacing the last one in place) or remove it when ``value`` is ""."""
-    stmts = [s for s in section.body if isinstance(s.node, Timeout) and s.node.kind == kind]
-    if not value:
-        for stmt in stmts:
-            section.remove(stmt)
-        return
-    if stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Timeout)
-        node.value = value
-    else:
-        place_node(section, Timeout(kind, value))
-
-
-def set_mode(section: Section, value: str) -> None:
-    stmts = [s for s in section.body if isinstance(s.node, Mode)]
-    if not value:
-        for stmt in stmts:
-            section.remove(stmt)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Mode)
-        node.value = value
-    else:
-        place_node(section, Mode(value))
 
 
 # --- compound inputs ------------------------------------------------------------------
@@ -321,13 +265,26 @@ class Binding:
             return widget.currentTextChanged
         if isinstance(widget, QCheckBox):
             return widget.toggled
-        if isinstance(widget, QSpinBox):
+        if isinstance(widget, QSpinBox | TimeEdit | AddressPortEdit):
             return widget.valueChanged
-        return widget.valueChanged  # TimeEdit, AddressPortEdit
+        raise TypeError(f"a binding has no change signal for a {type(widget).__name__}")
 
 
 class SectionEditor(QWidget):
     """Base of the section editors: finds its section by key and runs bindings."""
+
+    # Widgets the page builders of frontend.py and backend.py keep on the editor they
+    # build a page for (tests and the screenshots reach the fields through them); an
+    # editor has those of the pages it shows only.
+    timeout_edits: dict[str, TimeEdit]
+    mode_box: QComboBox
+    default_backend_box: QComboBox
+    binds: BindsPage
+    balance_box: QComboBox
+    balance_arguments: QLineEdit
+    balance_explanation: QLabel
+    check_widgets: dict[str, QWidget]
+    servers: ServersPage
 
     def __init__(self, document: Document, kind: str, name: str | None,
                  parent: QWidget | None = None) -> None:
@@ -340,7 +297,7 @@ class SectionEditor(QWidget):
     def section(self, config: Config | None = None) -> Section | None:
         return (config or self.document.config).find(self.kind, self.name)
 
-    def edit(self, description: str, change: Callable[[Section], None],
+    def edit(self, description: str, change: Callable[[Section], object],
              merge_key: str | None = None) -> None:
         """Run ``change`` on this editor's section as one undoable document edit."""
 

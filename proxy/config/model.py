@@ -176,12 +176,14 @@ class Section:
         if after is None:
             same = [s for s in self.body if s.words and s.keyword == stmt.keyword]
             after = same[-1] if same else None
-        index = self.body.index(after) + 1 if after is not None else self._insertion_point()
+        index = self.body.index(after) + 1 if after is not None else self.insertion_point()
         self.body.insert(index, stmt)
         return stmt
 
-    def _insertion_point(self) -> int:
-        """After the last non-blank line, so trailing blank lines stay between sections."""
+    def insertion_point(self) -> int:
+        """The body index where a statement goes to end the section: after the last line
+        with words or a comment, so the trailing blank lines (which set this section apart
+        from the next) stay after it.  0 for a body of blank lines only."""
         for i in range(len(self.body) - 1, -1, -1):
             if self.body[i].words or self.body[i].comment.strip():
                 return i + 1

@@ -69,6 +69,12 @@ def test_add_and_remove_sections(window: MainWindow) -> None:
     assert window.add_section("frontend", "web")
     assert not window.add_section("frontend", "web")  # duplicates are refused
     assert not window.add_section("frontend", "bad name")
+    assert "character a space is not permitted" in window.statusBar().currentMessage()
+    assert not window.add_section("backend", "app@home")  # HAProxy's rule: no '@' either
+    assert "character '@' is not permitted" in window.statusBar().currentMessage()
+    assert not window.add_section("backend", "app")
+    assert window.statusBar().currentMessage() == "Cannot add backend 'app': there is already one"
+    assert not window.rename_section(("backend", "app"), "a/b")
     assert window.current_key == ("frontend", "web")
     window.remove_selected()
     assert window.document.section("frontend", "web") is None

@@ -38,7 +38,6 @@ from gui.certificates import (
     CertificatesModel,
     CertificatesWindow,
     TrustDialog,
-    config_host_names,
     expiry_text,
     show_certificates,
     split_names,
@@ -53,7 +52,6 @@ from proxy.certs import (
 )
 from proxy.certs.store import ENV_DATA_DIR
 from proxy.certs.trust import StepResult
-from proxy.config.parser import parse
 
 OWNER = "tester@testhost"
 Button = QMessageBox.StandardButton
@@ -175,13 +173,6 @@ def test_days_left_say_the_state_in_words() -> None:
     assert expiry_text(1) == "1 day — renew soon"
     assert expiry_text(-1) == "expired 1 day ago"
     assert expiry_text(-3) == "expired 3 days ago"
-
-
-def test_host_names_of_the_config_are_offered() -> None:
-    config = parse("frontend web\n    bind :80\n    acl a hdr(host) -i App.localhost app.localhost:8080\n"
-                   "    acl b req.ssl_sni api.localhost\n    acl c path_beg /x\n"
-                   "    acl d hdr_end(host) .example.test\n").config
-    assert config_host_names(config) == ["app.localhost", "api.localhost"]  # as a certificate holds them
 
 
 def test_model_passes_qt_model_tester(qtmodeltester: Any, store: CertStore) -> None:
@@ -391,7 +382,7 @@ def test_trust_dialog_shows_the_exact_plan_and_runs_nothing_without_yes(
     assert asked and ran == [] and recorded.outcome.text() == "Nothing was changed."
     answer_question(monkeypatch, Button.Yes)
     assert recorded.confirm_and_run()
-    qtbot.waitUntil(lambda: recorded.result is not None, timeout=5000)
+    qtbot.waitUntil(lambda: recorded.run_result is not None, timeout=5000)
     assert ran == [plan] and recorded.outcome.text().startswith("Done")
     assert recorded.commands.toPlainText().startswith("ok: sudo install")
 

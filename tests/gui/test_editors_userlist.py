@@ -24,6 +24,7 @@ from gui.editors.userlist import (
     UserlistEditor,
     UsersModel,
     password_strength,
+    valid_user_name,
 )
 from gui.models import GROUPS, KEY_ROLE, ConfigTreeModel
 from proxy.config.parser import parse
@@ -228,7 +229,11 @@ def test_problems_show_inline_and_duplicates_are_refused(qtbot: Any, document: D
     widget.new_user.setText("carol")
     click(qtbot, widget.add_user_button)  # refused before any password is asked
     assert "there is already a user 'carol'" in widget.problems.text()
+    widget.new_group.setText("ops@night")  # HAProxy refuses '@' in group names ...
+    click(qtbot, widget.add_group_button)
+    assert "'ops@night' is not a valid group name: character '@' is not permitted" in widget.problems.text()
     assert document.text == before
+    assert valid_user_name("carol@example.test")  # ... but not in user names
 
 
 def test_removing_a_user_or_group_removes_its_mentions(qtbot: Any, editor: UserlistEditor,

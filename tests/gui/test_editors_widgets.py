@@ -1,4 +1,4 @@
-"""Shared editor widgets: time and address inputs, statement placement helpers."""
+"""Shared editor widgets: time and address inputs (placement is tested in tests/proxy/config/test_edit.py)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,7 @@ from typing import Any
 
 import pytest
 
-from gui.editors.widgets import AddressPortEdit, TimeEdit, join_host_port, place_node, set_timeout
-from proxy.config.model import Section
-from proxy.config.nodes import DefaultBackend, Rule
-from proxy.config.parser import parse
-from proxy.config.writer import write
+from gui.editors.widgets import AddressPortEdit, TimeEdit, join_host_port
 
 TUTORIAL_TEXT = (Path(__file__).resolve().parents[2] / "proxy" / "demo" / "tutorial.cfg").read_text()
 
@@ -47,25 +43,3 @@ def test_address_port_edit(qtbot: Any) -> None:
     edit.host.setText("*")
     assert edit.value() == ":8443"
     assert join_host_port("10.0.0.1", "") == "10.0.0.1"
-
-
-def _frontend(text: str) -> tuple[Any, Section]:
-    config = parse(text).config
-    return config, config.sections[0]
-
-
-def test_place_node_keeps_haproxy_order() -> None:
-    config, section = _frontend("frontend f\n    bind :80\n    use_backend b if x\n    default_backend b\n")
-    place_node(section, Rule("http-request", "", "deny", [], None))
-    place_node(section, DefaultBackend("c"))
-    assert write(config) == ("frontend f\n    bind :80\n    http-request deny\n    use_backend b if x\n"
-                             "    default_backend b\n    default_backend c\n")
-
-
-def test_set_timeout_replaces_adds_and_removes() -> None:
-    config, section = _frontend("frontend f\n    bind :80\n    timeout client 5s\n")
-    set_timeout(section, "client", "10s")
-    set_timeout(section, "http-request", "3s")
-    assert write(config) == "frontend f\n    bind :80\n    timeout client 10s\n    timeout http-request 3s\n"
-    set_timeout(section, "client", "")
-    assert "timeout client" not in write(config)
