@@ -19,13 +19,13 @@ from pathlib import Path
 
 import pytest
 
+from proxy.app.run_commands import load_for_engine
 from proxy.config import keywords as kw
 from proxy.config.load import check_text, load
 from proxy.config.model import Config
 from proxy.config.semantics import Semantics, describe
 from proxy.config.validate import ENGINE_IGNORES, ENGINE_REFUSES
 from proxy.engine import acl, balance, health, http1, logformat
-from proxy.engine.cli import load_for_engine
 from proxy.engine.runtime import HTTP_ACTIONS, CompileError, compile_config
 from tests.conftest import DATA
 
