@@ -61,7 +61,6 @@ BACKEND_TIMEOUTS = ("connect", "server", "queue", "check", "tunnel")
 BALANCE_TIPS = {name: f"{name} {a.args}: {a.doc}".replace("  ", " ") for name, a in kw.BALANCE_ALGORITHMS.items()}
 CHECK_METHODS = ("GET", "HEAD", "OPTIONS")
 EXPECT_STATUS = ("http-check", "expect", "status")
-RISE_FALL_MAX = 100
 
 
 def _glued(algorithm: str) -> bool:
@@ -305,7 +304,8 @@ def health_group(editor: SectionEditor) -> QGroupBox:
                 lambda s, v: set_default_server_option(s, "inter", v))
     rise, fall = QSpinBox(), QSpinBox()
     for box, name in ((rise, "rise"), (fall, "fall")):
-        box.setRange(0, RISE_FALL_MAX)
+        bounds = kw.SERVER_OPTIONS[name].bounds
+        box.setRange(0, bounds[1] if bounds else 2**31 - 1)  # 0: "default" (no value written)
         box.setSpecialValueText("default")
         grey_special_value(box)
         box.setToolTip(kw.SERVER_OPTIONS[name].doc)

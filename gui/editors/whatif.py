@@ -35,9 +35,11 @@ from PySide6.QtWidgets import (
 
 from gui.document import Document
 from gui.editors.widgets import SPACING
+from proxy.config import keywords as kw
 from proxy.config.model import Config
 from proxy.config.nodes import split_host_port
 from proxy.config.parser import parse
+from proxy.config.semantics import meaning_of
 from proxy.config.writer import write
 from proxy.engine import Engine, EngineError, RequestContext, RouteDecision
 
@@ -74,8 +76,7 @@ def request_context(config: Config, kind: str, frontend: str, request: WhatIfReq
     """The engine's context for a typed request (raises ValueError for a bad source address)."""
     dst, dst_port = _listen_address(config, kind, frontend)
     src = ipaddress.ip_address(request.source.strip())
-    section = config.find(kind, frontend)
-    mode = section.mode if section and section.mode else _inherited_mode(config, kind, frontend)
+    mode = _effective_mode(config, kind, frontend)
     sni = request.sni.strip() or None
     if mode != "http":
         return RequestContext(src, CLIENT_PORT, ipaddress.ip_address(dst), dst_port,
@@ -88,10 +89,10 @@ def request_context(config: Config, kind: str, frontend: str, request: WhatIfReq
         ssl_fc_sni=sni)
 
 
-def _inherited_mode(config: Config, kind: str, frontend: str) -> str:
+def _effective_mode(config: Config, kind: str, frontend: str) -> str:
+    """The mode the frontend runs in, as the checker and the engine see it."""
     section = config.find(kind, frontend)
-    defaults = config.defaults_for(section) if section else None
-    return (defaults.mode if defaults else None) or "tcp"
+    return meaning_of(config, section).mode.value if section else kw.builtin_default("mode")
 
 
 def what_if(config: Config, kind: str, frontend: str, request: WhatIfRequest,

@@ -43,6 +43,7 @@ import re
 from proxy.certs.errors import InvalidName
 from proxy.certs.names import normalize_name
 from proxy.config.build import node_from_words
+from proxy.config.keywords import NAME_CHARACTERS, invalid_name_character
 from proxy.config.model import Config, Section, Statement
 from proxy.config.nodes import DefaultBackend, Generic, Mode, Node, Timeout, UseBackend
 
@@ -66,28 +67,21 @@ PLACEMENT_ORDER: tuple[str, ...] = (
     "acl", "tcp-request", "http-request", "use_backend", "default_backend",
 )
 
-# What HAProxy's invalid_char() lets through besides ASCII letters and digits.
-NAME_CHARACTERS = "-_.:"
-_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 
 
 # --- names -----------------------------------------------------------------------------------
 
 
 def valid_section_name(name: str) -> str | None:
-    """None when ``name`` is a valid proxy/defaults/userlist (and group) name, else why not.
-
-    HAProxy's ``invalid_char()``: letters and digits (ASCII only: it tests with
-    ``isalnum`` in the C locale) and ``-``, ``_``, ``.``, ``:``.  The message names
-    the first character HAProxy would refuse, as ``haproxy -c`` does."""
+    """None when ``name`` is a valid proxy/defaults/userlist (and group) name, else why not
+    (the rule is the registry's: ``keywords.invalid_name_character``)."""
     if not name:
         return "a name is required"
-    for ch in name:
-        if ch not in _ASCII_ALNUM and ch not in NAME_CHARACTERS:
-            shown = "a space" if ch == " " else repr(ch)
-            return (f"character {shown} is not permitted in a name "
-                    f"(only letters, digits and {' '.join(NAME_CHARACTERS)})")
-    return None
+    bad = invalid_name_character(name)
+    if bad is None:
+        return None
+    shown = "a space" if bad == " " else repr(bad)
+    return f"character {shown} is not permitted in a name (only letters, digits and {' '.join(NAME_CHARACTERS)})"
 
 
 # --- placing statements ----------------------------------------------------------------------

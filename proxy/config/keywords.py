@@ -1738,3 +1738,16 @@ ENGINE_FORMAT_FETCHES: frozenset[str] = frozenset({
 ENGINE_CONVERTERS: frozenset[str] = frozenset({
     "field", "iif", "lower", "map", "map_beg", "map_end", "map_str", "map_sub", "regsub", "upper",
 })
+
+
+# --- names ----------------------------------------------------------------------------
+
+#: What HAProxy's invalid_char() lets through in proxy, userlist and group names besides
+#: ASCII letters and digits (isalnum() in the C locale).
+NAME_CHARACTERS = "-_.:"
+_ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+
+
+def invalid_name_character(name: str) -> str | None:
+    """The first character HAProxy refuses in a section name, or None."""
+    return next((ch for ch in name if ch not in _ASCII_ALNUM and ch not in NAME_CHARACTERS), None)

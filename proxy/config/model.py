@@ -292,19 +292,6 @@ class Config:
     def backend(self, name: str) -> Section | None:
         return next((s for s in self.backends if s.name == name), None)
 
-    def defaults_for(self, section: Section) -> Section | None:
-        """The defaults section a proxy inherits from: ``from NAME`` or the last one before it."""
-        wanted = section.from_defaults
-        if wanted is not None:
-            return self.find("defaults", wanted)
-        last: Section | None = None
-        for s in self.sections:
-            if s is section:
-                return last
-            if s.kind == "defaults":
-                last = s
-        return last
-
     def add_section(self, section: Section, *, after: Section | None = None) -> Section:
         index = self.sections.index(after) + 1 if after is not None else len(self.sections)
         self.sections.insert(index, section)

@@ -84,6 +84,9 @@ _NAMED_SECTIONS = {
     "program",
     "fcgi-app",
 }
+# Sections whose names HAProxy checks with invalid_char() at parse time (a defaults
+# name only where "from" uses it: left to that reference).
+_CHECKED_NAMES = {"frontend", "backend", "listen", "userlist"}
 _DIRECTIVES = {".if", ".elif", ".else", ".endif", ".diag", ".notice", ".warning", ".alert"}
 _MODES = {"http", "tcp", "log"}
 # configuration.txt §7.4: ACLs every proxy knows without declaring them.
@@ -194,6 +197,11 @@ def _check_header(ctx: _Ctx, section: Section) -> None:
     words = section.header.words
     if section.kind in _NAMED_SECTIONS and len(words) < 2:
         ctx.error(section.header, 0, f"'{section.kind}' expects <name> as an argument")
+    elif section.kind in _CHECKED_NAMES and section.name is not None:
+        bad = kw.invalid_name_character(section.name)
+        if bad is not None:  # HAProxy's wording (cfgparse-listen.c, cfgparse.c)
+            ctx.error(section.header, 1,
+                      f"character '{bad}' is not permitted in '{section.kind}' name '{section.name}'.")
     if section.kind in ("frontend", "backend", "listen", "defaults") and "from" in words[2:]:
         i = words.index("from", 2)
         if i + 1 >= len(words):  # a named one that is missing is the semantics layer's error

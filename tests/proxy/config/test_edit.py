@@ -21,6 +21,7 @@ from proxy.config.edit import (
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Acl, Bind, DefaultBackend, Mode, Rule, Server, UseBackend
 from proxy.config.parser import parse
+from proxy.config.semantics import meaning_of
 from proxy.config.validate import validate
 from proxy.config.writer import write
 
@@ -162,7 +163,7 @@ def test_renaming_a_named_defaults_rewrites_from_on_the_headers() -> None:
     rename_section(config, section, "common")
     assert write(config) == RENAME_TEXT.replace(" base\n", " common\n")
     web = config.find("frontend", "web")
-    assert web is not None and config.defaults_for(web) is section
+    assert web is not None and meaning_of(config, web).defaults is section
 
 
 def test_a_listen_is_a_backend_for_references() -> None:

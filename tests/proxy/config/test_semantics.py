@@ -142,6 +142,10 @@ VERDICTS = {
                         "    bind 127.0.0.1:18080\n    http-request deny deny_status 422\n", None),
     "cook-derivative": ("defaults\n    mode http\n    timeout client 1s\nfrontend fe\n"
                         "    bind 127.0.0.1:18080\n    acl a cook_beg(x) y\n    http-request deny if a\n", None),
+    "invalid-proxy-name": ("defaults\n    timeout client 1s\nfrontend a@b\n    bind 127.0.0.1:18080\n",
+                           "character '@' is not permitted in 'frontend' name 'a@b'"),
+    "invalid-name-of-an-unused-defaults": ("defaults d@x\n    timeout client 1s\nfrontend fe\n"
+                                           "    bind 127.0.0.1:18080\n", None),
     "backend-without-servers-needs-no-server-timeout": (
         "defaults\n    mode tcp\n    timeout client 1s\nfrontend fe\n    bind 127.0.0.1:18080\n"
         "    default_backend empty\nbackend empty\n", None),
