@@ -39,6 +39,7 @@ names a config routes by, for certificates.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from proxy.certs.errors import InvalidName
 from proxy.certs.names import normalize_name
@@ -112,50 +113,37 @@ def place_node(section: Section, node: Node) -> Statement:
     return stmt
 
 
-def _remove_all(section: Section, stmts: list[Statement]) -> None:
-    for stmt in stmts:
-        section.remove(stmt)
+def _set_single(section: Section, kind: type[Node], value: str, field: str,
+                new: Callable[[], Node], *, where: Callable[[Node], bool] = lambda n: True) -> None:
+    """The one-value setters' shared rule: "" removes every ``kind`` line (``where`` picks
+    among them); else the last one's ``field`` changes in place (its comment and position
+    stay); else a new line is placed."""
+    stmts = [s for s in section.body if isinstance(s.node, kind) and where(s.node)]
+    if not value:
+        for stmt in stmts:
+            section.remove(stmt)
+    elif stmts:
+        setattr(stmts[-1].node, field, value)
+    else:
+        place_node(section, new())
 
 
 def set_timeout(section: Section, kind: str, value: str) -> None:
     """Set ``timeout <kind>`` (replacing the last one in place) or remove it when ``value`` is ""."""
-    stmts = [s for s in section.body if isinstance(s.node, Timeout) and s.node.kind == kind]
-    if not value:
-        _remove_all(section, stmts)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Timeout)
-        node.value = value
-    else:
-        place_node(section, Timeout(kind, value))
+    _set_single(section, Timeout, value, "value", lambda: Timeout(kind, value),
+                where=lambda n: isinstance(n, Timeout) and n.kind == kind)
 
 
 def set_mode(section: Section, value: str) -> None:
     """Set ``mode`` (replacing the last one in place) or remove it when ``value`` is ""."""
-    stmts = [s for s in section.body if isinstance(s.node, Mode)]
-    if not value:
-        _remove_all(section, stmts)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, Mode)
-        node.value = value
-    else:
-        place_node(section, Mode(value))
+    _set_single(section, Mode, value, "value", lambda: Mode(value))
 
 
 def set_default_backend(section: Section, name: str) -> None:
     """Set ``default_backend`` (replacing the last one in place) or remove it when ``name``
     is blank; surrounding blanks are dropped."""
     name = name.strip()
-    stmts = [s for s in section.body if isinstance(s.node, DefaultBackend)]
-    if not name:
-        _remove_all(section, stmts)
-    elif stmts:
-        node = stmts[-1].node
-        assert isinstance(node, DefaultBackend)
-        node.backend = name
-    else:
-        place_node(section, DefaultBackend(name))
+    _set_single(section, DefaultBackend, name, "backend", lambda: DefaultBackend(name))
 
 
 # --- sections ---------------------------------------------------------------------------------

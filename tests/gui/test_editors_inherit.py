@@ -23,6 +23,7 @@ from gui.editors.inherit import (
 from gui.editors.item_models import ServersModel
 from proxy.config.model import Config, Section
 from proxy.config.parser import parse
+from tests.conftest import DATA
 
 CHAINED = """\
 defaults base
@@ -208,20 +209,8 @@ def test_servers_table_shows_effective_weight_greyed(
     assert bare.index(0, 6).data() == ""  # maxconn: no limit inherited, nothing shown
 
 
-ISSUE_EXAMPLE = """\
-defaults base
-    mode http
-    timeout connect 5s
-    timeout client 11s
-    timeout server 7s
-defaults web from base
-    timeout client 12s
-frontend fe from web
-    bind 127.0.0.1:18080
-    default_backend be
-backend be from web
-    server s1 127.0.0.1:9
-"""
+# The issue's example, from the corpus (tests/data/valid/43-defaults-from-chain.cfg).
+ISSUE_EXAMPLE = (DATA / "valid" / "43-defaults-from-chain.cfg").read_text()
 
 
 def test_the_hints_say_what_check_and_run_do_on_a_from_chain() -> None:
@@ -231,7 +220,7 @@ def test_the_hints_say_what_check_and_run_do_on_a_from_chain() -> None:
     fe, be = _find(config, "frontend", "fe"), _find(config, "backend", "be")
     mode = inherited_mode(config, fe)
     assert mode.short() == "http, from defaults base"
-    assert mode.detail == "defaults base line 2, through defaults web"
+    assert mode.detail == "defaults base line 5, through defaults web"
     assert timeout_hint(config, fe, "client") == "12s from defaults web"
     assert timeout_hint(config, be, "server") == "7s from defaults base"
     assert timeout_hint(config, fe, "http-request") == "not set: as client (12s)"

@@ -16,23 +16,11 @@ from proxy.config.load import check_text
 from proxy.config.model import Config, Section
 from proxy.config.parser import parse
 from proxy.config.semantics import describe, meaning_of
-from tests.conftest import HaproxyCheck
+from tests.conftest import DATA, HaproxyCheck
 
 # The issue's example: a named chain HAProxy 2.6 accepts without a warning.
-CHAIN = """\
-defaults base
-    mode http
-    timeout connect 5s
-    timeout client 11s
-    timeout server 7s
-defaults web from base
-    timeout client 12s
-frontend fe from web
-    bind 127.0.0.1:18080
-    default_backend be
-backend be from web
-    server s1 127.0.0.1:9
-"""
+CHAIN_FILE = DATA / "valid" / "43-defaults-from-chain.cfg"
+CHAIN = CHAIN_FILE.read_text()
 
 
 def _config(text: str) -> Config:
@@ -50,12 +38,12 @@ def test_a_from_chain_gives_the_section_its_whole_chain() -> None:
     fe = meaning_of(config, _section(config, "frontend", "fe"))
     assert [s.name for s in fe.chain] == ["web", "base"]
     assert fe.mode.value == "http"
-    assert fe.mode.source.describe() == "defaults base line 2, through defaults web"
+    assert fe.mode.source.describe() == "defaults base line 5, through defaults web"
     client = fe.timeout("client")
     assert client is not None and client.value == "12s" and client.source.where() == "defaults web"
     be = meaning_of(config, _section(config, "backend", "be"))
     server = be.timeout("server")
-    assert server is not None and (server.value, server.source.line) == ("7s", 5)
+    assert server is not None and (server.value, server.source.line) == ("7s", 8)
     assert be.timeout_seconds("connect") == 5.0
 
 
@@ -79,7 +67,7 @@ def test_a_section_overrides_what_it_inherits() -> None:
     server = be.timeout("server")
     assert server is not None and server.value == "2s"
     assert server.source.section is _section(config, "backend", "be")
-    assert server.source.describe() == "backend be line 12"
+    assert server.source.describe() == "backend be line 15"
 
 
 def test_timeouts_fall_back_as_the_manual_says() -> None:

@@ -19,28 +19,20 @@ from collections.abc import AsyncIterator
 import pytest
 
 from proxy.config.load import check_text
+from tests.conftest import DATA
 from tests.proxy.engine._engine_support import Backend, request, running
 from tests.proxy.engine._haproxy_harness import free_port, running_haproxy, wait_listening
 
-# The issue's example (with a path rule and the servers filled in): HAProxy runs the
-# backend in mode http with "timeout server 7s" from "defaults base" through "web".
-EXAMPLE = """\
-defaults base
-    mode http
-    timeout connect 5s
-    timeout client 11s
-    timeout server 7s
-defaults web from base
-    timeout client 12s
-frontend fe from web
-    bind 127.0.0.1:{port}
-    use_backend answering if {{ path_beg /answer }}
-    default_backend be
-backend answering from web
-    server ok 127.0.0.1:{answering}
-backend be from web
-    server s1 127.0.0.1:{silent}
-"""
+# The issue's example (tests/data/valid/43-defaults-from-chain.cfg) with its ports filled
+# in and a path rule to the answering server: HAProxy runs the backend in mode http
+# with "timeout server 7s" from "defaults base" through "web".
+EXAMPLE = (
+    (DATA / "valid" / "43-defaults-from-chain.cfg").read_text()
+    .replace("127.0.0.1:18080", "127.0.0.1:{port}")
+    .replace("127.0.0.1:9", "127.0.0.1:{silent}")
+    .replace("    default_backend be\n", "    use_backend answering if {{ path_beg /answer }}\n"
+             "    default_backend be\nbackend answering from web\n    server ok 127.0.0.1:{answering}\n")
+)
 
 # The last defaults section before a proxy wins, named or not.
 LAST_UNNAMED_WINS = """\
