@@ -24,7 +24,9 @@ from proxy import __version__
 from proxy.app import cert_commands, route_commands, run_commands
 from proxy.app.launch import open_app
 from proxy.config.load import load
+from proxy.config.model import Diagnostic
 from proxy.config.parser import parse_file
+from proxy.config.validate import ENGINE_REFUSES
 from proxy.config.writer import write, write_file
 
 __all__ = ["COMMANDS", "build_parser", "main"]
@@ -50,8 +52,19 @@ def cmd_check(args: argparse.Namespace) -> int:
                 print(diagnostic)
         failed = failed or not result.ok
         if result.ok and not args.quiet:
-            print(f"{name}: configuration is valid", file=sys.stderr)
+            print(f"{name}: {_verdict(result.diagnostics)}", file=sys.stderr)
     return 1 if failed else 0
+
+
+def _verdict(diagnostics: Sequence[Diagnostic]) -> str:
+    """"valid" -- and, when the embedded engine cannot run it, that too: HAProxy's verdict
+    decides the exit status, but "valid" alone would promise that 'run' works."""
+    refused = sum(d.code == ENGINE_REFUSES for d in diagnostics)
+    if not refused:
+        return "configuration is valid"
+    lines = "line" if refused == 1 else "lines"
+    return (f"configuration is valid for HAProxy, but the embedded engine cannot run it "
+            f"({refused} {lines} above): run it on HAProxy ('Engine > Run on > HAProxy' in the app)")
 
 
 def cmd_fmt(args: argparse.Namespace) -> int:

@@ -77,6 +77,18 @@ def test_check_valid_file_exits_0() -> None:
     assert "error" not in proc.stdout
 
 
+def test_check_says_when_only_haproxy_can_run_a_valid_file() -> None:
+    # valid for HAProxy (exit 0), but "valid" alone would promise that 'proxydesk run' works
+    proc = proxydesk("check", "valid/24-cache.cfg")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "valid/24-cache.cfg:22:18: warning: 'http-request cache-use': accepted by HAProxy; " \
+           "the embedded engine refuses it: run this config on HAProxy" in proc.stdout
+    assert "configuration is valid for HAProxy, but the embedded engine cannot run it (3 lines above)" \
+        in proc.stderr
+    run = proxydesk("run", "--check-only", "valid/24-cache.cfg")
+    assert run.returncode == 1 and "cache-use" in run.stderr
+
+
 def test_check_reports_every_error_located(tmp_path: Path) -> None:
     cfg = tmp_path / "bad.cfg"
     cfg.write_text(
