@@ -182,16 +182,21 @@ class RequestLog:
         self._lines: list[str] = []
         self._loop = asyncio.get_running_loop()
         self._http: set[str] = set()
+        self._logging: set[str] = set()
         self.refresh_modes()
         engine.subscribe(self)
 
     def refresh_modes(self) -> None:
-        """Which frontends speak HTTP (their lines are httplog); call after a reload."""
+        """Which frontends log (a "log" line applies, as in HAProxy) and which speak HTTP
+        (their lines are httplog); call after a reload."""
         generation = self._engine.generation
         frontends = generation.frontends if generation is not None else []
         self._http = {f.name for f in frontends if f.mode == "http"}
+        self._logging = {f.name for f in frontends if f.log_targets}
 
     def __call__(self, event: LogEvent) -> None:
+        if event.frontend not in self._logging:
+            return  # HAProxy logs nothing for a proxy without a "log" line
         if not self._lines:
             self._loop.call_soon(self._flush)
         http = event.frontend in self._http or event.status is not None

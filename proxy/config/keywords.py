@@ -558,7 +558,7 @@ _ENGINE_RUNS_PROXY = frozenset({
     "stats show-node", "stats uri", "tcp-request connection", "tcp-request content",
     "tcp-request inspect-delay", "timeout check", "timeout client", "timeout client-fin",
     "timeout connect", "timeout http-keep-alive", "timeout http-request", "timeout queue",
-    "timeout server", "timeout server-fin", "timeout tunnel", "use_backend", "redirect",
+    "timeout server", "timeout server-fin", "timeout tunnel", "use_backend", "redirect", "log",
 })
 # Servers made from DNS records: the engine would run the backend with no servers at all.
 _ENGINE_REFUSES_PROXY = frozenset({"server-template"})
@@ -566,11 +566,15 @@ _ENGINE_MOOT_PROXY = frozenset({"description", "id", "bind-process", "enabled"})
 _ENGINE_RUNS_GLOBAL = frozenset({
     "maxconn", "stats socket", "crt-base", "ca-base", "ssl-default-bind-options",
     "ssl-default-bind-ciphers", "ssl-default-server-options", "ssl-default-server-ciphers",
-    "ssl-server-verify",
+    "ssl-server-verify", "log",
 })
+# A "log" line turns logging on for the proxies it applies to, as in HAProxy; the engine
+# writes the lines to stderr (``proxydesk run``) and the app's Requests view, so the checker
+# warns only about targets it does not write to (a syslog address, a ring...).
+ENGINE_LOG_TARGETS = frozenset({"global", "stdout", "stderr"})
 # Global keywords that change what traffic sees; every other global one is moot here.
 _ENGINE_IGNORES_GLOBAL = frozenset({
-    "log", "log-send-hostname", "log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path",
+    "log-send-hostname", "log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path",
     "maxconnrate", "maxsessrate", "maxsslrate", "ssl-default-bind-ciphersuites",
     "ssl-default-bind-curves", "ssl-default-server-ciphersuites", "ssl-dh-param-file",
     "h1-case-adjust", "h1-case-adjust-file", "h1-accept-payload-with-any-method",
@@ -593,7 +597,6 @@ def _with_engine(table: dict[str, Keyword], runs: frozenset[str], refuses: froze
 
 
 _ENGINE_NOTES = {
-    "log": "it logs every request to stderr and to the app's Requests view",
     "option tcp-check": "its health checks only connect", "option mysql-check": "its health checks only connect",
     "option pgsql-check": "its health checks only connect", "option smtpchk": "its health checks only connect",
     "option redis-check": "its health checks only connect", "option ldap-check": "its health checks only connect",

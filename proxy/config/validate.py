@@ -263,6 +263,9 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
     if keyword.engine in ("ignores", "refuses"):
         ctx.engine_gap(stmt, 0, f"'{keyword.name}'", refuses=keyword.engine == "refuses",
                        note=keyword.engine_note)
+    if keyword.name == "log" and words[0] != "no" and len(words) > 1 and words[1] not in kw.ENGINE_LOG_TARGETS:
+        ctx.engine_gap(stmt, 1, f"'log {words[1]}'", refuses=False,
+                       note="it writes its log to stderr and the app's Requests view instead")
     if keyword.name == "redirect":  # kept as words: its log-format arguments are checked here
         for i, arg in enumerate(words[1:], start=1):
             _check_format(ctx, stmt, i, arg)

@@ -304,6 +304,9 @@ class Frontend:
     stats_auth: tuple[auth_mod.Userlist, bytes] | None = None
     backends_by_name: dict[str, Backend] = field(default_factory=dict)
     gate: Any = None  # engine.py's admission gate (maxconn, TLS handshakes)
+    # where HAProxy would send this frontend's log ("log global" resolved); () = it logs
+    # nothing, as HAProxy without a "log" line.  The engine's own log is stderr/the app.
+    log_targets: tuple[str, ...] = ()
 
     def decide(self, ctx: RequestContext, *, explain: bool = False) -> Decision:
         """Run the http-request rules, then use_backend/default_backend, as HAProxy orders them."""
@@ -776,6 +779,22 @@ def _refuse_keywords(compiler: _Compiler) -> None:
                                     "config on HAProxy")
 
 
+def _log_targets(compiler: _Compiler, proxy: _Proxy) -> tuple[str, ...]:
+    """The targets of the ``log`` lines that apply (own over inherited; ``no log`` clears;
+    ``log global`` means the global section's)."""
+    targets: list[str] = []
+    for stmt in proxy.meaning.every("log"):
+        words = stmt.words
+        if words[0] == "no":
+            targets = []
+        elif len(words) > 1 and words[1] == "global":
+            glob = compiler.config.global_section
+            targets += [w[1] for w in (glob.generic("log") if glob else []) if len(w) > 1]
+        elif len(words) > 1:
+            targets.append(words[1])
+    return tuple(targets)
+
+
 def _global_maxconn(compiler: _Compiler) -> int:
     section = compiler.config.global_section
     found = section.generic("maxconn") if section is not None else []
@@ -1139,6 +1158,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
         stats_auth=_stats_auth(compiler, proxy, errorfiles),
         errorfiles=errorfiles,
         backends_by_name=backends,
+        log_targets=_log_targets(compiler, proxy),
     )
     frontend.counters.slim = frontend.maxconn
     return frontend

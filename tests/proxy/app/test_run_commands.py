@@ -29,6 +29,7 @@ CONFIG = HTTP_DEFAULTS + """
 frontend fe
     bind 127.0.0.1:0
     default_backend be
+    log stderr format raw local0
 
 backend be
     server {name} 127.0.0.1:{port}
@@ -149,6 +150,23 @@ async def http_get(port: int, path: str) -> tuple[int, str]:
         writer.close()
     head, _, body = raw.partition(b"\r\n\r\n")
     return int(head.split()[1]), body.decode()
+
+
+@pytest.mark.asyncio
+async def test_run_logs_only_where_a_log_line_asks_as_haproxy_does(tmp_path: Path) -> None:
+    alpha = await start_responder(tutorial_answer("alpha"))
+    text = CONFIG.format(name="alpha", port=alpha.sockets[0].getsockname()[1])
+    config = tmp_path / "haproxy.cfg"
+    config.write_text(text.replace("    log stderr format raw local0\n", ""))
+    try:
+        async with proxydesk(tmp_path, "run", str(config)) as run:
+            port = await run.port("fe")
+            assert await http_get(port, "/hello") == (200, "alpha: Home page!\n")
+            assert await http_get(port, "/hello") == (200, "alpha: Home page!\n")
+            await run.stop(signal.SIGTERM)
+        assert "GET /hello" not in run.stderr()  # no "log" line: HAProxy logs nothing either
+    finally:
+        alpha.close()
 
 
 @pytest.mark.asyncio
