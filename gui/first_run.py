@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.theme import icon
+from proxy.config import keywords as kw
 from proxy.routes import DEFAULT_HTTPS_PORT, LocalRoute, add_local_route, with_local_certificate
 
 __all__ = ["FirstRunDialog", "LocalRoute", "LocalRouteDialog", "add_local_route",
@@ -39,7 +40,7 @@ class LocalRouteDialog(QDialog):
         self.target = QLineEdit(LocalRoute.target)
         self.target.setToolTip("Where your app listens (address:port)")
         self.port = QSpinBox()
-        self.port.setRange(1, 65535)
+        self.port.setRange(*kw.PORT_RANGE)
         self.port.setValue(LocalRoute.listen_port)
         self.port.setToolTip("The port Proxydesk listens on (ports below 1024 need privileges)")
         self.https = QCheckBox("HTTPS on port:")
@@ -47,7 +48,7 @@ class LocalRouteDialog(QDialog):
         self.https.setToolTip("With a certificate for the host name from Proxydesk's local CA "
                               "(issued now, or reused if you have one)")
         self.https_port = QSpinBox()
-        self.https_port.setRange(1, 65535)
+        self.https_port.setRange(*kw.PORT_RANGE)
         self.https_port.setValue(DEFAULT_HTTPS_PORT)
         self.https.toggled.connect(self.https_port.setEnabled)
         form = QFormLayout()

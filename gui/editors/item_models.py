@@ -253,7 +253,7 @@ def _set_server_host(node: Server, value: Any) -> bool:
 
 def _set_server_port(node: Server, value: Any) -> bool:
     port = str(value).strip()
-    if port and not (port.isdigit() and int(port) <= 65535):
+    if port and not (port.isdigit() and int(port) <= kw.PORT_RANGE[1]):
         return False
     node.address = join_host_port(node.host, port)
     return True
@@ -352,7 +352,7 @@ def _set_bind_host(node: Bind, value: Any) -> bool:
 
 def _set_bind_port(node: Bind, value: Any) -> bool:
     port = str(value).strip()
-    if len(node.addresses) != 1 or not (port.isdigit() and int(port) <= 65535):
+    if len(node.addresses) != 1 or not (port.isdigit() and int(port) <= kw.PORT_RANGE[1]):
         return False
     host = split_host_port(node.addresses[0])[0]
     node.addresses = [join_host_port(host, port) if host else f":{port}"]

@@ -61,7 +61,7 @@ __all__ = [
 ]
 
 SPACING = 8
-MAX_PORT = 65535
+MAX_PORT = kw.PORT_RANGE[1]
 # The units offered in the unit combo, biggest last; "" (bare milliseconds) is shown as "ms".
 TIME_UNITS = ("ms", "s", "m", "h", "d")
 _TIME_TEXT = re.compile(r"(\d+)([a-z]*)")

@@ -1754,3 +1754,28 @@ _ASCII_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ01
 def invalid_name_character(name: str) -> str | None:
     """The first character HAProxy refuses in a section name, or None."""
     return next((ch for ch in name if ch not in _ASCII_ALNUM and ch not in NAME_CHARACTERS), None)
+
+
+# --- value sets ---------------------------------------------------------------------
+
+#: "mode" values HAProxy 2.6 accepts in proxies.
+MODES = ("http", "tcp", "log")
+#: A port on a bind or server line.
+PORT_RANGE = (1, 65535)
+#: "hash-type <method> [<function> [<modifier>]]" (cfgparse-listen.c); the engine's hash
+#: functions (proxy.engine.balance.HASH_FUNCTIONS) are these, a test keeps them equal.
+HASH_METHODS = ("map-based", "consistent")
+HASH_FUNCTIONS = ("sdbm", "djb2", "crc32", "wt6")
+HASH_MODIFIERS = ("avalanche",)
+
+
+def hash_type_problem(args: Sequence[str]) -> tuple[int, str] | None:
+    """HAProxy's refusal of ``hash-type ARGS`` (index of the word at fault, its message), or None."""
+    if not args or args[0] not in HASH_METHODS or len(args) > 3:
+        return 0, "'hash-type' only supports 'consistent' and 'map-based'."
+    if len(args) > 1 and args[1] not in HASH_FUNCTIONS:
+        functions = ", ".join(f"'{f}'" for f in HASH_FUNCTIONS[:-1])
+        return 1, f"'hash-type' only supports {functions}, or '{HASH_FUNCTIONS[-1]}' hash functions."
+    if len(args) > 2 and args[2] not in HASH_MODIFIERS:
+        return 2, "'hash-type' only supports 'avalanche' as a modifier."
+    return None

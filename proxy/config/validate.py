@@ -88,7 +88,6 @@ _NAMED_SECTIONS = {
 # name only where "from" uses it: left to that reference).
 _CHECKED_NAMES = {"frontend", "backend", "listen", "userlist"}
 _DIRECTIVES = {".if", ".elif", ".else", ".endif", ".diag", ".notice", ".warning", ".alert"}
-_MODES = {"http", "tcp", "log"}
 # configuration.txt §7.4: ACLs every proxy knows without declaring them.
 PREDEFINED_ACLS = frozenset(
     {
@@ -302,11 +301,11 @@ def _check_port(
         port = port[1:]
     parts = port.split("-") if allow_range else [port]
     for part in parts:
-        if not part.isdigit() or not 1 <= int(part) <= 65535:
+        if not part.isdigit() or not kw.PORT_RANGE[0] <= int(part) <= kw.PORT_RANGE[1]:
             # HAProxy refuses port 0; the engine binds a free port for it (tests, the demo),
             # so this one error carries a code the engine and the app let through.
             code = BIND_PORT_ZERO if allow_range and port == "0" else ""
-            ctx.error(stmt, word, f"invalid port '{port}' (expects 1-65535)", code)
+            ctx.error(stmt, word, f"invalid port '{port}' (expects {kw.PORT_RANGE[0]}-{kw.PORT_RANGE[1]})", code)
             return
 
 
@@ -441,7 +440,7 @@ def _check_timeout(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> 
 
 def _check_mode(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, Mode)
-    if node.value not in _MODES:
+    if node.value not in kw.MODES:
         ctx.error(stmt, 1, f"unknown proxy mode '{node.value}' (expects 'http' or 'tcp')")
 
 
@@ -658,8 +657,6 @@ _STATS_DIRECTIVES = {
     "uri",
     "bind-process",
 }
-_HASH_METHODS = {"map-based", "consistent"}
-_HASH_FUNCTIONS = {"sdbm", "djb2", "wt6", "crc32", "none"}
 _HTTP_CHECK_DIRECTIVES = {
     "send",
     "expect",
@@ -781,20 +778,9 @@ def _check_errorfile(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -
 
 def _check_hash_type(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, HashType)
-    if node.method not in _HASH_METHODS:
-        ctx.error(
-            stmt,
-            1,
-            f"'hash-type' : unknown method '{node.method}' (expects map-based or consistent)",
-        )
-    if node.function is not None and node.function not in _HASH_FUNCTIONS:
-        ctx.error(
-            stmt,
-            2,
-            f"'hash-type' : unknown function '{node.function}' (expects sdbm, djb2, wt6, crc32 or none)",
-        )
-    if node.modifier is not None and node.modifier != "avalanche":
-        ctx.error(stmt, 3, f"'hash-type' : unknown modifier '{node.modifier}' (expects avalanche)")
+    problem = kw.hash_type_problem(node.to_words()[1:])
+    if problem is not None:
+        ctx.error(stmt, 1 + problem[0], problem[1])
 
 
 def _check_capture(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:

@@ -47,6 +47,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Protocol
 
+from proxy.config import keywords as kw
 from proxy.engine.acl import split_header_values
 
 # HAProxy's weight scaling constants (include/haproxy/backend-t.h, server-t.h).
@@ -200,22 +201,16 @@ class HashType:
     @classmethod
     def parse(cls, text: str) -> HashType:
         words = text.split()
-        if not words or words[0] not in ("map-based", "consistent") or len(words) > 3:
-            raise BalanceError("'hash-type' only supports 'consistent' and 'map-based'.")
+        problem = kw.hash_type_problem(words)  # the registry's rule, shared with the checker
+        if problem is not None:
+            raise BalanceError(problem[1])
         consistent = words[0] == "consistent"
         if len(words) == 1:
             # cfgparse-listen.c: "if consistent with no argument, then avalanche
             # modifier is also applied".
             return cls(consistent, hash_sdbm, consistent)
-        function = HASH_FUNCTIONS.get(words[1])
-        if function is None:
-            raise BalanceError(
-                "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions."
-            )
         modifier = words[2] if len(words) == 3 else ""
-        if modifier not in ("", "avalanche"):
-            raise BalanceError("'hash-type' only supports 'avalanche' as a modifier.")
-        return cls(consistent, function, modifier == "avalanche")
+        return cls(consistent, HASH_FUNCTIONS[words[1]], modifier == "avalanche")
 
     def finish(self, h: int) -> int:
         return full_hash(h) if self.avalanche else h

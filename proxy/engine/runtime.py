@@ -976,7 +976,8 @@ def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
             allbackups=proxy.enabled("allbackups"),
         )
     except balance_mod.BalanceError as exc:
-        where = proxy.meaning.last_statement("balance") or proxy.section.header
+        culprit = "hash-type" if "'hash-type'" in str(exc) else "balance"
+        where = proxy.meaning.last_statement(culprit) or proxy.section.header
         compiler.fail(where, f"backend '{proxy.section.name}': {exc}")
         compiler.refused_backends.add(proxy.section.name or "")
         return None

@@ -134,6 +134,10 @@ VERDICTS = {
                            "character '@' is not permitted in 'frontend' name 'a@b'"),
     "invalid-name-of-an-unused-defaults": ("defaults d@x\n    timeout client 1s\nfrontend fe\n"
                                            "    bind 127.0.0.1:18080\n", None),
+    "hash-type-none": ("defaults\n    timeout client 1s\n    timeout connect 1s\n    timeout server 1s\n"
+                       "frontend fe\n    bind 127.0.0.1:18080\n    default_backend be\nbackend be\n"
+                       "    balance source\n    hash-type consistent none\n    server s 127.0.0.1:9\n",
+                       "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions."),
     "backend-without-servers-needs-no-server-timeout": (
         "defaults\n    mode tcp\n    timeout client 1s\nfrontend fe\n    bind 127.0.0.1:18080\n"
         "    default_backend empty\nbackend empty\n", None),

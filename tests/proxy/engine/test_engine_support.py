@@ -113,6 +113,7 @@ def test_the_engines_tables_are_the_registrys() -> None:
     implemented = {name for name, ok in kw.HTTP_CHECK_EXPECT_MATCHERS.items() if ok}
     assert set(health._EXPECT_MATCHERS) == implemented
     assert set(http1._BUILTIN_ERRORS) == kw.ERROR_STATUSES
+    assert set(balance.HASH_FUNCTIONS) == set(kw.HASH_FUNCTIONS)
 
 
 @pytest.mark.parametrize("algorithm", sorted(kw.BALANCE_ALGORITHMS))
