@@ -1779,3 +1779,32 @@ def hash_type_problem(args: Sequence[str]) -> tuple[int, str] | None:
     if len(args) > 2 and args[2] not in HASH_MODIFIERS:
         return 2, "'hash-type' only supports 'avalanche' as a modifier."
     return None
+
+
+#: Manual §7.4: the ACLs every proxy knows without declaring them, with their definitions.
+#: The engine compiles those whose fetch it implements; the checker warns where a config
+#: uses one of the others.
+PREDEFINED_ACLS: dict[str, tuple[str, ...]] = {
+    "FALSE": ("always_false",),
+    "HTTP": ("req.proto_http",),
+    "HTTP_1.0": ("req.ver", "1.0"),
+    "HTTP_1.1": ("req.ver", "1.1"),
+    "HTTP_2.0": ("req.ver", "2.0"),
+    "HTTP_CONTENT": ("req.hdr_val(content-length)", "gt", "0"),
+    "HTTP_URL_ABS": ("url_reg", "^[^/:]*://"),
+    "HTTP_URL_SLASH": ("url_beg", "/"),
+    "HTTP_URL_STAR": ("url", "*"),
+    "LOCALHOST": ("src", "127.0.0.1/8", "::1"),
+    "METH_CONNECT": ("method", "CONNECT"),
+    "METH_DELETE": ("method", "DELETE"),
+    "METH_GET": ("method", "GET", "HEAD"),
+    "METH_HEAD": ("method", "HEAD"),
+    "METH_OPTIONS": ("method", "OPTIONS"),
+    "METH_POST": ("method", "POST"),
+    "METH_PUT": ("method", "PUT"),
+    "METH_TRACE": ("method", "TRACE"),
+    "RDP_COOKIE": ("req.rdp_cookie_cnt", "gt", "0"),
+    "REQ_CONTENT": ("req.len", "gt", "0"),
+    "TRUE": ("always_true",),
+    "WAIT_END": ("wait_end",),
+}

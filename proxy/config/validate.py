@@ -88,34 +88,6 @@ _NAMED_SECTIONS = {
 # name only where "from" uses it: left to that reference).
 _CHECKED_NAMES = {"frontend", "backend", "listen", "userlist"}
 _DIRECTIVES = {".if", ".elif", ".else", ".endif", ".diag", ".notice", ".warning", ".alert"}
-# configuration.txt §7.4: ACLs every proxy knows without declaring them.
-PREDEFINED_ACLS = frozenset(
-    {
-        "FALSE",
-        "HTTP",
-        "HTTP_1.0",
-        "HTTP_1.1",
-        "HTTP_CONTENT",
-        "HTTP_URL_ABS",
-        "HTTP_URL_SLASH",
-        "HTTP_URL_STAR",
-        "LOCALHOST",
-        "METH_CONNECT",
-        "METH_DELETE",
-        "METH_GET",
-        "METH_HEAD",
-        "METH_OPTIONS",
-        "METH_POST",
-        "METH_PUT",
-        "METH_TRACE",
-        "RDP_COOKIE",
-        "REQ_CONTENT",
-        "TRUE",
-        "WAIT_END",
-    }
-)
-
-
 @dataclass
 class _Ctx:
     config: Config
@@ -908,8 +880,12 @@ def _check_acl_references(ctx: _Ctx) -> None:
                 continue
             offset = stmt.words.index(cond.kind, 1) + 1
             for index, name in cond.acl_names():
-                if name not in defined and name not in PREDEFINED_ACLS:
+                if name in defined:
+                    continue
+                if name not in kw.PREDEFINED_ACLS:
                     ctx.error(stmt, offset + index, f"no such ACL : '{name}'")
+                elif fetch_name(kw.PREDEFINED_ACLS[name][0]) not in kw.ENGINE_FETCHES:
+                    ctx.engine_gap(stmt, offset + index, f"predefined ACL '{name}'", refuses=True)
 
 
 def _check_has_listener(ctx: _Ctx) -> None:

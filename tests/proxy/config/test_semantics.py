@@ -138,6 +138,8 @@ VERDICTS = {
                        "frontend fe\n    bind 127.0.0.1:18080\n    default_backend be\nbackend be\n"
                        "    balance source\n    hash-type consistent none\n    server s 127.0.0.1:9\n",
                        "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions."),
+    "predefined-acl-http-2": ("defaults\n    mode http\n    timeout client 1s\nfrontend fe\n"
+                              "    bind 127.0.0.1:18080\n    http-request deny if HTTP_2.0\n", None),
     "backend-without-servers-needs-no-server-timeout": (
         "defaults\n    mode tcp\n    timeout client 1s\nfrontend fe\n    bind 127.0.0.1:18080\n"
         "    default_backend empty\nbackend empty\n", None),

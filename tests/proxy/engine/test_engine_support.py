@@ -116,6 +116,16 @@ def test_the_engines_tables_are_the_registrys() -> None:
     assert set(balance.HASH_FUNCTIONS) == set(kw.HASH_FUNCTIONS)
 
 
+@pytest.mark.parametrize("name", sorted(kw.PREDEFINED_ACLS))
+def test_a_predefined_acl_runs_or_check_says_the_engine_refuses_it(name: str) -> None:
+    text = PROBE.replace("    default_backend be\n", f"    http-request deny if {name}\n    default_backend be\n")
+    result = check_text(text, str(DATA / "probe.cfg"), base_dir=DATA)
+    assert [d.code for d in result.diagnostics if d.is_error] == ["bind-port-zero"]  # the free port
+    warned = sorted(d.line for d in result.diagnostics if d.code == ENGINE_REFUSES)
+    _, refused = _compiled(result.config)
+    assert refused == warned
+
+
 @pytest.mark.parametrize("algorithm", sorted(kw.BALANCE_ALGORITHMS))
 def test_each_balance_algorithm_runs_exactly_when_the_registry_says(algorithm: str) -> None:
     server = balance.ServerState(name="s", weight=1)
