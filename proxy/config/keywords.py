@@ -566,7 +566,7 @@ _ENGINE_MOOT_PROXY = frozenset({"description", "id", "bind-process", "enabled"})
 _ENGINE_RUNS_GLOBAL = frozenset({
     "maxconn", "stats socket", "crt-base", "ca-base", "ssl-default-bind-options",
     "ssl-default-bind-ciphers", "ssl-default-server-options", "ssl-default-server-ciphers",
-    "ssl-server-verify", "log",
+    "ssl-server-verify", "log", "h1-accept-payload-with-any-method",
 })
 # A "log" line turns logging on for the proxies it applies to, as in HAProxy; the engine
 # writes the lines to stderr (``proxydesk run``) and the app's Requests view, so the checker
@@ -577,7 +577,7 @@ _ENGINE_IGNORES_GLOBAL = frozenset({
     "log-send-hostname", "log-tag", "lua-load", "lua-load-per-thread", "lua-prepend-path",
     "maxconnrate", "maxsessrate", "maxsslrate", "ssl-default-bind-ciphersuites",
     "ssl-default-bind-curves", "ssl-default-server-ciphersuites", "ssl-dh-param-file",
-    "h1-case-adjust", "h1-case-adjust-file", "h1-accept-payload-with-any-method",
+    "h1-case-adjust", "h1-case-adjust-file",
 })
 
 

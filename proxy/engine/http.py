@@ -219,7 +219,8 @@ class HttpSession(SessionBase):
     def _read_head(self) -> bool:
         """Parse one request head from ``buf``; True when the loop should go on."""
         try:
-            head = http1.parse_request_head(self.buf)
+            head = http1.parse_request_head(
+                self.buf, accept_any_payload=self.frontend.accept_any_payload)
         except HttpError as exc:
             self._reject_bad_request(exc.status)
             return False

@@ -405,16 +405,40 @@ def _content_length(values: list[bytes], status: int) -> int:
     return result
 
 
-def _request_is_chunked(values: list[bytes]) -> bool:
-    """Request Transfer-Encoding must end in a single "chunked".
+def _te_words(value: bytes) -> list[bytes]:
+    """The words of one Transfer-Encoding value as h1_parse_xfer_enc_header() walks them:
+    blanks skipped, a word ends at a comma, so ",chunked" starts with an empty word but a
+    single trailing comma adds none."""
+    words: list[bytes] = []
+    i, end = 0, len(value)
+    while i < end:
+        if value[i] in _OWS:
+            i += 1
+            continue
+        comma = value.find(b",", i)
+        comma = end if comma < 0 else comma
+        words.append(value[i:comma].rstrip(_OWS))
+        i = comma + 1
+    return words
 
-    HAProxy 2.6.12: no chunked, chunked twice or chunked not last -> 400; other
-    codings before the final chunked -> 422 (it will not decode them).
+
+def _request_is_chunked(values: list[bytes]) -> bool:
+    """Request Transfer-Encoding must end in a single "chunked" (HAProxy 2.6.12's h1.c).
+
+    Any word after "chunked" (an empty one included) or "chunked" twice -> 400; no
+    final chunked -> 400; other codings, or an empty word, before the final chunked
+    -> 422 (HAProxy will not decode them: a request-smuggling shape it refuses).
     """
-    codings = [c.lower() for c in _list_items(values)]
-    if codings.count(b"chunked") != 1 or codings[-1] != b"chunked":
+    seen_chunked = other = last_chunked = False
+    for word in (w for value in values for w in _te_words(value)):
+        last_chunked = word.lower() == b"chunked"
+        if seen_chunked:
+            raise HttpError(400, "invalid transfer-encoding")
+        seen_chunked = last_chunked
+        other = other or not last_chunked
+    if not last_chunked:
         raise HttpError(400, "invalid transfer-encoding")
-    if len(codings) > 1:
+    if other:
         raise HttpError(422, "unsupported transfer-coding")
     return True
 
@@ -469,14 +493,31 @@ class _Target:
     query: bytes | None
 
 
+# absolute-form's scheme (RFC 3986 §3.1); a non-CONNECT target is "/...", "*..." or this.
+_ABSOLUTE_FORM = re.compile(rb"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
 def _split_target(method: bytes, target: bytes, host_header: bytes | None) -> _Target:
     """Split the request-target into host/path/query and check it against Host."""
     if method == b"CONNECT":
         return _Target(host_header if host_header is not None else target, b"", None)
+    if target[0] not in b"/*" and _ABSOLUTE_FORM.match(target) is None:
+        return _authority_form(target, host_header)
     if target[0] != 0x2F and b"://" in target:
         return _split_absolute(target, host_header)
     path, question, query = target.partition(b"?")
     return _Target(host_header, path, query if question else None)
+
+
+def _authority_form(target: bytes, host_header: bytes | None) -> _Target:
+    """HAProxy 2.6 reads any other target as an authority ("GET host:80"): it must be one
+    (no "/") and agree with the Host header, else 400 -- so "GET admin" with "Host: x" is
+    refused, not forwarded past a ``path_beg /admin`` rule.  It has no path."""
+    if b"/" in target or b"?" in target:
+        raise HttpError(400, "invalid request target")
+    if host_header is not None and host_header.lower() != target.lower():
+        raise HttpError(400, "host header does not match the target")
+    return _Target(host_header if host_header is not None else target, b"", None)
 
 
 def _split_absolute(target: bytes, host_header: bytes | None) -> _Target:
@@ -540,22 +581,37 @@ def parse_request_head(
     *,
     max_head: int = MAX_HEAD_SIZE,
     max_headers: int = MAX_HEADERS,
+    accept_any_payload: bool = False,
 ) -> RequestHead | None:
     """Parse a request head from the start of ``buf``.
 
-    Returns None while the head is incomplete; raises HttpError (400, or 422 for
-    an unsupported transfer-coding) for input HAProxy refuses.  ``max_head`` is
+    Returns None while the head is incomplete; raises HttpError (400; 413 for a
+    body on an HTTP/1.0 GET/HEAD/DELETE unless ``accept_any_payload``; 422 for an
+    unsupported transfer-coding) for input HAProxy refuses.  ``max_head`` is
     HAProxy's budget for a head in its HTX form (tune.bufsize - tune.maxrewrite);
     an unfinished head may occupy up to ``max_head + 960`` raw bytes, as there.
     """
     if type(buf) is bytes:
-        head = _fast_request(buf, max_head, max_headers)
+        head = _fast_request(buf, max_head, max_headers, accept_any_payload)
         if head is not None:
             return head
-    return _parse_request_general(buf, max_head, max_headers)
+    head = _parse_request_general(buf, max_head, max_headers, accept_any_payload)
+    if head is None:
+        _refuse_a_bad_method_early(buf)
+    return head
 
 
-def _fast_request(buf: bytes, max_head: int, max_headers: int) -> RequestHead | None:
+def _refuse_a_bad_method_early(buf: bytes | bytearray | memoryview) -> None:
+    """HAProxy checks the method byte by byte as it arrives: a TLS ClientHello (0x16)
+    or other binary sent to a plain HTTP port gets 400 at once, not after the timeout."""
+    start = bytes(buf[:_METHOD_PEEK]).lstrip(b"\r\n")
+    method = start.split(b" ", 1)[0]
+    if method.translate(None, _TCHARS):
+        raise HttpError(400, "invalid method")
+
+
+def _fast_request(buf: bytes, max_head: int, max_headers: int,
+                  accept_any_payload: bool = False) -> RequestHead | None:
     """The common request (see "Fast path"), or None to let the general parser decide."""
     line = _FAST_REQUEST_LINE.match(buf)
     if line is None:
@@ -569,7 +625,7 @@ def _fast_request(buf: bytes, max_head: int, max_headers: int) -> RequestHead | 
     host = fields.get(b"host")
     plain = not fields or (len(fields) == 1 and host is not None and len(host) == 1)
     if not plain or target[0] != 0x2F or method == b"CONNECT":
-        return _build_request(method, target, version, headers, fields, head_size)
+        return _build_request(method, target, version, headers, fields, head_size, accept_any_payload)
     # An origin-form GET-like request without framing or hop-by-hop headers:
     # what _build_request would compute, without its general machinery.
     path, question, query = target.partition(b"?")
@@ -580,8 +636,12 @@ def _fast_request(buf: bytes, max_head: int, max_headers: int) -> RequestHead | 
     )
 
 
+_METHOD_PEEK: Final = 64  # enough of a partial head to judge its method
+
+
 def _parse_request_general(
-    buf: bytes | bytearray | memoryview, max_head: int, max_headers: int
+    buf: bytes | bytearray | memoryview, max_head: int, max_headers: int,
+    accept_any_payload: bool = False,
 ) -> RequestHead | None:
     split = _split_head(buf, max_head, 400)
     if split is None:
@@ -591,7 +651,10 @@ def _parse_request_general(
     version = _parse_version(version_raw, 400)
     headers, fields = _parse_fields(lines, max_headers, 400)
     _check_htx_size((method, target, version_raw), headers, head_size, max_head, 400)
-    return _build_request(method, target, version, headers, fields, head_size)
+    return _build_request(method, target, version, headers, fields, head_size, accept_any_payload)
+
+
+_NO_PAYLOAD_METHODS: Final = frozenset({b"GET", b"HEAD", b"DELETE"})
 
 
 def _build_request(
@@ -601,6 +664,7 @@ def _build_request(
     headers: list[tuple[bytes, bytes]],
     fields: _Fields,
     head_size: int,
+    accept_any_payload: bool = False,
 ) -> RequestHead:
     te_values = fields.get(b"transfer-encoding")
     chunked = _request_is_chunked(te_values) if te_values else False
@@ -611,6 +675,11 @@ def _build_request(
     close_after = chunked and (content_length is not None or version < (1, 1))
     if chunked:
         content_length = None
+    if version < (1, 1) and method in _NO_PAYLOAD_METHODS and (chunked or content_length) \
+            and not accept_any_payload:
+        # h1.c: an HTTP/1.0 GET/HEAD/DELETE with a body is refused (global
+        # "h1-accept-payload-with-any-method" lifts it).
+        raise HttpError(413, "payload on an HTTP/1.0 GET, HEAD or DELETE")
     tokens = _connection_tokens(fields)
     parts = _split_target(method, target, _single_host(fields.get(b"host")))
     expect = fields.get(b"expect")
@@ -1101,7 +1170,7 @@ _BUILTIN_ERRORS: Final[dict[int, tuple[bytes, bytes, bool]]] = {
 
 # Errors the H1 layer emits before a stream exists (bad or timed-out request
 # heads) leave HAProxy verbatim, with its source's header spelling and order.
-_EARLY_ERRORS: Final = frozenset({400, 408, 422})
+_EARLY_ERRORS: Final = frozenset({400, 408, 413, 422})
 
 
 def _error_body(status: int) -> tuple[bytes, bytes, bool]:

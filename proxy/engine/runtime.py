@@ -307,6 +307,7 @@ class Frontend:
     # where HAProxy would send this frontend's log ("log global" resolved); () = it logs
     # nothing, as HAProxy without a "log" line.  The engine's own log is stderr/the app.
     log_targets: tuple[str, ...] = ()
+    accept_any_payload: bool = False  # global "h1-accept-payload-with-any-method"
 
     def decide(self, ctx: RequestContext, *, explain: bool = False) -> Decision:
         """Run the http-request rules, then use_backend/default_backend, as HAProxy orders them."""
@@ -795,6 +796,11 @@ def _log_targets(compiler: _Compiler, proxy: _Proxy) -> tuple[str, ...]:
     return tuple(targets)
 
 
+def _global_flag(compiler: _Compiler, keyword: str) -> bool:
+    section = compiler.config.global_section
+    return section is not None and bool(section.generic(keyword))
+
+
 def _global_maxconn(compiler: _Compiler) -> int:
     section = compiler.config.global_section
     found = section.generic("maxconn") if section is not None else []
@@ -1160,6 +1166,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
         errorfiles=errorfiles,
         backends_by_name=backends,
         log_targets=_log_targets(compiler, proxy),
+        accept_any_payload=_global_flag(compiler, "h1-accept-payload-with-any-method"),
     )
     frontend.counters.slim = frontend.maxconn
     return frontend

@@ -256,3 +256,26 @@ async def test_server_killed_under_load_goes_down_and_clients_see_no_error() -> 
             await asyncio.gather(*clients)
     assert marked_down <= 0.2 + 0.15  # inter x fall, plus scheduling slack
     assert statuses and set(statuses) == {200}
+
+
+@pytest.mark.asyncio
+async def test_a_tls_hello_on_a_plain_port_is_refused_at_once_not_at_the_timeout() -> None:
+    async with raw_server() as server, running(config(f"server s1 127.0.0.1:{server.port}")) as engine:
+        started = time.monotonic()
+        answer = await raw_exchange(engine.port_of("www"), b"\x16\x03\x01", timeout=3)
+        assert answer.startswith(b"HTTP/1.1 400 Bad request\r\n")
+        assert time.monotonic() - started < 1.0  # "timeout client" is 5 s here
+        assert server.received == b""
+
+
+@pytest.mark.asyncio
+async def test_h1_accept_payload_with_any_method_lets_an_http10_get_body_through() -> None:
+    get_with_body = b"GET / HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+    async with raw_server() as server:
+        text = config(f"server s1 127.0.0.1:{server.port}")
+        async with running(text) as engine:
+            assert await _first_response_status(engine.port_of("www"), get_with_body) == 413
+        allowing = "global\n    h1-accept-payload-with-any-method\n" + text
+        async with running(allowing) as engine:
+            assert await _first_response_status(engine.port_of("www"), get_with_body) == 200
+            assert server.received.endswith(b"hello")

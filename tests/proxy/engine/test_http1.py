@@ -77,6 +77,23 @@ HAPROXY_CASES: Final[list[tuple[str, bytes, Verdict]]] = [
     ("lower_method", b"get / HTTP/1.1\r\nHost: x\r\n\r\n", FORWARDED),
     ("options_star", b"OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", FORWARDED),
     ("target_without_slash", b"GET x HTTP/1.1\r\nHost: x\r\n\r\n", FORWARDED),
+    # Any other target is an authority: it must agree with Host ("GET admin" must not
+    # reach a backend past a "path_beg /admin" rule), and an authority has no "/".
+    ("authority_target_not_host", b"GET admin HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("authority_target_host_port", b"GET host:80 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("authority_target_no_host", b"GET admin HTTP/1.1\r\n\r\n", FORWARDED),
+    ("authority_target_with_slash", b"GET ./a HTTP/1.1\r\nHost: ./a\r\n\r\n", 400),
+    ("absolute_target_bad_scheme", b"GET 1http://x/ HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ("absolute_target_odd_scheme", b"GET h+t.t-p://x/ HTTP/1.1\r\nHost: x\r\n\r\n", FORWARDED),
+    # A body on an HTTP/1.0 GET/HEAD/DELETE (method names are case-sensitive).
+    ("http10_get_body", b"GET / HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+    ("http10_head_body", b"HEAD / HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", 413),
+    ("http10_delete_chunked", b"DELETE / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 413),
+    ("http10_get_cl0", b"GET / HTTP/1.0\r\nHost: x\r\nContent-Length: 0\r\n\r\n", FORWARDED),
+    ("http10_post_body", b"POST / HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", FORWARDED),
+    ("http10_lower_get_body", b"get / HTTP/1.0\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello", FORWARDED),
+    # A TLS ClientHello on a plain port: refused at its first byte, not after a timeout.
+    ("tls_client_hello", b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03" + b"\x00" * 32, 400),
     # Content-Length
     (
         "cl_and_te",
@@ -106,6 +123,11 @@ HAPROXY_CASES: Final[list[tuple[str, bytes, Verdict]]] = [
     ("te_chunked", PC + b"3\r\nabc\r\n0\r\n\r\n", FORWARDED),
     ("te_mixed_case", P + b"Transfer-Encoding: ChUnKeD\r\n\r\n3\r\nabc\r\n0\r\n\r\n", FORWARDED),
     ("te_trailing_comma", P + b"Transfer-Encoding: chunked,\r\n\r\n0\r\n\r\n", FORWARDED),
+    # h1_parse_xfer_enc_header(): an empty word is a coding of its own.
+    ("te_leading_comma_and_cl", P + b"Transfer-Encoding: ,chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n", 422),
+    ("te_blank_leading_comma", P + b"Transfer-Encoding:  ,chunked\r\n\r\n0\r\n\r\n", 422),
+    ("te_double_comma", P + b"Transfer-Encoding: gzip,,chunked\r\n\r\n0\r\n\r\n", 422),
+    ("te_empty_word_after_chunked", P + b"Transfer-Encoding: chunked, ,\r\n\r\n0\r\n\r\n", 400),
     (
         "te_http10",
         b"POST / HTTP/1.0\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
@@ -287,6 +309,14 @@ def test_request_verdict_matches_haproxy(name: str, data: bytes, expected: Verdi
 # Cases where HAProxy (and so we) intentionally disagree with h11 on accept/reject.
 H11_VERDICT_DIFFERENCES: Final[dict[str, str]] = {
     "leading_crlf": "HAProxy skips empty lines before the request line",
+    "authority_target_not_host": "HAProxy reads the target as an authority that must match Host",
+    "authority_target_host_port": "HAProxy reads the target as an authority that must match Host",
+    "authority_target_with_slash": "HAProxy refuses an authority-form target with a '/'",
+    "absolute_target_bad_scheme": "HAProxy refuses a scheme that does not start with a letter",
+    "authority_target_no_host": "HAProxy forwards an HTTP/1.1 request without Host; h11 refuses it",
+    "http10_get_body": "HAProxy refuses a body on an HTTP/1.0 GET/HEAD/DELETE",
+    "http10_head_body": "HAProxy refuses a body on an HTTP/1.0 GET/HEAD/DELETE",
+    "http10_delete_chunked": "HAProxy refuses a body on an HTTP/1.0 GET/HEAD/DELETE",
     "double_space": "HAProxy tolerates repeated spaces in the request line",
     "cl_overflow": "HAProxy caps Content-Length at 2^63-1; h11 has no cap",
     "cl_2_pow_63": "HAProxy caps Content-Length at 2^63-1; h11 has no cap",
