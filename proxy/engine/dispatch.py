@@ -19,11 +19,12 @@ HAProxy's ``process_srv_queue``.  The common path (a free slot) allocates
 nothing and never touches the event loop.
 
 ``connect`` opens a server connection under ``timeout connect`` with
-``retries`` attempts, waiting HAProxy's turn-around delay (min(timeout
-connect, 1s)) after a refusal before retrying the same server; with ``option
-redispatch`` the last attempt goes to another server at once (HAProxy 2.6's
-default redispatch interval, -1), counting ``econ``/``wretr``/``wredis`` as
-HAProxy does.
+``retries`` attempts.  Between attempts it does what HAProxy 2.6 does
+(``_before_retry``): with ``option redispatch`` a request whose server does not
+matter moves to another one at once, else it waits HAProxy's turn-around delay
+(min(timeout connect, 1s)) after a refusal and retries the same server, moving
+before the last attempt.  ``econ`` counts final failures, ``wretr`` retries on
+the same server, ``wredis`` moves, as HAProxy's stats do.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
+from proxy.config import keywords as kw
 from proxy.engine.runtime import Backend, RuntimeServer
 
 __all__ = [
@@ -192,20 +194,19 @@ async def connect(
     key: bytes | None,
     headers: Sequence[tuple[bytes, bytes]] | None = None,
     client_sni: str | None = None,
+    direct: bool = False,
 ) -> tuple[asyncio.Transport, P, RuntimeServer, int]:
     """Connect to ``server`` with retries and redispatch; returns (transport, protocol, server, retries).
 
     ``server ... ssl``: the handshake is part of the attempt (``timeout connect``
     bounds both); ``headers``/``client_sni`` feed its ``sni`` expression.
+    ``direct``: the server was chosen by a persistence cookie (no early redispatch).
 
     The slot taken by ``assign`` moves with a redispatch; on failure it is released.
     """
     loop = asyncio.get_running_loop()
     attempts = backend.retries + 1
     for attempt in range(attempts):
-        last = attempt == attempts - 1
-        if last and attempt > 0 and backend.redispatch:
-            server = _redispatch(backend, server, key)
         try:
             transport, protocol = await asyncio.wait_for(
                 loop.create_connection(
@@ -216,31 +217,67 @@ async def connect(
             _set_nodelay(transport)
             return transport, protocol, server, attempt
         except (OSError, TimeoutError) as exc:
-            server.counters.econ += 1
-            backend.counters.econ += 1
-            reason = "timeout" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
-            if last:
+            if attempt == attempts - 1:
+                # econ counts the attempts that finally failed, not each retry (HAProxy)
+                server.counters.econ += 1
+                backend.counters.econ += 1
                 release(backend, server)
+                reason = "timeout" if isinstance(exc, TimeoutError) else (exc.strerror or str(exc))
                 raise ConnectFailed(server, reason) from exc
-            server.counters.wretr += 1
-            backend.counters.wretr += 1
-            redispatching = attempt + 1 == attempts - 1 and backend.redispatch
-            if isinstance(exc, OSError) and not redispatching:
-                # "a turn-around timer of min(timeout connect, 1s) is applied before a
-                # retry occurs on the same server" (configuration.txt, retries)
-                await asyncio.sleep(min(backend.timeouts.connect or 1.0, 1.0))
+            server = await _before_retry(backend, server, key, attempt, direct, refused=isinstance(exc, OSError))
     raise AssertionError("unreachable")
 
 
-def _redispatch(backend: Backend, server: RuntimeServer, key: bytes | None) -> RuntimeServer:
-    other = backend.balancer.pick(key, exclude=(server,))
-    if not isinstance(other, RuntimeServer) or other is server or not other.has_free_slot():
+async def _before_retry(backend: Backend, server: RuntimeServer, key: bytes | None, attempt: int,
+                        direct: bool, *, refused: bool) -> RuntimeServer:
+    """Where the next attempt goes and whether it waits first (stream.c back_handle_st_cer,
+    as haproxy 2.6.12 behaves, measured in tests/proxy/engine/test_engine_retries.py).
+
+    With ``option redispatch`` the request moves to another server at once when that
+    cannot matter -- not pinned by a cookie, more than one active server, an algorithm
+    that does not hash the request -- or when its server is down; otherwise only before
+    the last attempt (the default interval, -1).  A refused connection that will be
+    retried on the same server, or with a single active server, waits HAProxy's
+    turn-around, min(timeout connect, 1 s), first.
+    """
+    hashing = _hashing(backend)
+    active = sum(1 for s in backend.servers if s.up and not s.disabled and not s.backup)
+    redispatch = backend.redispatch and (
+        not server.up or attempt + 1 == backend.retries or (not direct and active > 1 and not hashing)
+    )
+    moved = server
+    if redispatch:
+        moved = _redispatch(backend, server, key, other=not hashing)
+    if moved is server:
+        server.counters.wretr += 1
+        backend.counters.wretr += 1
+    if refused and (not redispatch or active <= 1):
+        # "a turn-around timer of min(timeout connect, 1s) is applied before a
+        # retry occurs on the same server" (configuration.txt, retries)
+        await asyncio.sleep(min(backend.timeouts.connect or 1.0, 1.0))
+    return moved
+
+
+def _hashing(backend: Backend) -> bool:
+    """Whether the algorithm hashes the request (HAProxy's BE_LB_KIND_HI): the server matters."""
+    spec = kw.BALANCE_ALGORITHMS.get(backend.algorithm.split("(", 1)[0])
+    return spec is not None and spec.hashing
+
+
+def _redispatch(backend: Backend, server: RuntimeServer, key: bytes | None, *, other: bool) -> RuntimeServer:
+    """Ask the balancer again (``other``: never the same server); the slot moves with it."""
+    server.active_conns -= 1  # HAProxy leaves the server before asking (leastconn sees it)
+    try:
+        picked = backend.balancer.pick(key, exclude=(server,) if other else ())
+    finally:
+        server.active_conns += 1
+    if not isinstance(picked, RuntimeServer) or picked is server or not picked.has_free_slot():
         return server
     release(backend, server)
-    _take(backend, other)
-    other.counters.wredis += 1
+    _take(backend, picked)
+    server.counters.wredis += 1  # counted on the server the request leaves, as HAProxy does
     backend.counters.wredis += 1
-    return other
+    return picked
 
 
 def _tls_args(

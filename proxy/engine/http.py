@@ -453,6 +453,7 @@ class HttpSession(SessionBase):
                 backend, server, lambda: ServerConn(server, self), dst_port=self.local[1], key=key,
                 headers=self.req.headers if self.req is not None else None,
                 client_sni=self.tls.ssl_fc_sni if self.tls is not None else None,
+                direct=self.cookie_valid,
             )
         except dispatch.ConnectFailed as exc:
             self.slot = False
