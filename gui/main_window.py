@@ -448,8 +448,30 @@ class MainWindow(QMainWindow):
             return self.file_save()
         return answer == buttons.Discard
 
+    def confirm_stop_engine(self, doing: str, button: str) -> bool:
+        """True when nothing runs, or the user agrees that ``doing`` stops the running proxy
+        (which then stops).  Without this the window would show one file while the engine
+        serves another, and the next Apply would push the new one live unasked."""
+        if not self.host.running:
+            return True
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Question, "The proxy is running",
+                          f"{doing} stops the proxy that serves {self.document.display_name}.",
+                          buttons.Cancel, self)
+        box.setInformativeText("Its clients are disconnected; Start serves the next file.")
+        stop = box.addButton(button, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(buttons.Cancel)
+        box.setEscapeButton(buttons.Cancel)
+        box.exec()
+        agreed = box.clickedButton() is stop
+        box.deleteLater()
+        if agreed:
+            self.host.stop_blocking()
+            self._update_engine_actions()
+        return agreed
+
     def file_new(self) -> None:
-        if self.confirm_discard():
+        if self.confirm_discard() and self.confirm_stop_engine("A new file", "Stop and create"):
             self.document.new()
             self._show_placeholder()
 
@@ -457,11 +479,12 @@ class MainWindow(QMainWindow):
         if not self.confirm_discard():
             return
         path, _filter = QFileDialog.getOpenFileName(self, "Open haproxy.cfg", self._last_dir(), CFG_FILTER)
-        if path:
+        if path and self.confirm_stop_engine(f"Opening {Path(path).name}", "Stop and open"):
             self.open_path(Path(path))
 
     def open_recent(self, path: Path) -> bool:
-        return self.confirm_discard() and self.open_path(path)
+        return (self.confirm_discard() and self.confirm_stop_engine(f"Opening {path.name}", "Stop and open")
+                and self.open_path(path))
 
     def open_path(self, path: Path) -> bool:
         try:
@@ -664,7 +687,8 @@ class MainWindow(QMainWindow):
 
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if not self._closing and not self.confirm_discard():
+        if not self._closing and not (self.confirm_discard()
+                                      and self.confirm_stop_engine("Quitting", "Stop and quit")):
             event.ignore()
             return
         self._closing = True

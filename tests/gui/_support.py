@@ -8,7 +8,7 @@ import http.client
 import http.server
 import threading
 from collections.abc import Callable, Iterator
-from typing import TypeVar
+from typing import Any, TypeVar
 
 W = TypeVar("W")
 
@@ -93,3 +93,11 @@ def on_next_modal(kind: type[W], act: Callable[[W], None], tries: int = 100) -> 
             QTimer.singleShot(20, attempt)
 
     QTimer.singleShot(0, attempt)
+
+
+def close_window(main: Any) -> None:
+    """A test's teardown: no unsaved-changes prompt, no running proxy to ask about, closed."""
+    main.document.undo_stack.setClean()
+    if main.host.running:
+        main.host.stop_blocking()
+    main.close()

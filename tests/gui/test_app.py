@@ -18,7 +18,7 @@ from gui.main_window import MainWindow, section_at_line
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from tests.conftest import DATA
-from tests.gui._support import http_get, proxy_config_text
+from tests.gui._support import close_window, http_get, proxy_config_text
 
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
 
@@ -31,8 +31,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
     main.resize(1280, 800)
     main.show()
     yield main
-    main.document.undo_stack.setClean()  # no save prompt when the test closes it
-    main.close()
+    close_window(main)  # no save or stop prompt when the test closes it
     main.deleteLater()
 
 

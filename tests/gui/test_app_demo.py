@@ -48,6 +48,16 @@ def look_then_close():
         statuses=sorted({model.item(r, 4).text() for r in range(model.rowCount())}),
         server_ports=[int(s.port) for b in window.document.config.backends for s in b.servers],
     )
+
+    def answer_quit_prompt():
+        box = QApplication.activeModalWidget()
+        if box is None:
+            QTimer.singleShot(20, answer_quit_prompt)
+            return
+        seen["quit_prompt"] = box.text()
+        next(b for b in box.buttons() if b.text() == "Stop and quit").click()
+
+    QTimer.singleShot(0, answer_quit_prompt)
     window.close()
 
 
@@ -78,6 +88,7 @@ def test_demo_shows_traffic_and_closing_stops_everything(tmp_path: Path) -> None
     assert seen["statuses"] == ["200", "403"]  # the tutorial's routing: /admin is denied
     ports = [p for _f, _h, p in seen["listening"]] + seen["server_ports"]
     assert len(seen["server_ports"]) >= 4
+    assert "stops the proxy" in seen["quit_prompt"]  # Quit says so before it happens
     assert sorted(seen["refused"]) == sorted(ports)  # engine and demo servers are gone
 
 

@@ -52,6 +52,7 @@ from proxy.certs import (
 )
 from proxy.certs.store import ENV_DATA_DIR
 from proxy.certs.trust import StepResult
+from tests.gui._support import close_window
 
 OWNER = "tester@testhost"
 Button = QMessageBox.StandardButton
@@ -413,8 +414,7 @@ def test_main_window_opens_it_from_the_tools_menu(qtbot: Any, store: CertStore, 
         window.refresh()
         assert window.open_issue_dialog().known_hosts == ["app.localhost"]  # from the open config
     finally:
-        main.document.undo_stack.setClean()
-        main.close()
+        close_window(main)  # no save or stop prompt when the test closes it
 
 
 def test_picker_preselects_a_certificate_for_the_configs_host_names(qtbot: Any, store: CertStore) -> None:

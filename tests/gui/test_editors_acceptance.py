@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QAbstractSpinBox, QComboBox, QInputDialog, QLineEd
 from gui.editors.backend import BackendEditor
 from gui.editors.frontend import FrontendEditor
 from gui.main_window import MainWindow
-from tests.gui._support import http_get, named_http_servers, on_next_modal
+from tests.gui._support import close_window, http_get, named_http_servers, on_next_modal
 
 SERVERS = ("server1", "server2", "server3", "server4")
 BACKENDS = {"light": SERVERS[:2], "heavy": SERVERS[2:], "all": SERVERS}
@@ -44,8 +44,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
     main.activateWindow()  # shortcuts go to the active window
     qtbot.waitActive(main)
     yield main
-    main.document.undo_stack.setClean()  # no save prompt when the test closes it
-    main.close()
+    close_window(main)  # no save or stop prompt when the test closes it
     main.host.shutdown()
 
 

@@ -21,7 +21,7 @@ from gui.editors.userlist import UserlistEditor
 from gui.main_window import MainWindow
 from proxy.config.parser import parse
 from proxy.config.writer import write
-from tests.gui._support import on_next_modal
+from tests.gui._support import close_window, on_next_modal
 from tests.gui.test_editors_acceptance import choose, click, free_port, press_apply, type_into
 from tests.gui.test_editors_userlist import add_user_through_ui, visible_texts
 
@@ -48,8 +48,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
     main.show()
     qtbot.waitExposed(main)
     yield main
-    main.document.undo_stack.setClean()  # no save prompt when the test closes it
-    main.close()
+    close_window(main)  # no save or stop prompt when the test closes it
     main.host.shutdown()
 
 

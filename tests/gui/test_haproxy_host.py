@@ -16,7 +16,7 @@ from PySide6.QtGui import QAction
 
 from gui.haproxy_host import HaproxyHost, RunOnMenu, installed_haproxy
 from gui.main_window import MainWindow
-from tests.gui._support import http_get
+from tests.gui._support import close_window, http_get
 
 
 @pytest.fixture
@@ -24,8 +24,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
     main = MainWindow(settings_path=tmp_path / "ui.ini")
     main.show()
     yield main
-    main.document.undo_stack.setClean()  # no save prompt when the test closes it
-    main.close()
+    close_window(main)  # no save or stop prompt when the test closes it
     main.deleteLater()
 
 

@@ -18,6 +18,7 @@ from gui.main_window import MainWindow
 from proxy.config.model import Config
 from proxy.config.nodes import Server
 from tests.conftest import DATA
+from tests.gui._support import close_window
 
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
 Button = QMessageBox.StandardButton
@@ -29,8 +30,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
     main.resize(1280, 800)
     main.show()
     yield main
-    main.document.undo_stack.setClean()  # no prompt left for the teardown's close
-    main.close()
+    close_window(main)  # no save or stop prompt when the test closes it
     main.deleteLater()
 
 
@@ -191,3 +191,61 @@ def test_renaming_a_userlist_renames_what_refers_to_it(window: MainWindow) -> No
     window.document.load_text(text)
     assert window.rename_section(("userlist", "staff"), "team")
     assert window.document.text == text.replace("staff", "team").replace("teaming", "staffing")
+
+
+class StopAnswerer(Answerer):
+    """Answers the "proxy is running" prompt: Cancel, or its "Stop and …" button."""
+
+    def __init__(self, stop: bool) -> None:
+        self.stop = stop
+        super().__init__(Button.Cancel)
+
+    def _answer(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            self._tries -= 1
+            if self._tries > 0:
+                QTimer.singleShot(10, self._answer)
+            return
+        self.texts.append(box.text())
+        wanted = next(b for b in box.buttons() if b.text().startswith("Stop and")) if self.stop \
+            else box.button(Button.Cancel)
+        assert wanted is not None
+        wanted.click()
+
+
+def _served_config(tmp_path: Path) -> Path:
+    text = TUTORIAL.read_text()
+    for port in ("80", "8080", "8404"):  # free ports: the engine binds them for real
+        text = text.replace(f":{port}\n", ":0\n")
+    target = tmp_path / "served.cfg"
+    target.write_text(text)
+    return target
+
+
+def test_opening_another_file_while_the_proxy_runs_asks_and_stops_it_only_if_told(
+    window: MainWindow, copy: Path, tmp_path: Path
+) -> None:
+    served = _served_config(tmp_path)
+    window.open_path(served)
+    window.host.start_blocking(window.document.config)
+    assert window.host.running
+    answer = StopAnswerer(stop=False)
+    assert not window.open_recent(copy)  # Cancel: still serving, still showing the served file
+    assert answer.texts and "stops the proxy that serves served.cfg" in answer.texts[0]
+    assert window.host.running and window.document.path == served.resolve()
+    answer = StopAnswerer(stop=True)
+    assert window.open_recent(copy)
+    assert answer.texts and not window.host.running and window.document.path == copy.resolve()
+    assert window.start_action.isEnabled()
+
+
+def test_quit_while_the_proxy_runs_says_it_stops(window: MainWindow, tmp_path: Path) -> None:
+    window.open_path(_served_config(tmp_path))
+    window.host.start_blocking(window.document.config)
+    answer = StopAnswerer(stop=False)
+    assert not window.close()
+    assert answer.texts and window.isVisible() and window.host.running
+    answer = StopAnswerer(stop=True)
+    assert window.close()
+    assert not window.host.running

@@ -25,7 +25,7 @@ from gui.traffic_view import (
 )
 from proxy.config.parser import parse
 from proxy.engine.stats import TYPE_SERVER, StatRow, StatsSnapshot
-from tests.gui._support import http_get, named_http_servers
+from tests.gui._support import close_window, http_get, named_http_servers
 
 
 def _config(ports: dict[str, int], *, servers: tuple[str, ...] = ("alpha", "beta")) -> str:
@@ -184,8 +184,7 @@ def test_main_window_has_a_traffic_tab_fed_by_its_poll(
         assert all(_latest(requests) > 0
                    for _a, requests, _s in window.traffic_view.curve_data("app").values())
     finally:
-        window.document.undo_stack.setClean()
-        window.close()
+        close_window(window)
         window.deleteLater()
 
 
