@@ -2,19 +2,23 @@
 
 Wildcard routes reach their app for every subdomain and nothing else, over HTTP
 and over HTTPS verified against the local CA only; an HTTPS app is reached by
-re-encryption; an unknown host gets the 404 page listing the routes.
+re-encryption; an unknown host gets the 404 page listing the routes; and a
+refused low port says what to do about it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import ssl
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
+from proxy.app.ports import low_port_help
 from proxy.certs import CertStore
 from proxy.certs.store import ENV_DATA_DIR
 from proxy.cli import main
@@ -23,6 +27,7 @@ from proxy.config.validate import ENGINE_REFUSES
 from proxy.engine import Engine
 from proxy.hostsfile import ENV_HOSTS_FILE
 from tests.conftest import HaproxyCheck
+from tests.proxy.app._unprivileged import run_unprivileged
 from tests.proxy.engine._engine_support import Backend, Response, read_response, render, serving
 
 
@@ -156,3 +161,27 @@ async def test_an_https_app_is_reached_by_re_encryption(
         server.close()
     assert plain.status == secure.status == 200 and plain.body == secure.body == b"secure"
     assert len(seen) == 2
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(os, "fork"),
+                    reason="Linux reserves ports below 1024")
+def test_a_refused_low_port_says_what_to_do(shared_dir: Path, tmp_path: Path) -> None:
+    if int(Path("/proc/sys/net/ipv4/ip_unprivileged_port_start").read_text()) <= 80:
+        pytest.skip("this machine lets every user bind port 80")
+    config = shared_dir / "low.cfg"
+    config.write_text("frontend web\n    mode http\n    bind 127.0.0.1:80\n"
+                      "    timeout client 5s\n    http-request return status 200\n")
+    config.chmod(0o644)
+    out = tmp_path / "out.txt"
+    code = run_unprivileged(["run", str(config)], out)
+    message = out.read_text()
+    assert code == 1, message
+    assert "cannot bind 127.0.0.1:80" in message and "port 80 is below 1024" in message
+    # the interpreter's real file (the child, as nobody, may not see through /root to it)
+    assert "sudo setcap cap_net_bind_service=+ep /" in message and "python" in message
+    assert "sudo sysctl net.ipv4.ip_unprivileged_port_start=80" in message
+
+
+def test_other_platforms_need_no_privilege_for_low_ports() -> None:
+    assert "no privilege" in low_port_help(80, "darwin")[0]
+    assert "excludedportrange" in low_port_help(443, "win32")[0]
