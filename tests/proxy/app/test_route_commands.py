@@ -371,3 +371,39 @@ def test_localhost_names_need_no_hosts_line_and_the_resolver_probe_is_reported(
     assert ("probe.localhost did not resolve" in err) == probe_fails
     if probe_fails:
         assert "systemd-resolved or nss-myhostname" in err and "--hosts" in err
+
+
+OLD_FORMAT = """\
+# Local developer routes, written by 'proxydesk route add'.
+
+frontend local_routes
+    bind 127.0.0.1:8080
+    mode http
+    timeout client 30s
+    acl host_a_b_localhost req.hdr(host),field(1,:),lower -m str a-b.localhost
+    use_backend be_a_b_localhost if host_a_b_localhost
+
+backend be_a_b_localhost
+    mode http
+    timeout connect 5s
+    timeout server 30s
+    server app 127.0.0.1:3000
+"""
+
+
+def test_a_file_from_before_keeps_working_and_gets_the_unknown_host_page(
+    store: CertStore, hosts: Path, tmp_path: Path, haproxy_check: HaproxyCheck
+) -> None:
+    # the old names were made by replacing dots and hyphens, so a-b.localhost and
+    # a.b.localhost both became be_a_b_localhost; routes are now found by their rules
+    routes = tmp_path / "routes.cfg"
+    routes.write_text(OLD_FORMAT)
+    assert route("add", "a.b.localhost", "4000", "--no-https", "-c", str(routes)) == 0
+    config = parse_file(routes).config
+    assert routes_of(config) == [("a-b.localhost", "127.0.0.1:3000"), ("a.b.localhost", "127.0.0.1:4000")]
+    assert "default_backend local_routes_unknown" in routes.read_text()
+    assert haproxy_check(routes, cwd=tmp_path).returncode == 0
+    assert route("add", "a-b.localhost", "3001", "--no-https", "-c", str(routes)) == 0  # replaced
+    assert route("remove", "a-b.localhost", "-c", str(routes)) == 0
+    assert routes_of(parse_file(routes).config) == [("a.b.localhost", "127.0.0.1:4000")]
+    assert "be_a_b_localhost" not in routes.read_text()
