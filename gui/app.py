@@ -37,8 +37,15 @@ from gui.theme import apply_theme
 from proxy.certs.errors import CertError
 from proxy.certs.store import CertStore
 from proxy.config.writer import write
+from proxy.routes import (
+    NEW_FILE_TEXT,
+    RouteError,
+    default_routes_path,
+    normalize_route_name,
+    parse_target,
+)
 
-__all__ = ["demo_urls", "load_demo", "main"]
+__all__ = ["add_route_to_user_file", "demo_urls", "load_demo", "main"]
 
 
 def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -108,9 +115,35 @@ def _first_run(window: MainWindow) -> None:
     elif dialog.choice == TUTORIAL:
         load_demo(window)
     elif dialog.choice == LOCAL_ROUTE and dialog.route is not None:
-        route = with_certificate_or_warning(window, dialog.route)
-        window.document.edit("Add local route", lambda config: add_local_route(config, route))
+        add_route_to_user_file(window, dialog.route)
     window.settings.setValue("first_run_done", True)
+
+
+def add_route_to_user_file(window: MainWindow, route: LocalRoute) -> bool:
+    """Add ``route`` to the per-user routes file, the one ``proxydesk route`` uses
+    (``default_routes_path()``), open it in the window and save it.  A name or target
+    that cannot be routed is refused with the accepted forms, and nothing changes."""
+    try:
+        hostname = normalize_route_name(route.hostname)
+        target, target_tls = parse_target(route.target)
+    except RouteError as exc:
+        QMessageBox.warning(window, "Cannot add the route", str(exc))
+        return False
+    route = with_certificate_or_warning(
+        window, replace(route, hostname=hostname, target=target, target_tls=target_tls))
+    path = default_routes_path()
+    if path.exists():
+        if not window.open_path(path):
+            return False
+    else:
+        window.document.load_text(NEW_FILE_TEXT, path.name)
+    window.document.edit("Add local route", lambda config: add_local_route(config, route))
+
+    def save() -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        window.document.save_as(path)
+
+    return window._guarded_save(save)  # the window's own save, with its message on failure
 
 
 def main(argv: Sequence[str] | None = None) -> int:

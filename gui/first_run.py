@@ -2,7 +2,8 @@
 
 ``FirstRunDialog`` only records the choice (``choice`` and, for a local route,
 ``route``); the app acts on it with ``proxy.routes.add_local_route`` (re-exported
-here), the same code as ``proxydesk route add``.
+here), the same code as ``proxydesk route add``, on the same per-user file
+(``gui.app.add_route_to_user_file``).
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ class LocalRouteDialog(QDialog):
         self.hostname = QLineEdit(LocalRoute.hostname)
         self.hostname.setToolTip("The name you type in the browser; *.localhost resolves to this machine")
         self.target = QLineEdit(LocalRoute.target)
-        self.target.setToolTip("Where your app listens (address:port)")
+        self.target.setToolTip("Where your app listens: 3000, host:port, or https://host:port "
+                               "for an app that speaks HTTPS itself")
         self.port = QSpinBox()
         self.port.setRange(*kw.PORT_RANGE)
         self.port.setValue(LocalRoute.listen_port)

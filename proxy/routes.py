@@ -4,123 +4,409 @@ Theory of operation
 -------------------
 One ``local_routes`` frontend (made on first use) holds an HTTP bind and, for
 HTTPS, one TLS bind carrying a ``crt`` per host name, so SNI picks each route's
-certificate; each route adds an ACL on the Host header (port and case ignored)
-and a ``use_backend`` to a backend of its own with one server, the app.  The
-new lines are written as haproxy.cfg text and parsed, so the model gets exactly
-what a person would have typed; the certificate path is added as a node so the
-writer quotes it (macOS's "Application Support" has a space).  Certificates come
-from Proxydesk's local CA (``CertStore.certificate_for``: reused while valid).
+certificate; each route adds an ACL on the Host header (port and case ignored:
+``-m str`` for a name, ``-m end .name`` for a ``*.name`` wildcard, so
+``name.evil`` never matches) and a ``use_backend`` to a backend of its own with
+one server, the app (``ssl verify none`` when the app itself speaks HTTPS).
+Hosts no route matches go to ``local_routes_unknown``, a backend whose one
+``http-request return`` answers 404 with a page listing the routes; it is
+regenerated on every add and remove, so HAProxy and the engine serve the same
+page.  The new lines are written as haproxy.cfg text and parsed, so the model
+gets exactly what a person would have typed; the certificate path is added as
+a node so the writer quotes it (macOS's "Application Support" has a space).
+Certificates come from Proxydesk's local CA (``CertStore.certificate_for``:
+reused while valid).
+
+``add_local_route`` then ``remove_local_route`` gives back the same bytes:
+sections are appended with exactly one blank line before them and removed with
+it, and the frontend and the unknown-host backend go with the last route.
+Adding a name that is already routed replaces its route.
+
+The routes file is per user: ``default_routes_path()`` (the platform's config
+directory, or ``$PROXYDESK_CONFIG_DIR``).
 
 Used by the app's first-run wizard and by ``proxydesk route`` (``proxy.app.route_commands``).
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
+import os
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import platformdirs
 from cryptography import x509
 
 from proxy.certs.issue import certificate_names
 from proxy.certs.store import CertStore
-from proxy.config.edit import append_section, place_node
-from proxy.config.model import Config, Section
-from proxy.config.nodes import Bind
+from proxy.config.edit import place_node
+from proxy.config.model import Config, Section, Statement
+from proxy.config.nodes import Acl, Bind, DefaultBackend, Rule, Server, UseBackend
 from proxy.config.parser import parse
+from proxy.config.tokens import quote_word
 
-__all__ = ["DEFAULT_HTTPS_PORT", "LocalRoute", "add_local_route", "remove_local_route",
-           "routes_of", "with_local_certificate"]
+__all__ = [
+    "DEFAULT_HTTPS_PORT",
+    "DEFAULT_HTTP_PORT",
+    "ENV_CONFIG_DIR",
+    "FRONTEND",
+    "NEW_FILE_TEXT",
+    "ROUTES_FILENAME",
+    "TARGET_FORMS",
+    "UNKNOWN_BACKEND",
+    "LocalRoute",
+    "RouteError",
+    "RouteInfo",
+    "add_local_route",
+    "default_routes_path",
+    "frontend_ports",
+    "normalize_route_name",
+    "parse_target",
+    "remove_local_route",
+    "routes_in",
+    "routes_of",
+    "set_frontend_ports",
+    "with_local_certificate",
+]
 
+DEFAULT_HTTP_PORT = 8080
 DEFAULT_HTTPS_PORT = 8443
+FRONTEND = "local_routes"
+UNKNOWN_BACKEND = "local_routes_unknown"
+ENV_CONFIG_DIR = "PROXYDESK_CONFIG_DIR"
+ROUTES_FILENAME = "routes.cfg"
+NEW_FILE_TEXT = "# Local developer routes, written by 'proxydesk route add'.\n"
+TARGET_FORMS = ("PORT (3000), HOST:PORT (127.0.0.1:3000, localhost:3000, [::1]:3000), "
+                "http://HOST:PORT or https://HOST:PORT (an app that speaks HTTPS itself)")
+# HAProxy reads config lines of up to 2048 bytes (LINESIZE): the page's line stays below.
+_MAX_PAGE_LINE = 1800
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+_HOST_FETCH = "req.hdr(host),field(1,:),lower"  # the Host header without its port, in any case
+
+
+class RouteError(ValueError):
+    """A route name or target that cannot be routed; the message says what is accepted."""
+
+
+def default_routes_path() -> Path:
+    """``$PROXYDESK_CONFIG_DIR/routes.cfg``, else ``routes.cfg`` in the platform's user
+    config directory (``~/.config/proxydesk`` on Linux)."""
+    base = os.environ.get(ENV_CONFIG_DIR) or platformdirs.user_config_dir("proxydesk", appauthor=False)
+    return Path(base) / ROUTES_FILENAME
+
+
+def normalize_route_name(name: str) -> str:
+    """``name`` in lower case, checked: DNS labels (letters, digits, inner hyphens), with an
+    optional leading ``*.`` for every subdomain.  Raises RouteError."""
+    cleaned = name.strip().lower().rstrip(".")
+    labels = cleaned.removeprefix("*.").split(".")
+    if not cleaned or len(cleaned) > 253 or not all(_LABEL.fullmatch(label) for label in labels):
+        raise RouteError(
+            f"'{name}' is not a host name a route can have: use letters, digits, hyphens and "
+            "dots (app.localhost, shop.test), or *.NAME for every subdomain of NAME")
+    return cleaned
+
+
+def parse_target(text: str) -> tuple[str, bool]:
+    """(server address, whether the app speaks HTTPS) for a route target; RouteError names
+    the accepted forms for anything else."""
+    raw = text.strip()
+    rest, tls = raw, False
+    scheme, sep, after = raw.partition("://")
+    if sep:
+        if scheme.lower() not in ("http", "https"):
+            raise _target_error(text, f"unknown scheme '{scheme}'")
+        rest, tls = after.removesuffix("/"), scheme.lower() == "https"
+    if rest.isdigit():
+        return f"127.0.0.1:{_port(text, rest)}", tls
+    if rest.startswith("["):
+        host, close, port = rest[1:].partition("]")
+        if not close or not port.startswith(":"):
+            raise _target_error(text, "an IPv6 address needs a port: [::1]:3000")
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            raise _target_error(text, f"'{host}' is not an IPv6 address") from None
+        return f"[{host}]:{_port(text, port[1:])}", tls
+    host, colon, port = rest.rpartition(":")
+    if not colon:
+        raise _target_error(text, "no port")
+    labels = host.lower().split(".")
+    if not host or ":" in host or not all(_LABEL.fullmatch(label) for label in labels):
+        raise _target_error(text, f"'{host}' is not a host name or IPv4 address")
+    return f"{host.lower()}:{_port(text, port)}", tls
+
+
+def _port(text: str, port: str) -> int:
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise _target_error(text, f"port '{port}' is not a number from 1 to 65535")
+    return int(port)
+
+
+def _target_error(text: str, why: str) -> RouteError:
+    return RouteError(f"cannot route to '{text}': {why}. A target is {TARGET_FORMS}")
 
 
 @dataclass(frozen=True)
 class LocalRoute:
     hostname: str = "app.localhost"
-    target: str = "127.0.0.1:3000"
-    listen_port: int = 8080
+    target: str = "127.0.0.1:3000"  # the server address, host:port
+    listen_port: int = DEFAULT_HTTP_PORT
     https_port: int | None = None  # also serve https://hostname:https_port ...
     certificate: str | None = None  # ... with this PEM (leaf, chain and key)
+    target_tls: bool = False  # the app speaks HTTPS: re-encrypt (without verifying it)
+
+    @property
+    def is_wildcard(self) -> bool:
+        return self.hostname.startswith("*.")
 
     @property
     def backend_name(self) -> str:
-        return "be_" + "".join(ch if ch.isalnum() else "_" for ch in self.hostname)
+        # HAProxy names take dots; '*' (never in a host name) becomes '_' (never in one either)
+        return "be_" + self.hostname.lower().replace("*", "_")
+
+    @property
+    def acl_name(self) -> str:
+        return "host_" + self.backend_name[3:]
 
     @property
     def serves_https(self) -> bool:
         return self.https_port is not None and self.certificate is not None
 
 
+@dataclass(frozen=True)
+class RouteInfo:
+    """One route as the file has it (``routes_in``)."""
+
+    hostname: str  # "*.app.localhost" for a wildcard route
+    target: str  # the server address
+    target_tls: bool  # re-encrypted to the app
+    https: bool  # a certificate for the name is on the TLS bind
+    backend: str
+    acl: str
+    certificate: str | None
+
+    @property
+    def target_url(self) -> str:
+        return ("https://" if self.target_tls else "http://") + self.target
+
+
 def with_local_certificate(route: LocalRoute, store: CertStore) -> LocalRoute:
     """The route with a certificate of Proxydesk's local CA for its host name (reused
-    when one is already issued, else issued now)."""
+    when one is already issued, else issued now; ``*.name`` gets a wildcard certificate)."""
     entry = store.certificate_for(route.hostname)
     return replace(route, certificate=str(entry.pem_path))
 
 
-def _route_text(route: LocalRoute, with_frontend: bool) -> str:
-    acl = "host_" + route.backend_name[3:]
+def _new_statements(text: str) -> list[Section]:
+    """Sections parsed from ``text``, marked as new lines (written with the file's own
+    indentation and line ends)."""
+    sections = parse(text).config.sections
+    for section in sections:
+        section.header.origin = None
+        section.body = [s for s in section.body if s.words]
+        for stmt in section.body:
+            stmt.origin = None
+    return sections
+
+
+def _route_sections(route: LocalRoute, with_frontend: bool) -> tuple[Section, Section]:
     frontend = (
-        "frontend local_routes\n"
+        f"frontend {FRONTEND}\n"
         f"    bind 127.0.0.1:{route.listen_port}\n"
         "    mode http\n"
         "    timeout client 30s\n"
-        if with_frontend else "frontend local_routes\n"
+        if with_frontend else f"frontend {FRONTEND}\n"
     )
-    return (
+    # a wildcard matches every subdomain: the name ends with ".app.localhost"
+    match = f"-m end {route.hostname[1:]}" if route.is_wildcard else f"-m str {route.hostname}"
+    reencrypt = " ssl verify none" if route.target_tls else ""
+    frontend_section, backend = _new_statements(
         f"{frontend}"
-        # the Host header without its port, in any case: one rule for http and https
-        f"    acl {acl} req.hdr(host),field(1,:),lower -m str {route.hostname.lower()}\n"
-        f"    use_backend {route.backend_name} if {acl}\n"
-        "\n"
-        f"backend {route.backend_name}\n"
+        f"    acl {route.acl_name} {_HOST_FETCH} {match}\n"
+        f"    use_backend {route.backend_name} if {route.acl_name}\n"
+        + (f"    default_backend {UNKNOWN_BACKEND}\n" if with_frontend else "")
+        + f"backend {route.backend_name}\n"
         "    mode http\n"
         "    timeout connect 5s\n"
         "    timeout server 30s\n"
-        f"    server app {route.target}\n"
+        f"    server app {route.target}{reencrypt}\n"
     )
+    return frontend_section, backend
 
 
-def add_local_route(config: Config, route: LocalRoute) -> None:
+def add_local_route(config: Config, route: LocalRoute) -> RouteInfo | None:
     """Route ``route.hostname`` to ``route.target``: a ``local_routes`` frontend (created
-    on first use, extended afterwards) and one backend per host name."""
-    existing = config.find("frontend", "local_routes")
-    parsed = parse(_route_text(route, existing is None)).config
-    frontend, backend = parsed.sections
-    for stmt in frontend.body + backend.body:
-        stmt.origin = None  # new lines: written with the file's own indentation and line ends
-    frontend.header.origin = backend.header.origin = None
-    frontend.body = [s for s in frontend.body if s.words]
+    on first use, extended afterwards), one backend per host name, and the unknown-host
+    page brought up to date.  A name already routed is replaced; returns its old route."""
+    route = replace(route, hostname=route.hostname.lower())
+    previous = next((r for r in routes_in(config) if r.hostname == route.hostname), None)
+    if previous is not None:
+        remove_local_route(config, route.hostname)
+    existing = config.find("frontend", FRONTEND)
+    frontend, backend = _route_sections(route, existing is None)
     if existing is None:
-        append_section(config, frontend)
+        _append_section(config, frontend)
+        _append_section(config, _unknown_backend(config))
     else:
         for stmt in frontend.body:
             place_node(existing, stmt.node)
+        if existing.default_backend is None:  # a file from before the unknown-host page
+            place_node(existing, DefaultBackend(UNKNOWN_BACKEND))
+        if config.find("backend", UNKNOWN_BACKEND) is None:
+            _append_section(config, _unknown_backend(config))
     if route.serves_https:  # added as a node: the writer quotes the path (spaces on macOS)
         _serve_certificate(existing or frontend, route)
     if config.find("backend", backend.name) is None:
-        append_section(config, backend)
+        _append_section(config, backend)
+    _refresh_unknown_page(config)
+    return previous
 
 
 def remove_local_route(config: Config, hostname: str) -> bool:
     """Undo ``add_local_route``: the host's ACL, rule, backend and certificate (the file
-    stays in the store). False when the config has no route for ``hostname``."""
-    route = LocalRoute(hostname.lower())
-    frontend = config.find("frontend", "local_routes")
-    if frontend is None or hostname.lower() not in dict(routes_of(config)):
+    stays in the store); with the last route, the frontend and the unknown-host backend
+    too.  False when the config has no route for ``hostname``."""
+    name = hostname.strip().lower()
+    frontend = config.find("frontend", FRONTEND)
+    found = next((r for r in routes_in(config) if r.hostname == name), None)
+    if frontend is None or found is None:
         return False
-    acl = "host_" + route.backend_name[3:]
-    for stmt in [s for s in frontend.body if s.words[:2] == ["acl", acl]
-                 or s.words[:2] == ["use_backend", route.backend_name]]:
+    for stmt in [s for s in frontend.body if (isinstance(s.node, Acl) and s.node.name == found.acl)
+                 or (isinstance(s.node, UseBackend) and s.node.backend == found.backend)]:
         frontend.remove(stmt)
-    backend = config.find("backend", route.backend_name)
-    if backend is not None:
-        config.sections.remove(backend)
-    _drop_certificates_of(frontend, route.hostname, {h for h, _ in routes_of(config)})
-    while config.sections and config.sections[-1].body and not config.sections[-1].body[-1].words \
-            and not config.sections[-1].body[-1].comment:
-        config.sections[-1].body.pop()  # no blank lines left dangling at the end
+    backend = config.find("backend", found.backend)
+    still_used = any(r.backend == found.backend for r in routes_in(config))
+    if backend is not None and not still_used:
+        _remove_section(config, backend)
+    remaining = routes_in(config)
+    _drop_certificates_of(frontend, name, {r.hostname for r in remaining})
+    if not remaining and _only_generated(frontend):
+        unknown = config.find("backend", UNKNOWN_BACKEND)
+        if unknown is not None:
+            _remove_section(config, unknown)
+        _remove_section(config, frontend)
+    else:
+        _refresh_unknown_page(config)
     return True
+
+
+def _append_section(config: Config, section: Section) -> None:
+    """Append ``section`` after exactly one new blank line (none in an empty file), so that
+    ``_remove_section`` can take that line away again."""
+    before = config.sections[-1].body if config.sections else config.preamble
+    if before:
+        before.append(Statement())
+    config.sections.append(section)
+
+
+def _remove_section(config: Config, section: Section) -> None:
+    """Remove ``section``; the last one takes the blank line before it along (the one
+    ``_append_section`` added), a middle one leaves the blank line after it in place."""
+    index = config.sections.index(section)
+    del config.sections[index]
+    if index == len(config.sections):
+        before = config.sections[index - 1].body if index else config.preamble
+        if before and not before[-1].words and not before[-1].comment:
+            before.pop()
+
+
+def _only_generated(frontend: Section) -> bool:
+    """Whether the frontend holds only lines ``add_local_route`` writes (so removing the
+    last route may remove it); a frontend someone extended by hand stays."""
+    ours = {"bind", "mode", "timeout", "default_backend"}
+    return all(not s.words or s.keyword in ours for s in frontend.body)
+
+
+def _unknown_backend(config: Config) -> Section:
+    (backend,) = _new_statements(
+        f"backend {UNKNOWN_BACKEND}\n    mode http\n    {_page_line(config)}\n")
+    return backend
+
+
+def _refresh_unknown_page(config: Config) -> None:
+    """Bring the unknown-host page up to date with the routes (a no-op when unchanged)."""
+    backend = config.find("backend", UNKNOWN_BACKEND)
+    frontend = config.find("frontend", FRONTEND)
+    if backend is None or frontend is None:
+        return
+    (fresh,) = _new_statements(f"backend {UNKNOWN_BACKEND}\n    {_page_line(config)}\n")
+    node = fresh.body[0].node
+    current = next((s for s in backend.body if isinstance(s.node, Rule)
+                    and s.words[:2] == ["http-request", "return"]), None)
+    if current is None:
+        place_node(backend, node)
+    elif current.node != node:
+        current.node = node
+
+
+def _page_line(config: Config) -> str:
+    """``http-request return status 404 ...`` with a page linking every route."""
+    http_port, https_port = frontend_ports(config)
+    items = []
+    for route in routes_in(config):
+        shown = html.escape(route.hostname)
+        if route.hostname.startswith("*."):
+            items.append(f"<li>{shown} &rarr; {html.escape(route.target_url)}")
+            continue
+        scheme, port = ("https", https_port) if route.https and https_port else ("http", http_port)
+        default = 443 if scheme == "https" else 80
+        url = f"{scheme}://{route.hostname}" + ("" if port in (None, default) else f":{port}") + "/"
+        items.append(f'<li><a href="{url}">{shown}</a> &rarr; {html.escape(route.target_url)}')
+    head = ("<!doctype html><meta charset=utf-8><title>No route for this host</title>"
+            "<h1>No route for this host</h1>")
+    tail = "<p>Add one: <code>proxydesk route add NAME PORT</code>"
+    listing = "<p>Routes:<ul>" if items else "<p>No routes yet."
+    shown_items: list[str] = []
+    for index, item in enumerate(items):
+        more = f"<li>and {len(items) - index} more: <code>proxydesk route list</code>"
+        if len(head + listing + "".join(shown_items) + item + more + tail) > _MAX_PAGE_LINE:
+            shown_items.append(more)
+            break
+        shown_items.append(item)
+    page = head + listing + "".join(shown_items) + ("</ul>" if items else "") + tail
+    words = ["http-request", "return", "status", "404", "content-type", "text/html; charset=utf-8",
+             "string", page]
+    return " ".join(quote_word(w) for w in words)
+
+
+def frontend_ports(config: Config) -> tuple[int | None, int | None]:
+    """The ``local_routes`` frontend's (HTTP port, HTTPS port); None where it has no such bind."""
+    frontend = config.find("frontend", FRONTEND)
+    http = https = None
+    for bind in frontend.binds if frontend is not None else []:
+        port = _bind_port(bind)
+        if bind.ssl:
+            https = https if https is not None else port
+        else:
+            http = http if http is not None else port
+    return http, https
+
+
+def _bind_port(bind: Bind) -> int | None:
+    port = bind.addresses[0].rpartition(":")[2] if bind.addresses else ""
+    return int(port) if port.isdigit() else None
+
+
+def set_frontend_ports(config: Config, http_port: int | None, https_port: int | None) -> bool:
+    """Move the frontend's binds to these ports (None: leave it); True when one moved."""
+    frontend = config.find("frontend", FRONTEND)
+    moved = False
+    for stmt in frontend.body if frontend is not None else []:
+        bind = stmt.node
+        if not isinstance(bind, Bind) or len(bind.addresses) != 1:
+            continue
+        wanted = https_port if bind.ssl else http_port
+        host, _, port = bind.addresses[0].rpartition(":")
+        if wanted is not None and port != str(wanted):
+            bind.addresses = [f"{host}:{wanted}"]
+            moved = True
+    if moved:
+        _refresh_unknown_page(config)
+    return moved
 
 
 def _drop_certificates_of(frontend: Section, hostname: str, still_routed: set[str]) -> None:
@@ -141,7 +427,7 @@ def _names_in(pem_path: str) -> set[str]:
         certificate = x509.load_pem_x509_certificate(Path(pem_path).read_bytes())
     except (OSError, ValueError):
         return set()
-    return set(certificate_names(certificate))
+    return {name.lower() for name in certificate_names(certificate)}
 
 
 def _serve_certificate(frontend: Section, route: LocalRoute) -> None:
@@ -158,16 +444,50 @@ def _serve_certificate(frontend: Section, route: LocalRoute) -> None:
     frontend.add(bind, after=binds[-1] if binds else None)
 
 
-def routes_of(config: Config) -> list[tuple[str, str]]:
-    """(host name, app address) of every route of the ``local_routes`` frontend."""
-    frontend = config.find("frontend", "local_routes")
+def _acl_host(acl: Acl) -> str | None:
+    """The host name an ACL of ours matches ("*.name" for a suffix match), else None."""
+    if not acl.patterns:
+        return None
+    pattern = acl.patterns[-1].lower()
+    if acl.matcher == "end" and pattern.startswith("."):
+        return "*" + pattern
+    return pattern
+
+
+def routes_in(config: Config) -> list[RouteInfo]:
+    """Every route of the ``local_routes`` frontend, in rule order, each name once (the
+    first rule for a name is the one that routes; HAProxy stops there)."""
+    frontend = config.find("frontend", FRONTEND)
     if frontend is None:
         return []
-    found = []
+    acls = {a.name: a for a in frontend.acls}
+    tls_names: dict[str, str] = {}
+    for bind in frontend.binds:
+        if bind.ssl:
+            for crt in bind.certificates:
+                for name in _names_in(crt):
+                    tls_names.setdefault(name, crt)
+    found: dict[str, RouteInfo] = {}
     for rule in frontend.use_backends:
         backend = config.find("backend", rule.backend)
-        acl = next((a for a in frontend.acls if rule.condition and a.name in rule.condition.words), None)
-        if backend is None or acl is None or not backend.servers or not acl.patterns:
+        words = rule.condition.words if rule.condition else []
+        acl = next((acls[w] for w in words if w in acls), None)
+        host = _acl_host(acl) if acl is not None else None
+        server = _first_server(backend)
+        if host is None or acl is None or server is None or host in found:
             continue
-        found.append((acl.patterns[-1], backend.servers[0].address))
-    return found
+        found[host] = RouteInfo(
+            hostname=host, target=server.address,
+            target_tls=server.has("ssl"), https=host in tls_names, backend=rule.backend,
+            acl=acl.name, certificate=tls_names.get(host))
+    return list(found.values())
+
+
+def _first_server(backend: Section | None) -> Server | None:
+    servers = backend.servers if backend is not None else []
+    return servers[0] if servers else None
+
+
+def routes_of(config: Config) -> list[tuple[str, str]]:
+    """(host name, app address) of every route of the ``local_routes`` frontend."""
+    return [(r.hostname, r.target) for r in routes_in(config)]

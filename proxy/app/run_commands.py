@@ -30,6 +30,7 @@ import argparse
 import asyncio
 import dataclasses
 import importlib
+import re
 import signal
 import sys
 from collections.abc import Callable, Coroutine
@@ -38,6 +39,7 @@ from typing import Any, TextIO
 
 from proxy.app.demo import DEFAULT_LISTEN_PORT, Demo
 from proxy.app.launch import open_app
+from proxy.app.ports import PRIVILEGED_BELOW, low_port_help
 from proxy.config.load import load
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO
@@ -166,6 +168,21 @@ def _print_engine_error(exc: EngineError, what: str) -> None:
     for diagnostic in exc.diagnostics:
         print(diagnostic, file=sys.stderr)
     print(f"proxydesk: {what}: {exc.message}", file=sys.stderr, flush=True)
+    port = _refused_low_port(exc)
+    if port is not None:
+        for line in low_port_help(port):
+            print(f"proxydesk: {line}", file=sys.stderr, flush=True)
+
+
+def _refused_low_port(exc: EngineError) -> int | None:
+    """The port of a bind refused for lack of privilege (EACCES) below 1024, else None.
+    The engine raises "... cannot bind HOST:PORT (line N): ..." from the OSError."""
+    cause = exc.__cause__
+    if not isinstance(cause, PermissionError):
+        return None
+    found = re.search(r"cannot bind \S*:(\d+) ", exc.message)
+    port = int(found.group(1)) if found else None
+    return port if port is not None and 0 < port < PRIVILEGED_BELOW else None
 
 
 def _print_listening(engine: Engine) -> None:

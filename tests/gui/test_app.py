@@ -193,8 +193,8 @@ def test_local_route_wizard_builds_a_frontend_and_backend() -> None:
     add_local_route(config, LocalRoute("api.localhost", "127.0.0.1:4000"))
     frontend = config.find("frontend", "local_routes")
     assert frontend is not None
-    assert [u.backend for u in frontend.use_backends] == ["be_app_localhost", "be_api_localhost"]
-    backend = config.find("backend", "be_app_localhost")
+    assert [u.backend for u in frontend.use_backends] == ["be_app.localhost", "be_api.localhost"]
+    backend = config.find("backend", "be_app.localhost")
     assert backend is not None and backend.servers[0].address == "127.0.0.1:3000"
     from proxy.config.validate import validate
     from proxy.config.writer import write

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from proxy.certs.store import ENV_DATA_DIR
+from tests.proxy.app._unprivileged import shared_dir  # noqa: F401  (a fixture for the commands' tests)
 
 
 @pytest.fixture
