@@ -19,10 +19,11 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from proxy.certs import pem
 from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.errors import CertError
 from proxy.certs.names import NameWarning
-from proxy.certs.store import CertEntry, CertStore
+from proxy.certs.store import LAYOUT_COMBINED, LAYOUT_KEY_FILE, LAYOUT_PAIR, CertEntry, CertStore
 from proxy.certs.trust import TrustPlan, normalize_platform, run_trust_plan, trust_plan
 
 __all__ = ["register"]
@@ -65,15 +66,42 @@ def cmd_ca(args: argparse.Namespace) -> int:
 
 @_reports_errors
 def cmd_issue(args: argparse.Namespace) -> int:
+    if args.out is None and args.layout != LAYOUT_COMBINED:
+        raise CertError("--key-file and --pair say how to write files to --out DIR: add --out")
     store = CertStore()
     result = store.issue(args.names)
     _print_entry_created("issued", result.entry)
     _print_name_warnings(result.warnings)
     if args.out is not None:
-        cert_path, key_path = store.export_entry(result.entry.id, args.out)
-        print(f"certificate + chain: {cert_path}")
-        print(f"private key:         {key_path}")
+        written = store.export_entry(result.entry.id, args.out, layout=args.layout)
+        if written.key is None:
+            print(f"for 'crt {args.out}/': {written.certificate} (certificate + chain + key)")
+        else:
+            print(f"certificate + chain: {written.certificate}")
+            print(f"private key:         {written.key}")
+        _warn_about_crt_dir(args.out)
     return 0
+
+
+def _warn_about_crt_dir(directory: Path) -> None:
+    """Say which files in ``directory`` would stop ``bind ... ssl crt DIR/`` from loading.
+
+    The check is the one ``proxydesk check`` and the engine make (``proxy.certs.pem``), and
+    it covers every file there: what was just written, and what was there before.
+    """
+    refused = []
+    for file in pem.crt_files(directory):
+        try:
+            pem.inspect_certificate(file)
+        except pem.PemError as error:
+            refused.append(str(error))
+    if refused:
+        print(f"warning: 'bind ... ssl crt {directory}/' would not load, in HAProxy or in "
+              "Proxydesk, because of these files:", file=sys.stderr)
+        for reason in refused:
+            print(f"  {reason}", file=sys.stderr)
+        print("  keep such files elsewhere (a cert/key pair for other servers: another "
+              "directory), or point 'crt' at the one .pem file", file=sys.stderr)
 
 
 @_reports_errors
@@ -215,7 +243,27 @@ def _add_nothing(parser: argparse.ArgumentParser) -> None:
 def _add_issue(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="+", metavar="NAME", help="host name, *.wildcard or IP")
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="also write ID-cert.pem and ID-key.pem to DIR"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write ID.pem (certificate + chain + key) to DIR, for 'bind ... ssl crt DIR/'",
+    )
+    layout = parser.add_mutually_exclusive_group()
+    layout.set_defaults(layout=LAYOUT_COMBINED)
+    layout.add_argument(
+        "--key-file",
+        dest="layout",
+        action="store_const",
+        const=LAYOUT_KEY_FILE,
+        help="with --out: the key in ID.pem.key next to ID.pem (HAProxy loads that too)",
+    )
+    layout.add_argument(
+        "--pair",
+        dest="layout",
+        action="store_const",
+        const=LAYOUT_PAIR,
+        help="with --out: ID-cert.pem + ID-key.pem, for servers other than HAProxy "
+        "('crt DIR/' cannot load them)",
     )
 
 

@@ -55,11 +55,11 @@ def test_issue_list_renew_delete(
 ) -> None:
     out_dir = tmp_path / "out"
     assert run(["cert", "issue", "app.localhost", "127.0.0.1", "--out", str(out_dir)]) == 0
-    out = capsys.readouterr().out
-    assert "issued app.localhost" in out
-    cert_file, key_file = out_dir / "app.localhost-cert.pem", out_dir / "app.localhost-key.pem"
-    assert str(cert_file) in out and str(key_file) in out
-    assert b"PRIVATE KEY" in key_file.read_bytes() and b"PRIVATE KEY" not in cert_file.read_bytes()
+    captured = capsys.readouterr()
+    assert "issued app.localhost" in captured.out and captured.err == ""
+    combined = out_dir / "app.localhost.pem"
+    assert str(combined) in captured.out and [p.name for p in out_dir.iterdir()] == [combined.name]
+    assert b"PRIVATE KEY" in combined.read_bytes() and b"CERTIFICATE" in combined.read_bytes()
 
     assert run(["cert", "list"]) == 0
     listing = capsys.readouterr().out
@@ -89,8 +89,9 @@ def test_import_pem_with_separate_key_and_pkcs12(
     # Something to import: a certificate from another install's CA.
     other = CertStore(tmp_path / "elsewhere")
     cert_path, key_path = other.export_entry(
-        other.issue(["shop.test"]).entry.id, tmp_path / "files"
+        other.issue(["shop.test"]).entry.id, tmp_path / "files", layout="pair"
     )
+    assert key_path is not None
     assert run(["cert", "import", str(cert_path), "--key", str(key_path)]) == 0
     assert "imported shop.test" in capsys.readouterr().out
 
