@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import functools
+import json
 import shlex
 import sys
 from collections.abc import Callable
@@ -106,7 +107,12 @@ def _warn_about_crt_dir(directory: Path) -> None:
 
 @_reports_errors
 def cmd_list(args: argparse.Namespace) -> int:
-    entries = CertStore().list_entries()
+    store = CertStore()
+    entries = store.list_entries()
+    if args.json:
+        json.dump(_list_document(store, entries), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
     if not entries:
         print("no certificates yet: try 'proxydesk cert issue app.localhost'")
         return 0
@@ -126,6 +132,36 @@ def cmd_list(args: argparse.Namespace) -> int:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]))
     return 0
+
+
+def _list_document(store: CertStore, entries: list[CertEntry]) -> dict[str, object]:
+    """``cert list --json``: the CA (or null) and every entry; dates in ISO 8601 UTC."""
+    ca: dict[str, object] | None = None
+    if store.has_ca():
+        local = store.ca()
+        ca = {
+            "name": local.name,
+            "subject": local.certificate.subject.rfc4514_string(),
+            "fingerprint_sha256": fingerprint_sha256(local.certificate),
+            "not_after": local.certificate.not_valid_after_utc.isoformat(),
+            "path": str(local.cert_path),
+        }
+    certificates = [
+        {
+            "id": entry.id,
+            "names": list(entry.names),
+            "subject": entry.subject,
+            "issuer": entry.issuer,
+            "issued_by_local_ca": entry.issued_by_local_ca,
+            "source": entry.source,
+            "not_before": entry.not_before.isoformat(),
+            "not_after": entry.not_after.isoformat(),
+            "days_left": entry.days_left,
+            "pem_path": str(entry.pem_path),
+        }
+        for entry in entries
+    ]
+    return {"store": str(store.root), "ca": ca, "certificates": certificates}
 
 
 @_reports_errors
@@ -240,6 +276,10 @@ def _add_nothing(parser: argparse.ArgumentParser) -> None:
     del parser  # the subcommand takes no arguments
 
 
+def _add_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
+
 def _add_issue(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="+", metavar="NAME", help="host name, *.wildcard or IP")
     parser.add_argument(
@@ -300,7 +340,7 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler], ...] = (
     ("ca", "create the local CA if needed and show it", _add_nothing, cmd_ca),
     ("issue", "issue a certificate for host names / IPs", _add_issue, cmd_issue),
-    ("list", "list stored certificates", _add_nothing, cmd_list),
+    ("list", "list stored certificates", _add_list, cmd_list),
     ("import", "import a PEM or PKCS#12 certificate with its key", _add_import, cmd_import),
     ("renew", "re-issue a certificate for the same names", _add_id, cmd_renew),
     ("delete", "delete a stored certificate", _add_id, cmd_delete),

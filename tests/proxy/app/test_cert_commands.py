@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -170,3 +171,22 @@ def _fake_plan() -> TrustPlan:
     # known store gets no commands and never reaches the confirmation step).
     # The tripwire guarantees it never runs.
     return TrustPlan([["echo", "would-run"]], "manual steps", needs_privilege=True)
+
+
+def test_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["cert", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "store": str(data_dir / "certs"), "ca": None, "certificates": []
+    }  # listing creates no CA
+    assert run(["cert", "issue", "app.localhost", "127.0.0.1"]) == 0
+    capsys.readouterr()
+    assert run(["cert", "list", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    ca = CertStore().ca()
+    assert document["ca"]["fingerprint_sha256"] == fingerprint_sha256(ca.certificate)
+    assert document["ca"]["path"] == str(ca.cert_path)
+    [entry] = document["certificates"]
+    assert entry["id"] == "app.localhost" and entry["names"] == ["app.localhost", "127.0.0.1"]
+    assert entry["issued_by_local_ca"] is True and entry["source"] == "issued"
+    assert entry["days_left"] >= 800 and entry["not_after"].endswith("+00:00")
+    assert Path(entry["pem_path"]).is_file() and "PRIVATE" not in json.dumps(document)
