@@ -7,7 +7,9 @@ call one store/trust function and print the result; a ``CertError`` becomes
 an ``error: ...`` line on stderr and status 1.  Warnings go to stderr so
 scripts can keep parsing stdout.  ``cert trust`` never changes a trust store
 without consent: it asks on a terminal, and without one it needs ``--yes``
-(otherwise it refuses and prints the dry run instead).
+(otherwise it refuses and prints the dry run instead).  A run reports every
+store's outcome and exits 1 if any store was not done (the others still are);
+``--status`` only looks, and exits 0 only when every store trusts the CA.
 """
 
 from __future__ import annotations
@@ -25,7 +27,17 @@ from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.errors import CertError
 from proxy.certs.names import NameWarning
 from proxy.certs.store import LAYOUT_COMBINED, LAYOUT_KEY_FILE, LAYOUT_PAIR, CertEntry, CertStore
-from proxy.certs.trust import TrustPlan, normalize_platform, run_trust_plan, trust_plan
+from proxy.certs.trust import (
+    TRUSTED,
+    TrustPlan,
+    normalize_platform,
+    outcome_lines,
+    outcome_summary,
+    plan_lines,
+    run_trust_plan,
+    trust_plan,
+    trust_status,
+)
 
 __all__ = ["register"]
 
@@ -205,23 +217,56 @@ def cmd_trust(args: argparse.Namespace) -> int:
     other_os = args.platform and normalize_platform(args.platform) != normalize_platform()
     if other_os and not args.dry_run:
         raise CertError("--platform names another OS: that only makes sense with --dry-run")
-    plan = trust_plan(install, args.platform)
+    if args.status:
+        return _trust_status(args)
+    plan = trust_plan(install, args.platform).select(args.store)
     if args.dry_run:
         _print_plan(plan)
         return 0
-    if not plan.commands:
+    if not plan.stores:
         print(plan.instructions)
         print("nothing can be done automatically here: follow the steps above", file=sys.stderr)
         return 1
     if not args.yes and not _confirmed(install, plan):
         return 1
     result = run_trust_plan(plan)
-    for step in result.steps:
-        status = "ok" if step.returncode == 0 else f"failed ({step.returncode})"
-        print(f"{status}: {_shell(step.command)}")
-        if step.returncode != 0 and step.output:
-            print(step.output, file=sys.stderr)
-    return 0 if result.ok else 1
+    for line in outcome_lines(result):
+        print(line)
+    summary = outcome_summary(install, result)
+    if result.ok:
+        print(summary)
+        return 0
+    print(f"error: {summary}", file=sys.stderr)
+    print("run this again for those stores with --store NAME once the cause is fixed, or "
+          f"follow the steps by hand:\n{plan.instructions}", file=sys.stderr)
+    return 1
+
+
+def _trust_status(args: argparse.Namespace) -> int:
+    """``cert trust --status``: store by store, is the CA trusted?  Exit 0 only if everywhere."""
+    if args.uninstall or args.dry_run or args.yes:
+        raise CertError("--status only looks: it takes no --uninstall, --dry-run or --yes")
+    store = CertStore()
+    if not store.has_ca():
+        print(f"no local CA in {store.root} yet, so no store trusts it: "
+              "'proxydesk cert trust' creates and trusts one", file=sys.stderr)
+        return 1
+    plan = trust_plan(False, args.platform, store=store).select(args.store)
+    statuses = trust_status(plan)
+    for status in statuses:
+        detail = f": {status.presence.detail}" if status.presence.detail else ""
+        print(f"{status.presence.state}: {status.store.name} ({status.store.description}){detail}")
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    untrusted = [s.store.name for s in statuses if s.presence.state != TRUSTED]
+    if not statuses:
+        print("no trust store found here", file=sys.stderr)
+        return 1
+    if untrusted:
+        print(f"not trusted in: {', '.join(untrusted)} ('proxydesk cert trust' fixes that)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _confirmed(install: bool, plan: TrustPlan) -> bool:
@@ -240,10 +285,12 @@ def _confirmed(install: bool, plan: TrustPlan) -> bool:
 
 
 def _print_plan(plan: TrustPlan) -> None:
-    if plan.needs_privilege:
-        print("# these commands ask for administrator rights")
-    for command in plan.commands:
-        print(_shell(command))
+    for line in plan_lines(plan) or ["# no trust store found here"]:
+        print(line)
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
+    for note in plan.notes:
+        print(f"note: {note}")
     print(f"\n{plan.instructions}")
 
 
@@ -328,7 +375,20 @@ def _add_export_ca(parser: argparse.ArgumentParser) -> None:
 
 def _add_trust(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="only print the commands")
-    parser.add_argument("--uninstall", action="store_true", help="remove the CA instead")
+    parser.add_argument(
+        "--uninstall", action="store_true", help="remove the CA from every store that has it"
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="say store by store whether the CA is trusted"
+    )
+    parser.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this store (a name as the dry run shows it, or a kind: system, nss, "
+        "firefox, java); repeatable",
+    )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument(
         "--platform",
@@ -350,5 +410,10 @@ _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None], Hand
         _add_export_ca,
         cmd_export_ca,
     ),
-    ("trust", "install the CA in the OS trust stores (asks first)", _add_trust, cmd_trust),
+    (
+        "trust",
+        "install the CA in every trust store (asks first), remove it, or show where it is",
+        _add_trust,
+        cmd_trust,
+    ),
 )

@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from proxy.app import cert_commands
 from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.store import CertStore
-from proxy.certs.trust import TrustPlan, TrustRunResult
+from proxy.certs.trust import SystemProbe, TrustCommand, TrustPlan, TrustRunResult, TrustStore
+from tests.proxy.certs.test_trust import Machine, make_machine, needs_certutil, nss_nicknames
 
 
 def run(argv: list[str]) -> int:
@@ -170,7 +171,9 @@ def _fake_plan() -> TrustPlan:
     # A fixed plan: the real one depends on this machine (a distribution without a
     # known store gets no commands and never reaches the confirmation step).
     # The tripwire guarantees it never runs.
-    return TrustPlan([["echo", "would-run"]], "manual steps", needs_privilege=True)
+    store = TrustStore("system", "system", "a store", (TrustCommand(("echo", "would-run")),),
+                       needs_privilege=True)
+    return TrustPlan(True, (store,), "manual steps")
 
 
 def test_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -190,3 +193,73 @@ def test_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert entry["issued_by_local_ca"] is True and entry["source"] == "issued"
     assert entry["days_left"] >= 800 and entry["not_after"].endswith("+00:00")
     assert Path(entry["pem_path"]).is_file() and "PRIVATE" not in json.dumps(document)
+
+
+# --- cert trust on a fake machine (tests/proxy/certs/test_trust.py's) ---------------------------
+
+
+@pytest.fixture
+def fake_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Machine:
+    """``SystemProbe.current()`` describes the fake machine: its HOME, root and tools."""
+    machine = make_machine(tmp_path, monkeypatch)
+    monkeypatch.setattr(SystemProbe, "current", classmethod(lambda cls: machine.probe()))
+    monkeypatch.setattr(cert_commands, "normalize_platform", lambda platform=None: "linux")
+    return machine
+
+
+def _nickname() -> str:
+    ca = CertStore().ca()
+    return f"{ca.name} {ca.certificate.serial_number:x}"
+
+
+@needs_certutil
+def test_trust_keeps_going_past_a_failed_store_and_says_which(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_machine.deny_privilege()
+    assert run(["cert", "trust", "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "failed: system (" in captured.out and "Not authorized" in captured.out
+    for name in fake_machine.nss:
+        assert f"done: {name} (" in captured.out
+        assert _nickname() in nss_nicknames(fake_machine.nss[name])
+    assert "error: not done in 1 store: system" in captured.err
+    assert "the other 4 stores are done" in captured.err and "--store NAME" in captured.err
+
+    assert run(["cert", "trust", "--status"]) == 1
+    captured = capsys.readouterr()
+    assert "absent: system (" in captured.out and "trusted: chromium (" in captured.out
+    assert "not trusted in: system" in captured.err
+    assert run(["cert", "trust", "--status", "--store", "nss", "--store", "firefox"]) == 0
+
+    (fake_machine.root / "DENY").unlink()
+    assert run(["cert", "trust", "--yes", "--store", "system"]) == 0
+    assert "done: system (" in capsys.readouterr().out
+    assert run(["cert", "trust", "--status"]) == 0
+
+
+@needs_certutil
+def test_trust_uninstall_is_tolerant(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "trust", "--yes", "--store", "chromium"]) == 0
+    capsys.readouterr()
+    assert run(["cert", "trust", "--uninstall", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "done: chromium (" in out and "not present: system (" in out
+    assert "not present: firefox:abcd.default-release (" in out
+    assert fake_machine.calls() == []  # no store without the CA asked for a password
+    assert nss_nicknames(fake_machine.nss["chromium"]) == {}
+
+
+def test_trust_refuses_unknown_stores_and_status_without_a_ca(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "trust", "--status"]) == 1
+    assert "no local CA" in capsys.readouterr().err
+    assert not CertStore().has_ca()  # looking created none
+    assert run(["cert", "trust", "--dry-run", "--store", "nss-system"]) == 1
+    assert "no trust store 'nss-system'" in capsys.readouterr().err
+    assert run(["cert", "trust", "--dry-run", "--store", "firefox"]) == 0
+    out = capsys.readouterr().out
+    assert "# firefox:abcd.default-release:" in out and "# system:" not in out
