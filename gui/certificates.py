@@ -81,6 +81,9 @@ from proxy.certs import (
     TrustPlan,
     TrustRunResult,
     fingerprint_sha256,
+    outcome_lines,
+    outcome_summary,
+    plan_lines,
     run_trust_plan,
     trust_plan,
     validate_names,
@@ -175,7 +178,7 @@ def _monospace() -> QFont:
 
 
 def _shell_lines(plan: TrustPlan) -> str:
-    lines = [shlex.join(command) for command in plan.commands]
+    lines = plan_lines(plan)  # store by store, as 'proxydesk cert trust --dry-run' prints it
     return "\n".join(lines) if lines else "# nothing can be run automatically on this system"
 
 
@@ -488,8 +491,10 @@ class TrustDialog(QDialog):
         self._relay.finished.connect(self._show_result)
         privilege = ("These commands ask for administrator rights (your system shows its own prompt)."
                      if plan.needs_privilege else "These commands need no administrator rights.")
+        notices = "".join(f"<br><b>Note:</b> {html.escape(text)}" for text in plan.warnings)
         intro = QLabel("Browsers and tools on this computer will accept every certificate the local "
-                       f"CA signs. Proxydesk would run exactly this:<br><small>{privilege}</small>")
+                       "CA signs. Proxydesk would run exactly this, store by store (a store that "
+                       f"fails does not stop the others):<br><small>{privilege}</small>{notices}")
         intro.setWordWrap(True)
         self.commands = QPlainTextEdit(_shell_lines(plan))
         self.commands.setReadOnly(True)
@@ -548,11 +553,15 @@ class TrustDialog(QDialog):
 
     def _show_result(self, result: TrustRunResult) -> None:
         self.run_result = result
-        lines = [f"{'ok' if s.returncode == 0 else f'failed ({s.returncode})'}: {shlex.join(s.command)}"
-                 + (f"\n    {s.output}" if s.returncode != 0 and s.output else "") for s in result.steps]
+        lines = []
+        for outcome, line in zip(result.outcomes, outcome_lines(result), strict=True):
+            lines.append(line)
+            lines += [f"    {'ok' if s.returncode == 0 else f'failed ({s.returncode})'}: "
+                      f"{shlex.join(s.command)}" for s in outcome.steps]
         self.commands.setPlainText("\n".join(lines) or _shell_lines(self.plan))
-        self.outcome.setText("Done: the CA is trusted (restart browsers that were open)." if result.ok
-                             else "Error: a command failed (see above); follow the steps by hand instead.")
+        summary = outcome_summary(self.plan.install, result)
+        self.outcome.setText(f"Done: {summary}." if result.ok else
+                             f"Error: {summary}; follow the steps by hand for those.")
         self.run_button.setEnabled(not result.ok)
 
 

@@ -15,6 +15,7 @@ starts the loop), so none has a fallback.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,22 +39,71 @@ Registrar: TypeAlias = "Callable[[argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Print every diagnostic as FILE:LINE:COL; exit 1 if any file has an error."""
+    """Print every diagnostic as FILE:LINE:COL; exit 1 if any file has an error.
+
+    With ``--json`` the same findings are one JSON document on stdout instead: the
+    overall ``verdict`` and one ``_file_report`` per file; the exit status is the same.
+    """
     failed = False
+    reports: list[dict[str, object]] = []
     for name in args.files:
         path = Path(name)
         if not path.is_file():
-            print(f"{name}:0:0: error: no such file", file=sys.stderr)
+            missing = Diagnostic(name, 0, 0, "error", "no such file", "no-such-file")
+            reports.append(_file_report(name, [missing], ok=False))
+            if not args.json:
+                print(missing, file=sys.stderr)
             failed = True
             continue
         result = load(path, base_dir=args.base_dir or Path.cwd())
-        for diagnostic in result.diagnostics:
-            if diagnostic.is_error or not args.quiet:
-                print(diagnostic)
+        shown = [d for d in result.diagnostics if d.is_error or not args.quiet]
+        reports.append(_file_report(name, shown, ok=result.ok, all_found=result.diagnostics))
         failed = failed or not result.ok
+        if args.json:
+            continue
+        for diagnostic in shown:
+            print(diagnostic)
         if result.ok and not args.quiet:
             print(f"{name}: {_verdict(result.diagnostics)}", file=sys.stderr)
+    if args.json:
+        document = {"verdict": "invalid" if failed else "valid", "files": reports}
+        json.dump(document, sys.stdout, indent=2)
+        sys.stdout.write("\n")
     return 1 if failed else 0
+
+
+def _file_report(
+    name: str,
+    shown: Sequence[Diagnostic],
+    *,
+    ok: bool,
+    all_found: Sequence[Diagnostic] = (),
+) -> dict[str, object]:
+    """One file in ``check --json``: its verdict (``valid``, ``valid-haproxy-only`` when
+    the embedded engine cannot run it, ``invalid``), the sentence the text output prints,
+    and its diagnostics (errors only with ``--quiet``)."""
+    if not ok:
+        verdict, summary = "invalid", "configuration has errors"
+    else:
+        refused = any(d.code == ENGINE_REFUSES for d in all_found)
+        verdict = "valid-haproxy-only" if refused else "valid"
+        summary = _verdict(all_found)
+    return {
+        "path": name,
+        "verdict": verdict,
+        "summary": summary,
+        "diagnostics": [
+            {
+                "path": d.path,
+                "line": d.line,
+                "col": d.col,
+                "severity": d.severity,
+                "message": d.message,
+                "code": d.code or None,
+            }
+            for d in shown
+        ],
+    }
 
 
 def _verdict(diagnostics: Sequence[Diagnostic]) -> str:
@@ -94,6 +144,9 @@ def _add_check(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     p = sub.add_parser("check", help="validate haproxy.cfg files (FILE:LINE:COL diagnostics)")
     p.add_argument("files", nargs="+", metavar="FILE")
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.add_argument(
+        "--json", action="store_true", help="one JSON document on stdout (same exit status)"
+    )
     p.add_argument(
         "--base-dir", help="where relative file names resolve (default: current directory)"
     )

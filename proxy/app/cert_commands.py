@@ -7,23 +7,37 @@ call one store/trust function and print the result; a ``CertError`` becomes
 an ``error: ...`` line on stderr and status 1.  Warnings go to stderr so
 scripts can keep parsing stdout.  ``cert trust`` never changes a trust store
 without consent: it asks on a terminal, and without one it needs ``--yes``
-(otherwise it refuses and prints the dry run instead).
+(otherwise it refuses and prints the dry run instead).  A run reports every
+store's outcome and exits 1 if any store was not done (the others still are);
+``--status`` only looks, and exits 0 only when every store trusts the CA.
 """
 
 from __future__ import annotations
 
 import argparse
 import functools
+import json
 import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from proxy.certs import pem
 from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.errors import CertError
 from proxy.certs.names import NameWarning
-from proxy.certs.store import CertEntry, CertStore
-from proxy.certs.trust import TrustPlan, normalize_platform, run_trust_plan, trust_plan
+from proxy.certs.store import LAYOUT_COMBINED, LAYOUT_KEY_FILE, LAYOUT_PAIR, CertEntry, CertStore
+from proxy.certs.trust import (
+    TRUSTED,
+    TrustPlan,
+    normalize_platform,
+    outcome_lines,
+    outcome_summary,
+    plan_lines,
+    run_trust_plan,
+    trust_plan,
+    trust_status,
+)
 
 __all__ = ["register"]
 
@@ -65,20 +79,52 @@ def cmd_ca(args: argparse.Namespace) -> int:
 
 @_reports_errors
 def cmd_issue(args: argparse.Namespace) -> int:
+    if args.out is None and args.layout != LAYOUT_COMBINED:
+        raise CertError("--key-file and --pair say how to write files to --out DIR: add --out")
     store = CertStore()
     result = store.issue(args.names)
     _print_entry_created("issued", result.entry)
     _print_name_warnings(result.warnings)
     if args.out is not None:
-        cert_path, key_path = store.export_entry(result.entry.id, args.out)
-        print(f"certificate + chain: {cert_path}")
-        print(f"private key:         {key_path}")
+        written = store.export_entry(result.entry.id, args.out, layout=args.layout)
+        if written.key is None:
+            print(f"for 'crt {args.out}/': {written.certificate} (certificate + chain + key)")
+        else:
+            print(f"certificate + chain: {written.certificate}")
+            print(f"private key:         {written.key}")
+        _warn_about_crt_dir(args.out)
     return 0
+
+
+def _warn_about_crt_dir(directory: Path) -> None:
+    """Say which files in ``directory`` would stop ``bind ... ssl crt DIR/`` from loading.
+
+    The check is the one ``proxydesk check`` and the engine make (``proxy.certs.pem``), and
+    it covers every file there: what was just written, and what was there before.
+    """
+    refused = []
+    for file in pem.crt_files(directory):
+        try:
+            pem.inspect_certificate(file)
+        except pem.PemError as error:
+            refused.append(str(error))
+    if refused:
+        print(f"warning: 'bind ... ssl crt {directory}/' would not load, in HAProxy or in "
+              "Proxydesk, because of these files:", file=sys.stderr)
+        for reason in refused:
+            print(f"  {reason}", file=sys.stderr)
+        print("  keep such files elsewhere (a cert/key pair for other servers: another "
+              "directory), or point 'crt' at the one .pem file", file=sys.stderr)
 
 
 @_reports_errors
 def cmd_list(args: argparse.Namespace) -> int:
-    entries = CertStore().list_entries()
+    store = CertStore()
+    entries = store.list_entries()
+    if args.json:
+        json.dump(_list_document(store, entries), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return 0
     if not entries:
         print("no certificates yet: try 'proxydesk cert issue app.localhost'")
         return 0
@@ -98,6 +144,36 @@ def cmd_list(args: argparse.Namespace) -> int:
         cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
         print("  ".join([*cells, row[-1]]))
     return 0
+
+
+def _list_document(store: CertStore, entries: list[CertEntry]) -> dict[str, object]:
+    """``cert list --json``: the CA (or null) and every entry; dates in ISO 8601 UTC."""
+    ca: dict[str, object] | None = None
+    if store.has_ca():
+        local = store.ca()
+        ca = {
+            "name": local.name,
+            "subject": local.certificate.subject.rfc4514_string(),
+            "fingerprint_sha256": fingerprint_sha256(local.certificate),
+            "not_after": local.certificate.not_valid_after_utc.isoformat(),
+            "path": str(local.cert_path),
+        }
+    certificates = [
+        {
+            "id": entry.id,
+            "names": list(entry.names),
+            "subject": entry.subject,
+            "issuer": entry.issuer,
+            "issued_by_local_ca": entry.issued_by_local_ca,
+            "source": entry.source,
+            "not_before": entry.not_before.isoformat(),
+            "not_after": entry.not_after.isoformat(),
+            "days_left": entry.days_left,
+            "pem_path": str(entry.pem_path),
+        }
+        for entry in entries
+    ]
+    return {"store": str(store.root), "ca": ca, "certificates": certificates}
 
 
 @_reports_errors
@@ -141,23 +217,56 @@ def cmd_trust(args: argparse.Namespace) -> int:
     other_os = args.platform and normalize_platform(args.platform) != normalize_platform()
     if other_os and not args.dry_run:
         raise CertError("--platform names another OS: that only makes sense with --dry-run")
-    plan = trust_plan(install, args.platform)
+    if args.status:
+        return _trust_status(args)
+    plan = trust_plan(install, args.platform).select(args.store)
     if args.dry_run:
         _print_plan(plan)
         return 0
-    if not plan.commands:
+    if not plan.stores:
         print(plan.instructions)
         print("nothing can be done automatically here: follow the steps above", file=sys.stderr)
         return 1
     if not args.yes and not _confirmed(install, plan):
         return 1
     result = run_trust_plan(plan)
-    for step in result.steps:
-        status = "ok" if step.returncode == 0 else f"failed ({step.returncode})"
-        print(f"{status}: {_shell(step.command)}")
-        if step.returncode != 0 and step.output:
-            print(step.output, file=sys.stderr)
-    return 0 if result.ok else 1
+    for line in outcome_lines(result):
+        print(line)
+    summary = outcome_summary(install, result)
+    if result.ok:
+        print(summary)
+        return 0
+    print(f"error: {summary}", file=sys.stderr)
+    print("run this again for those stores with --store NAME once the cause is fixed, or "
+          f"follow the steps by hand:\n{plan.instructions}", file=sys.stderr)
+    return 1
+
+
+def _trust_status(args: argparse.Namespace) -> int:
+    """``cert trust --status``: store by store, is the CA trusted?  Exit 0 only if everywhere."""
+    if args.uninstall or args.dry_run or args.yes:
+        raise CertError("--status only looks: it takes no --uninstall, --dry-run or --yes")
+    store = CertStore()
+    if not store.has_ca():
+        print(f"no local CA in {store.root} yet, so no store trusts it: "
+              "'proxydesk cert trust' creates and trusts one", file=sys.stderr)
+        return 1
+    plan = trust_plan(False, args.platform, store=store).select(args.store)
+    statuses = trust_status(plan)
+    for status in statuses:
+        detail = f": {status.presence.detail}" if status.presence.detail else ""
+        print(f"{status.presence.state}: {status.store.name} ({status.store.description}){detail}")
+    for note in plan.notes:
+        print(f"note: {note}", file=sys.stderr)
+    untrusted = [s.store.name for s in statuses if s.presence.state != TRUSTED]
+    if not statuses:
+        print("no trust store found here", file=sys.stderr)
+        return 1
+    if untrusted:
+        print(f"not trusted in: {', '.join(untrusted)} ('proxydesk cert trust' fixes that)",
+              file=sys.stderr)
+        return 1
+    return 0
 
 
 def _confirmed(install: bool, plan: TrustPlan) -> bool:
@@ -176,10 +285,12 @@ def _confirmed(install: bool, plan: TrustPlan) -> bool:
 
 
 def _print_plan(plan: TrustPlan) -> None:
-    if plan.needs_privilege:
-        print("# these commands ask for administrator rights")
-    for command in plan.commands:
-        print(_shell(command))
+    for line in plan_lines(plan) or ["# no trust store found here"]:
+        print(line)
+    for warning in plan.warnings:
+        print(f"warning: {warning}")
+    for note in plan.notes:
+        print(f"note: {note}")
     print(f"\n{plan.instructions}")
 
 
@@ -212,10 +323,34 @@ def _add_nothing(parser: argparse.ArgumentParser) -> None:
     del parser  # the subcommand takes no arguments
 
 
+def _add_list(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
+
+
 def _add_issue(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("names", nargs="+", metavar="NAME", help="host name, *.wildcard or IP")
     parser.add_argument(
-        "--out", type=Path, metavar="DIR", help="also write ID-cert.pem and ID-key.pem to DIR"
+        "--out",
+        type=Path,
+        metavar="DIR",
+        help="also write ID.pem (certificate + chain + key) to DIR, for 'bind ... ssl crt DIR/'",
+    )
+    layout = parser.add_mutually_exclusive_group()
+    layout.set_defaults(layout=LAYOUT_COMBINED)
+    layout.add_argument(
+        "--key-file",
+        dest="layout",
+        action="store_const",
+        const=LAYOUT_KEY_FILE,
+        help="with --out: the key in ID.pem.key next to ID.pem (HAProxy loads that too)",
+    )
+    layout.add_argument(
+        "--pair",
+        dest="layout",
+        action="store_const",
+        const=LAYOUT_PAIR,
+        help="with --out: ID-cert.pem + ID-key.pem, for servers other than HAProxy "
+        "('crt DIR/' cannot load them)",
     )
 
 
@@ -240,7 +375,20 @@ def _add_export_ca(parser: argparse.ArgumentParser) -> None:
 
 def _add_trust(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--dry-run", action="store_true", help="only print the commands")
-    parser.add_argument("--uninstall", action="store_true", help="remove the CA instead")
+    parser.add_argument(
+        "--uninstall", action="store_true", help="remove the CA from every store that has it"
+    )
+    parser.add_argument(
+        "--status", action="store_true", help="say store by store whether the CA is trusted"
+    )
+    parser.add_argument(
+        "--store",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="only this store (a name as the dry run shows it, or a kind: system, nss, "
+        "firefox, java); repeatable",
+    )
     parser.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     parser.add_argument(
         "--platform",
@@ -252,7 +400,7 @@ def _add_trust(parser: argparse.ArgumentParser) -> None:
 _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None], Handler], ...] = (
     ("ca", "create the local CA if needed and show it", _add_nothing, cmd_ca),
     ("issue", "issue a certificate for host names / IPs", _add_issue, cmd_issue),
-    ("list", "list stored certificates", _add_nothing, cmd_list),
+    ("list", "list stored certificates", _add_list, cmd_list),
     ("import", "import a PEM or PKCS#12 certificate with its key", _add_import, cmd_import),
     ("renew", "re-issue a certificate for the same names", _add_id, cmd_renew),
     ("delete", "delete a stored certificate", _add_id, cmd_delete),
@@ -262,5 +410,10 @@ _COMMANDS: tuple[tuple[str, str, Callable[[argparse.ArgumentParser], None], Hand
         _add_export_ca,
         cmd_export_ca,
     ),
-    ("trust", "install the CA in the OS trust stores (asks first)", _add_trust, cmd_trust),
+    (
+        "trust",
+        "install the CA in every trust store (asks first), remove it, or show where it is",
+        _add_trust,
+        cmd_trust,
+    ),
 )

@@ -1,7 +1,8 @@
 """Proxydesk's certificate manager: a local CA, dev certificates, imports, trust.
 
 ``CertStore`` is the entry point (CA, issue, import, list, renew, delete,
-export); ``trust_plan``/``run_trust_plan`` put the CA into OS trust stores;
+export); ``trust_plan``/``run_trust_plan``/``trust_status`` put the CA into every
+trust store (and out again, and look), store by store;
 ``validate_names`` checks host names and explains surprising ones.  Qt-free:
 the GUI and the CLI (``proxy.app.cert_commands``) are thin layers over this package.
 """
@@ -19,7 +20,20 @@ from proxy.certs.store import (
     IssueResult,
     default_root,
 )
-from proxy.certs.trust import SystemProbe, TrustPlan, TrustRunResult, run_trust_plan, trust_plan
+from proxy.certs.trust import (
+    StoreOutcome,
+    StoreStatus,
+    SystemProbe,
+    TrustPlan,
+    TrustRunResult,
+    TrustStore,
+    outcome_lines,
+    outcome_summary,
+    plan_lines,
+    run_trust_plan,
+    trust_plan,
+    trust_status,
+)
 
 __all__ = [
     "ENV_DATA_DIR",
@@ -34,16 +48,23 @@ __all__ = [
     "IssuedLeaf",
     "LocalCA",
     "NameWarning",
+    "StoreOutcome",
+    "StoreStatus",
     "SystemProbe",
     "TrustPlan",
     "TrustRunResult",
+    "TrustStore",
     "ValidatedNames",
     "default_root",
     "fingerprint_sha256",
     "issue_leaf",
     "load_bundle",
     "normalize_name",
+    "outcome_lines",
+    "outcome_summary",
+    "plan_lines",
     "run_trust_plan",
     "trust_plan",
+    "trust_status",
     "validate_names",
 ]

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import platformdirs
 from cryptography import x509
@@ -47,10 +47,15 @@ from proxy.certs.names import NameWarning
 
 __all__ = [
     "ENV_DATA_DIR",
+    "EXPORT_LAYOUTS",
+    "LAYOUT_COMBINED",
+    "LAYOUT_KEY_FILE",
+    "LAYOUT_PAIR",
     "SOURCE_IMPORTED",
     "SOURCE_ISSUED",
     "CertEntry",
     "CertStore",
+    "ExportedFiles",
     "ImportResult",
     "IssueResult",
     "default_root",
@@ -65,6 +70,11 @@ _ENTRIES_DIRNAME = "entries"
 _ID = re.compile(r"[a-z0-9_][a-z0-9_.-]{0,79}")
 _ID_UNSAFE = re.compile(r"[^a-z0-9_.-]+")
 _METADATA_VERSION = 1
+
+LAYOUT_COMBINED = "combined"  # <id>.pem: leaf + chain + key
+LAYOUT_KEY_FILE = "key-file"  # <id>.pem (leaf + chain) + <id>.pem.key
+LAYOUT_PAIR = "pair"  # <id>-cert.pem + <id>-key.pem: for servers other than HAProxy
+EXPORT_LAYOUTS = (LAYOUT_COMBINED, LAYOUT_KEY_FILE, LAYOUT_PAIR)
 
 
 def default_root() -> Path:
@@ -88,6 +98,13 @@ class CertEntry:
     issued_by_local_ca: bool
     pem_path: Path
     meta_path: Path
+
+
+class ExportedFiles(NamedTuple):
+    """What ``export_entry`` wrote: the certificate file, and the key file if separate."""
+
+    certificate: Path
+    key: Path | None
 
 
 @dataclass(frozen=True)
@@ -211,18 +228,43 @@ class CertStore:
         pem_path.unlink(missing_ok=True)
         log.info("deleted certificate %s", entry_id)
 
-    def export_entry(self, entry_id: str, out_dir: Path) -> tuple[Path, Path]:
-        """Write ``<id>-cert.pem`` (leaf + chain) and ``<id>-key.pem`` (0600) to ``out_dir``."""
+    def export_entry(
+        self, entry_id: str, out_dir: Path, *, layout: str = LAYOUT_COMBINED
+    ) -> ExportedFiles:
+        """Write the entry to ``out_dir`` in one of ``EXPORT_LAYOUTS``; key files are 0600.
+
+        ``combined`` (``<id>.pem``: leaf + chain + key) and ``key-file`` (``<id>.pem`` +
+        ``<id>.pem.key``) are what ``bind ... ssl crt DIR/`` loads, in HAProxy and in the
+        engine.  ``pair`` (``<id>-cert.pem`` + ``<id>-key.pem``) is for other servers: HAProxy
+        would read both as certificates and refuse them (no key in the first, no
+        certificate in the second).
+        """
+        if layout not in EXPORT_LAYOUTS:
+            raise CertError(f"unknown layout {layout!r}: one of {', '.join(EXPORT_LAYOUTS)}")
         _meta_path, pem_path = self._paths(entry_id)
         self.get(entry_id)  # refuses unknown or damaged entries
         combined = pem_path.read_bytes()
-        certificates = x509.load_pem_x509_certificates(combined)
-        key = serialization.load_pem_private_key(combined, password=None)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        cert_path, key_path = out_dir / f"{entry_id}-cert.pem", out_dir / f"{entry_id}-key.pem"
-        atomic_write(cert_path, _certs_pem(certificates), private=False)
-        atomic_write(key_path, _key_pem(key), private=True)
-        return cert_path, key_path
+        certs_pem = _certs_pem(x509.load_pem_x509_certificates(combined))
+        key_pem = _key_pem(serialization.load_pem_private_key(combined, password=None))
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            if layout == LAYOUT_COMBINED:
+                target = out_dir / f"{entry_id}.pem"
+                atomic_write(target, certs_pem + key_pem, private=True)
+                return ExportedFiles(target, None)
+            if layout == LAYOUT_KEY_FILE:
+                cert_path = out_dir / f"{entry_id}.pem"
+                key_path = cert_path.with_name(cert_path.name + ".key")  # HAProxy's companion
+            else:
+                cert_path, key_path = out_dir / f"{entry_id}-cert.pem", out_dir / f"{entry_id}-key.pem"
+            # The key first: a reader that sees the certificate finds its key next to it.
+            atomic_write(key_path, key_pem, private=True)
+            atomic_write(cert_path, certs_pem, private=False)
+        except OSError as error:
+            raise CertError(
+                f"cannot write to {out_dir}: {error.strerror or error}"
+            ) from None
+        return ExportedFiles(cert_path, key_path)
 
     def _paths(self, entry_id: str) -> tuple[Path, Path]:
         # The id becomes a file name: refuse anything that could leave the dir.

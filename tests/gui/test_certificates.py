@@ -51,7 +51,7 @@ from proxy.certs import (
     fingerprint_sha256,
 )
 from proxy.certs.store import ENV_DATA_DIR
-from proxy.certs.trust import StepResult
+from proxy.certs.trust import DONE, FAILED, StepResult, StoreOutcome, TrustStore
 from tests.gui._support import close_window
 
 OWNER = "tester@testhost"
@@ -67,7 +67,9 @@ def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CertStore:
 
 
 def debian_probe(home: Path) -> SystemProbe:
-    return SystemProbe(home=home, os_release=DEBIAN, which=lambda name: "/usr/bin/sudo" if name == "sudo" else None)
+    tools = ("sudo", "update-ca-certificates")
+    return SystemProbe(home=home, os_release=DEBIAN, which=lambda name: f"/usr/bin/{name}" if name in tools else None,
+                       root=home / "root")
 
 
 @pytest.fixture
@@ -363,7 +365,10 @@ def test_trust_dialog_shows_the_exact_plan_and_runs_nothing_without_yes(
     plan = dialog.plan
     assert plan.needs_privilege and plan.commands[0][:2] == ["sudo", "install"]
     assert str(store.ca_cert_path) in plan.commands[0]
-    assert dialog.commands.toPlainText() == "\n".join(shlex.join(c) for c in plan.commands)
+    text = dialog.commands.toPlainText()
+    assert text.splitlines()[0].startswith("# system: system trust store")  # store by store
+    assert [line for line in text.splitlines() if not line.startswith("#")] == [
+        shlex.join(c) for c in plan.commands]
     assert dialog.commands.isReadOnly() and "administrator rights" in all_ui_text(dialog)
     click(qtbot, dialog.copy_button)
     clipboard = QApplication.clipboard()
@@ -374,7 +379,9 @@ def test_trust_dialog_shows_the_exact_plan_and_runs_nothing_without_yes(
 
     def record(trust: TrustPlan) -> TrustRunResult:
         ran.append(trust)
-        return TrustRunResult(True, [StepResult(c, 0, "") for c in trust.commands])
+        return TrustRunResult(tuple(
+            StoreOutcome(s, DONE, steps=tuple(StepResult(list(c.argv), 0, "") for c in s.commands))
+            for s in trust.stores))
 
     recorded = TrustDialog(plan, window, runner=record)
     qtbot.addWidget(recorded)
@@ -384,8 +391,34 @@ def test_trust_dialog_shows_the_exact_plan_and_runs_nothing_without_yes(
     answer_question(monkeypatch, Button.Yes)
     assert recorded.confirm_and_run()
     qtbot.waitUntil(lambda: recorded.run_result is not None, timeout=5000)
-    assert ran == [plan] and recorded.outcome.text().startswith("Done")
-    assert recorded.commands.toPlainText().startswith("ok: sudo install")
+    assert ran == [plan] and recorded.outcome.text().startswith("Done: the CA is trusted in every store")
+    lines = recorded.commands.toPlainText().splitlines()
+    assert lines[0].startswith("done: system (") and lines[1] == f"    ok: {shlex.join(plan.commands[0])}"
+
+
+def test_trust_dialog_reports_each_store_when_one_fails(
+    window: CertificatesWindow, store: CertStore, qtbot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store.ca()
+    plan = window.trust_plan()
+    assert plan is not None
+    nss = TrustStore("chromium", "nss", "NSS database ~/.pki/nssdb")
+    plan = TrustPlan(True, (*plan.stores, nss), plan.instructions)
+
+    def one_fails(trust: TrustPlan) -> TrustRunResult:
+        system, chromium = trust.stores
+        return TrustRunResult((StoreOutcome(system, FAILED, "pkexec: Not authorized"),
+                               StoreOutcome(chromium, DONE)))
+
+    dialog = TrustDialog(plan, window, runner=one_fails)
+    qtbot.addWidget(dialog)
+    answer_question(monkeypatch, Button.Yes)
+    assert dialog.confirm_and_run()
+    qtbot.waitUntil(lambda: dialog.run_result is not None, timeout=5000)
+    text = dialog.commands.toPlainText()
+    assert "failed: system (" in text and "Not authorized" in text and "done: chromium (" in text
+    assert dialog.outcome.text().startswith("Error: not done in 1 store: system")
+    assert "the other 1 store is done" in dialog.outcome.text() and dialog.run_button.isEnabled()
 
 
 def test_show_certificates_keeps_one_window_per_parent(qtbot: Any, store: CertStore) -> None:

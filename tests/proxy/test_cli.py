@@ -3,6 +3,7 @@ them (real subprocesses)."""
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -107,6 +108,37 @@ def test_check_reports_every_error_located(tmp_path: Path) -> None:
     assert any(line.startswith(f"{cfg}:9:") and "no such ACL : 'is_x'" in line for line in lines), (
         lines
     )
+
+
+def test_check_json_is_one_document_with_the_same_exit_status(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.cfg"
+    bad.write_text("defaults\n    mode http\n    timeout client 1.5s\nfrontend fe\n    bind :8080\n"
+                   "    timout client 30s\n")
+    proc = proxydesk("check", "--json", "valid/01-tutorial-four-servers.cfg", "valid/24-cache.cfg",
+                     str(bad), "missing.cfg")
+    assert proc.returncode == 1 and proc.stderr == "", proc.stderr
+    document = json.loads(proc.stdout)  # the whole of stdout, nothing around it
+    assert document["verdict"] == "invalid"
+    valid, cache, broken, missing = document["files"]
+    assert (valid["path"], valid["verdict"]) == ("valid/01-tutorial-four-servers.cfg", "valid")
+    assert all(d["severity"] == "warning" for d in valid["diagnostics"])  # engine notes only
+    assert cache["verdict"] == "valid-haproxy-only" and "embedded engine" in cache["summary"]
+    assert {"path": "valid/24-cache.cfg", "line": 22, "col": 18, "severity": "warning",
+            "code": "engine-refuses"}.items() <= cache["diagnostics"][0].items()
+    assert broken["verdict"] == "invalid"
+    typo = next(d for d in broken["diagnostics"] if "timout" in d["message"])
+    assert (typo["path"], typo["line"], typo["col"], typo["severity"]) == (str(bad), 6, 5, "error")
+    assert set(typo) == {"path", "line", "col", "severity", "message", "code"}
+    assert missing["verdict"] == "invalid"
+    assert missing["diagnostics"] == [{"path": "missing.cfg", "line": 0, "col": 0, "severity": "error",
+                                       "message": "no such file", "code": "no-such-file"}]
+
+    ok = proxydesk("check", "--json", "--quiet", "valid/24-cache.cfg")
+    assert ok.returncode == 0 and json.loads(ok.stdout) == {
+        "verdict": "valid",
+        "files": [{"path": "valid/24-cache.cfg", "verdict": "valid-haproxy-only",
+                   "summary": json.loads(ok.stdout)["files"][0]["summary"], "diagnostics": []}],
+    }
 
 
 def test_fmt_check_leaves_valid_files_unchanged() -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,8 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from proxy.app import cert_commands
 from proxy.certs.authority import fingerprint_sha256
 from proxy.certs.store import CertStore
-from proxy.certs.trust import TrustPlan, TrustRunResult
+from proxy.certs.trust import SystemProbe, TrustCommand, TrustPlan, TrustRunResult, TrustStore
+from tests.proxy.certs.test_trust import Machine, make_machine, needs_certutil, nss_nicknames
 
 
 def run(argv: list[str]) -> int:
@@ -55,11 +57,11 @@ def test_issue_list_renew_delete(
 ) -> None:
     out_dir = tmp_path / "out"
     assert run(["cert", "issue", "app.localhost", "127.0.0.1", "--out", str(out_dir)]) == 0
-    out = capsys.readouterr().out
-    assert "issued app.localhost" in out
-    cert_file, key_file = out_dir / "app.localhost-cert.pem", out_dir / "app.localhost-key.pem"
-    assert str(cert_file) in out and str(key_file) in out
-    assert b"PRIVATE KEY" in key_file.read_bytes() and b"PRIVATE KEY" not in cert_file.read_bytes()
+    captured = capsys.readouterr()
+    assert "issued app.localhost" in captured.out and captured.err == ""
+    combined = out_dir / "app.localhost.pem"
+    assert str(combined) in captured.out and [p.name for p in out_dir.iterdir()] == [combined.name]
+    assert b"PRIVATE KEY" in combined.read_bytes() and b"CERTIFICATE" in combined.read_bytes()
 
     assert run(["cert", "list"]) == 0
     listing = capsys.readouterr().out
@@ -89,8 +91,9 @@ def test_import_pem_with_separate_key_and_pkcs12(
     # Something to import: a certificate from another install's CA.
     other = CertStore(tmp_path / "elsewhere")
     cert_path, key_path = other.export_entry(
-        other.issue(["shop.test"]).entry.id, tmp_path / "files"
+        other.issue(["shop.test"]).entry.id, tmp_path / "files", layout="pair"
     )
+    assert key_path is not None
     assert run(["cert", "import", str(cert_path), "--key", str(key_path)]) == 0
     assert "imported shop.test" in capsys.readouterr().out
 
@@ -168,4 +171,95 @@ def _fake_plan() -> TrustPlan:
     # A fixed plan: the real one depends on this machine (a distribution without a
     # known store gets no commands and never reaches the confirmation step).
     # The tripwire guarantees it never runs.
-    return TrustPlan([["echo", "would-run"]], "manual steps", needs_privilege=True)
+    store = TrustStore("system", "system", "a store", (TrustCommand(("echo", "would-run")),),
+                       needs_privilege=True)
+    return TrustPlan(True, (store,), "manual steps")
+
+
+def test_list_json(data_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["cert", "list", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "store": str(data_dir / "certs"), "ca": None, "certificates": []
+    }  # listing creates no CA
+    assert run(["cert", "issue", "app.localhost", "127.0.0.1"]) == 0
+    capsys.readouterr()
+    assert run(["cert", "list", "--json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    ca = CertStore().ca()
+    assert document["ca"]["fingerprint_sha256"] == fingerprint_sha256(ca.certificate)
+    assert document["ca"]["path"] == str(ca.cert_path)
+    [entry] = document["certificates"]
+    assert entry["id"] == "app.localhost" and entry["names"] == ["app.localhost", "127.0.0.1"]
+    assert entry["issued_by_local_ca"] is True and entry["source"] == "issued"
+    assert entry["days_left"] >= 800 and entry["not_after"].endswith("+00:00")
+    assert Path(entry["pem_path"]).is_file() and "PRIVATE" not in json.dumps(document)
+
+
+# --- cert trust on a fake machine (tests/proxy/certs/test_trust.py's) ---------------------------
+
+
+@pytest.fixture
+def fake_machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Machine:
+    """``SystemProbe.current()`` describes the fake machine: its HOME, root and tools."""
+    machine = make_machine(tmp_path, monkeypatch)
+    monkeypatch.setattr(SystemProbe, "current", classmethod(lambda cls: machine.probe()))
+    monkeypatch.setattr(cert_commands, "normalize_platform", lambda platform=None: "linux")
+    return machine
+
+
+def _nickname() -> str:
+    ca = CertStore().ca()
+    return f"{ca.name} {ca.certificate.serial_number:x}"
+
+
+@needs_certutil
+def test_trust_keeps_going_past_a_failed_store_and_says_which(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_machine.deny_privilege()
+    assert run(["cert", "trust", "--yes"]) == 1
+    captured = capsys.readouterr()
+    assert "failed: system (" in captured.out and "Not authorized" in captured.out
+    for name in fake_machine.nss:
+        assert f"done: {name} (" in captured.out
+        assert _nickname() in nss_nicknames(fake_machine.nss[name])
+    assert "error: not done in 1 store: system" in captured.err
+    assert "the other 4 stores are done" in captured.err and "--store NAME" in captured.err
+
+    assert run(["cert", "trust", "--status"]) == 1
+    captured = capsys.readouterr()
+    assert "absent: system (" in captured.out and "trusted: chromium (" in captured.out
+    assert "not trusted in: system" in captured.err
+    assert run(["cert", "trust", "--status", "--store", "nss", "--store", "firefox"]) == 0
+
+    (fake_machine.root / "DENY").unlink()
+    assert run(["cert", "trust", "--yes", "--store", "system"]) == 0
+    assert "done: system (" in capsys.readouterr().out
+    assert run(["cert", "trust", "--status"]) == 0
+
+
+@needs_certutil
+def test_trust_uninstall_is_tolerant(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "trust", "--yes", "--store", "chromium"]) == 0
+    capsys.readouterr()
+    assert run(["cert", "trust", "--uninstall", "--yes"]) == 0
+    out = capsys.readouterr().out
+    assert "done: chromium (" in out and "not present: system (" in out
+    assert "not present: firefox:abcd.default-release (" in out
+    assert fake_machine.calls() == []  # no store without the CA asked for a password
+    assert nss_nicknames(fake_machine.nss["chromium"]) == {}
+
+
+def test_trust_refuses_unknown_stores_and_status_without_a_ca(
+    data_dir: Path, fake_machine: Machine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(["cert", "trust", "--status"]) == 1
+    assert "no local CA" in capsys.readouterr().err
+    assert not CertStore().has_ca()  # looking created none
+    assert run(["cert", "trust", "--dry-run", "--store", "nss-system"]) == 1
+    assert "no trust store 'nss-system'" in capsys.readouterr().err
+    assert run(["cert", "trust", "--dry-run", "--store", "firefox"]) == 0
+    out = capsys.readouterr().out
+    assert "# firefox:abcd.default-release:" in out and "# system:" not in out

@@ -118,15 +118,39 @@ def test_entry_from_a_replaced_ca_is_listed_as_foreign(store: CertStore) -> None
     assert listed == {entry.id: True, "x.localhost": False}
 
 
-def test_export_entry_writes_cert_and_private_key(store: CertStore, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("layout", "cert_name", "key_name"),
+    [
+        ("combined", "app.localhost.pem", None),
+        ("key-file", "app.localhost.pem", "app.localhost.pem.key"),
+        ("pair", "app.localhost-cert.pem", "app.localhost-key.pem"),
+    ],
+)
+def test_export_entry_layouts(
+    store: CertStore, tmp_path: Path, layout: str, cert_name: str, key_name: str | None
+) -> None:
     entry = store.issue(["app.localhost"]).entry
-    cert_path, key_path = store.export_entry(entry.id, tmp_path / "out")
-    assert b"PRIVATE KEY" not in cert_path.read_bytes()
-    assert read_bundle_files(cert_path, key_path).certificate.subject.rfc4514_string() == (
-        entry.subject
-    )
+    cert_path, key_path = store.export_entry(entry.id, tmp_path / "out", layout=layout)
+    assert cert_path.name == cert_name and (key_path.name if key_path else None) == key_name
+    assert (b"PRIVATE KEY" in cert_path.read_bytes()) == (key_path is None)
+    bundle = read_bundle_files(cert_path, key_path)
+    assert bundle.certificate.subject.rfc4514_string() == entry.subject
     if os.name == "posix":
-        assert _mode(key_path) == 0o600
+        assert _mode(key_path or cert_path) == 0o600
+        if key_path is not None:
+            assert _mode(cert_path) == 0o644
+
+
+def test_export_entry_refuses_an_unknown_layout_and_an_unwritable_place(
+    store: CertStore, tmp_path: Path
+) -> None:
+    entry = store.issue(["app.localhost"]).entry
+    with pytest.raises(CertError, match="unknown layout"):
+        store.export_entry(entry.id, tmp_path, layout="zip")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(CertError, match="cannot write to"):
+        store.export_entry(entry.id, blocker / "sub")
 
 
 def test_no_key_bytes_in_reprs_exports_or_logs(

@@ -347,7 +347,8 @@ def test_ssl_without_certificate(pki: Pki) -> None:
 
 def test_certificate_without_key_or_with_a_companion_key(pki: Pki) -> None:
     entry = pki.store.issue(["a.test"]).entry
-    cert, key = pki.store.export_entry(entry.id, pki.root / "split")
+    cert, key = pki.store.export_entry(entry.id, pki.root / "split", layout="pair")
+    assert key is not None
     assert "no private key" in _error(pki, "ssl", "crt", str(cert)).message
     key.rename(cert.with_name(cert.name + ".key"))  # HAProxy's "<crt>.key" companion
     assert len(terminator(pki, "ssl", "crt", str(cert)).contexts) == 1
