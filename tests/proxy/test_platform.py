@@ -144,7 +144,7 @@ frontend fe
 async def test_a_unix_stats_socket_without_unix_sockets_warns_and_the_rest_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.delattr(asyncio, "start_unix_server")
+    monkeypatch.delattr(asyncio, "start_unix_server", raising=False)
     assert not platform.unix_sockets_available()
     sock = tmp_path / "admin.sock"
     engine = Engine(check_text(UNIX_STATS.format(sock=sock), "w.cfg").config)
