@@ -162,8 +162,9 @@ async def _serve_file(path: Path, base_dir: Path, config: Config, *, quiet: bool
     if not await _start(engine):
         return 1
     log = None if quiet else RequestLog(engine, sys.stderr)
-    _print_listening(engine)
+    # published before "listening" is printed: once a script sees it, 'reload' finds us
     control = await _open_control(engine, path, lambda: reload("reload command"))
+    _print_listening(engine)
     watcher = spawn(follower.follow(lambda: reload("file changed")), name="cli:follow")
     try:
         await wait_for_stop(on_hangup=lambda: spawn(reload("SIGHUP"), name="cli:reload"))
