@@ -34,6 +34,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Signal
 
+from proxy import platform
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from proxy.config.writer import write
@@ -45,12 +46,7 @@ STOPPED, STARTING, RUNNING, STOPPING = "stopped", "starting", "running", "stoppi
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
-    try:
-        import uvloop  # not on Windows; the stock loop is the fallback there
-    except ImportError:
-        return asyncio.new_event_loop()
-    loop: asyncio.AbstractEventLoop = uvloop.new_event_loop()
-    return loop
+    return platform.new_event_loop()  # uvloop where installed, never on Windows
 
 
 def private_copy(config: Config) -> Config:

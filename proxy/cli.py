@@ -167,6 +167,7 @@ COMMANDS: tuple[Registrar, ...] = (
     _add_check,               # check
     _add_fmt,                 # fmt
     run_commands.register,    # run, demo
+    run_commands.register_reload,  # reload
     cert_commands.register,   # cert ...
     route_commands.register,  # route ...
 )

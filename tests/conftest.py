@@ -5,6 +5,11 @@ every exported config is checked against.  Without it the test is skipped,
 unless PROXYDESK_REQUIRE_HAPROXY=1 (set by .ci/run), where its absence is a
 failure: CI must never pass by skipping the comparison.
 
+``--portability``: the portability lane (tests/portability.py): what Windows' Python
+lacks (uvloop, unix sockets, SIGHUP/SIGUSR1) is taken away before any test module
+is imported, ``proxy.platform`` takes its Windows branches, and tests marked
+``haproxy`` (HAProxy has no Windows build to drive) or ``unix`` are skipped.
+
 ``_no_gc_pause_inside_a_test`` (autouse): the cyclic garbage collector runs
 between tests, never inside one.  Late in a full run the heap is large and a
 generation-2 collection stalls the event loop for up to ~300 ms (measured with
@@ -24,6 +29,32 @@ from pathlib import Path
 import pytest
 
 DATA = Path(__file__).parent / "data"
+_LANE_SKIPS = {
+    "haproxy": "portability lane: HAProxy has no Windows build to drive",
+    "unix": "portability lane: unix sockets do not exist on Windows",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--portability", action="store_true",
+                     help="run with what Windows lacks taken away (tests/portability.py)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("--portability"):
+        from tests.portability import take_away
+
+        take_away()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--portability"):
+        return
+    for item in items:
+        for marker, reason in _LANE_SKIPS.items():
+            if item.get_closest_marker(marker) is not None:
+                item.add_marker(pytest.mark.skip(reason=reason))
+                break
 
 
 @pytest.fixture(autouse=True)

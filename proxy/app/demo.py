@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from importlib import resources
 from typing import cast
 
+from proxy import platform
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Generic
 from proxy.config.parser import parse
@@ -280,7 +281,9 @@ def _usable_port(host: str, port: int) -> int:
     """``port`` when it can be bound right now, else 0 (the engine then picks a free one).
     A probe rather than retrying ``Engine.start``: EngineError does not say which bind failed."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        # exactly what the engine's bind will ask: SO_REUSEADDR on POSIX; never on Windows,
+        # where it would let the probe "find" a port another program listens on
+        platform.prepare_listening_socket(probe)
         try:
             probe.bind((host, port))
         except OSError:

@@ -5,13 +5,22 @@ Theory of operation
 ``run`` loads and validates the file (diagnostics as FILE:LINE:COL, like
 ``proxydesk check``), compiles it the way the engine will, and with
 ``--check-only`` stops there.  Otherwise it runs the ``Engine`` on uvloop
-when installed (``asyncio.Runner(loop_factory=...)``: Python 3.11 has no
-``asyncio.run(loop_factory=)``) and then only reacts to signals:
+when installed and the platform has it (``proxy.platform.loop_factory``;
+``asyncio.Runner(loop_factory=...)``: Python 3.11 has no
+``asyncio.run(loop_factory=)``) and then reloads on any of three triggers,
+all through one path (``_reload``, one at a time):
 
-* SIGHUP re-reads the file; an invalid file (or a port in use) prints why
-  and the previous config keeps serving -- ``Engine.apply`` is all or
-  nothing;
-* SIGTERM/SIGINT stop gracefully (in-flight requests get a grace period).
+* the file changed (polled, see ``FileFollower``): no signal needed, so
+  Windows too;
+* ``proxydesk reload [FILE]``: the ``reload`` command on the instance's
+  control socket (``proxy.app.instances`` says how it is found), or on a
+  ``stats socket`` of the config;
+* SIGHUP, where the platform has it.
+
+An invalid file (or a port in use) prints why, located, and the previous
+config keeps serving -- ``Engine.apply`` is all or nothing; ``reload`` gets
+the same words back.  SIGTERM/SIGINT stop gracefully (in-flight requests get
+a grace period).
 
 At start it prints one ``listening on HOST:PORT`` line per bound address on
 stdout (``bind :0`` gets a real port; scripts and tests read it there).
@@ -28,29 +37,37 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
-import importlib
+import hashlib
+import io
 import re
 import signal
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any, TextIO
 
+from proxy import platform
+from proxy.app import instances
 from proxy.app.demo import DEFAULT_LISTEN_PORT, Demo
 from proxy.app.launch import open_app
 from proxy.app.ports import PRIVILEGED_BELOW, low_port_help
 from proxy.config.load import load
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO
+from proxy.engine import runtime_api
 from proxy.engine.engine import Engine, EngineError
 from proxy.engine.runtime import CompileError, compile_config
 from proxy.engine.session import LogEvent
 from proxy.engine.tasks import spawn
 
-__all__ = ["cmd_demo", "cmd_run", "register"]
+__all__ = ["FileFollower", "cmd_demo", "cmd_reload", "cmd_run", "register", "register_reload"]
 
 STOP_GRACE_S = 5.0
+FOLLOW_POLL_S = 0.5  # how often 'run' looks at its file
+RELOAD_TIMEOUT_S = 30.0  # 'proxydesk reload' waits this long for the answer
+REFUSED = "reload refused; still serving the previous configuration"
 
 
 def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -69,6 +86,15 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
                       help=f"the frontend's port (default {DEFAULT_LISTEN_PORT}; 0: any free port)")
     demo.add_argument("-q", "--quiet", action="store_true", help="do not log requests to stderr")
     demo.set_defaults(func=cmd_demo)
+
+
+def register_reload(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``reload`` to ``proxydesk``'s command tree."""
+    reload = subparsers.add_parser(
+        "reload", help="make a running 'proxydesk run' re-read its file (no signal needed)")
+    reload.add_argument("file", metavar="FILE", nargs="?",
+                        help="the file it serves (default: the only running instance)")
+    reload.set_defaults(func=cmd_reload)
 
 
 # ----------------------------------------------------------------------------- run
@@ -122,21 +148,104 @@ def _engine_view(diagnostic: Diagnostic) -> Diagnostic:
 
 async def _serve_file(path: Path, base_dir: Path, config: Config, *, quiet: bool) -> int:
     engine = Engine(config, base_dir=base_dir)
+    follower = FileFollower(path)
+    reloading = asyncio.Lock()
+    log: RequestLog | None = None
+
+    async def reload(why: str) -> tuple[bool, str]:
+        async with reloading:  # two quick triggers apply one after the other
+            follower.mark()  # what this reload reads: the watcher need not fire for it again
+            result = await _reload(engine, path, base_dir, why)
+            if log is not None:
+                log.refresh_modes()
+            return result
+
+    engine.reloader = lambda: reload("reload command")
     if not await _start(engine):
         return 1
     log = None if quiet else RequestLog(engine, sys.stderr)
+    # published before "listening" is printed: once a script sees it, 'reload' finds us
+    control = await _open_control(engine, path, lambda: reload("reload command"))
     _print_listening(engine)
-    reloading = asyncio.Lock()
-
-    async def reload() -> None:
-        async with reloading:  # two quick SIGHUPs apply one after the other
-            await _reload(engine, path, base_dir)
-            if log is not None:
-                log.refresh_modes()
-
-    await wait_for_stop(on_hangup=lambda: spawn(reload(), name="cli:reload"))
-    await engine.stop(STOP_GRACE_S)
+    watcher = spawn(follower.follow(lambda: reload("file changed")), name="cli:follow")
+    try:
+        await wait_for_stop(on_hangup=lambda: spawn(reload("SIGHUP"), name="cli:reload"))
+    finally:
+        watcher.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watcher
+        if control is not None:
+            server, instance = control
+            server.close()
+            instances.withdraw(instance)
+        await engine.stop(STOP_GRACE_S)
     return 0
+
+
+async def _open_control(
+    engine: Engine, path: Path, reloader: runtime_api.Reloader
+) -> tuple[asyncio.Server, instances.Instance] | None:
+    """The control socket ``proxydesk reload`` talks to, and its published record; None (with
+    a warning) when it cannot be set up -- the proxy serves anyway, reloading on file changes."""
+    try:
+        address = instances.control_address(path)
+        server = await runtime_api.serve(engine, address, level="operator", reloader=reloader)
+        if runtime_api.parse_address(address)[0] == "tcp":
+            address = f"ipv4@127.0.0.1:{server.sockets[0].getsockname()[1]}"
+        try:
+            return server, instances.publish(path, address)
+        except BaseException:
+            server.close()
+            raise
+    except OSError as exc:
+        print(f"proxydesk: warning: 'proxydesk reload' cannot reach this instance ({exc}); "
+              "it still reloads when the file changes", file=sys.stderr, flush=True)
+        return None
+
+
+class FileFollower:
+    """Notices that the served file changed: polls (mtime, size, SHA-256) every FOLLOW_POLL_S.
+
+    Polling, not inotify/FSEvents/ReadDirectoryChangesW: the standard library has none
+    of them and ``watchfiles`` is not a dependency; a stat and a read of a small file
+    twice a second cost nothing, behave the same on every OS, and also see changes on
+    network and container file systems where change notification is unreliable.  The
+    hash catches same-size edits within the file system's mtime granularity (1-2 s on
+    some).  A change is applied once it has held still for one poll, so an editor that
+    saves in two steps (truncate, then write) is read whole, not refused half-written.
+    Only the file itself is watched, not the certificates or maps it names."""
+
+    def __init__(self, path: Path, interval: float = FOLLOW_POLL_S) -> None:
+        self.path = path
+        self.interval = interval
+        self.seen = self._fingerprint()
+
+    def _fingerprint(self) -> tuple[int, int, str] | None:
+        try:
+            status = self.path.stat()
+            digest = hashlib.sha256(self.path.read_bytes()).hexdigest()
+        except OSError:
+            return None  # missing for a moment (a rename in progress) or gone
+        return status.st_mtime_ns, status.st_size, digest
+
+    def mark(self) -> None:
+        """The file as it is now has been (or is being) applied."""
+        self.seen = self._fingerprint()
+
+    async def follow(self, on_change: Callable[[], Awaitable[object]]) -> None:
+        pending: tuple[int, int, str] | None = None
+        changed = False
+        while True:
+            await asyncio.sleep(self.interval)
+            now = self._fingerprint()
+            if now == self.seen:
+                changed = False
+                continue
+            if not changed or now != pending:  # first sight, or still moving: wait a poll
+                pending, changed = now, True
+                continue
+            changed = False
+            await on_change()  # marks what it reads
 
 
 async def _start(engine: Engine) -> bool:
@@ -148,30 +257,44 @@ async def _start(engine: Engine) -> bool:
     return True
 
 
-async def _reload(engine: Engine, path: Path, base_dir: Path) -> None:
-    print(f"proxydesk: SIGHUP: reloading {path}", file=sys.stderr, flush=True)
-    config = load_for_engine(path, base_dir) if path.is_file() else None
+async def _reload(engine: Engine, path: Path, base_dir: Path, why: str) -> tuple[bool, str]:
+    """Re-read ``path`` and apply it, or refuse it and keep serving: (applied, the messages).
+    The messages are printed to stderr too, so the log shows what a reload client saw."""
+    print(f"proxydesk: {why}: reloading {path}", file=sys.stderr, flush=True)
+    report = io.StringIO()
+    applied = False
+    if not path.is_file():
+        print(f"{path}:0:0: error: no such file", file=report)
+        config = None
+    else:
+        config = load_for_engine(path, base_dir, report)
     if config is None:
-        print("proxydesk: reload refused; still serving the previous configuration",
-              file=sys.stderr, flush=True)
-        return
-    try:
-        await engine.apply(config)
-    except EngineError as exc:
-        _print_engine_error(exc, "reload refused; still serving the previous configuration")
-        return
-    print(f"proxydesk: reloaded {path}", file=sys.stderr, flush=True)
-    _print_listening(engine)
+        print(f"proxydesk: {REFUSED}", file=report)
+    else:
+        try:
+            await engine.apply(config)
+        except EngineError as exc:
+            _print_engine_error(exc, REFUSED, report)
+        else:
+            print(f"proxydesk: reloaded {path}", file=report)
+            applied = True
+    messages = report.getvalue()
+    sys.stderr.write(messages)
+    sys.stderr.flush()
+    if applied:
+        _print_listening(engine)
+    return applied, messages
 
 
-def _print_engine_error(exc: EngineError, what: str) -> None:
+def _print_engine_error(exc: EngineError, what: str, out: TextIO | None = None) -> None:
+    out = out or sys.stderr
     for diagnostic in exc.diagnostics:
-        print(diagnostic, file=sys.stderr)
-    print(f"proxydesk: {what}: {exc.message}", file=sys.stderr, flush=True)
+        print(diagnostic, file=out)
+    print(f"proxydesk: {what}: {exc.message}", file=out, flush=True)
     port = _refused_low_port(exc)
     if port is not None:
         for line in low_port_help(port):
-            print(f"proxydesk: {line}", file=sys.stderr, flush=True)
+            print(f"proxydesk: {line}", file=out, flush=True)
 
 
 def _refused_low_port(exc: EngineError) -> int | None:
@@ -233,37 +356,77 @@ async def wait_for_stop(on_hangup: Callable[[], object] | None = None) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     handlers: dict[int, Callable[[], object]] = {signal.SIGTERM: stop.set, signal.SIGINT: stop.set}
-    if on_hangup is not None and hasattr(signal, "SIGHUP"):
-        handlers[signal.SIGHUP] = on_hangup
+    hangup = platform.reload_signal()
+    if on_hangup is not None and hangup is not None:
+        handlers[hangup] = on_hangup
     installed: list[int] = []
+    previous: dict[int, Any] = {}
     try:
         for signum, handler in handlers.items():
-            try:
-                loop.add_signal_handler(signum, handler)
-                installed.append(signum)
-            except (NotImplementedError, RuntimeError):  # Windows' loops have no signal support
-                signal.signal(signum, lambda *_: loop.call_soon_threadsafe(stop.set))
+            if platform.loop_signal_handlers():
+                try:
+                    loop.add_signal_handler(signum, handler)
+                    installed.append(signum)
+                    continue
+                except (NotImplementedError, RuntimeError):  # a loop without signal support
+                    pass
+            if signum in (signal.SIGTERM, signal.SIGINT):  # Windows: through signal.signal
+                previous[signum] = signal.signal(
+                    signum, lambda *_: loop.call_soon_threadsafe(stop.set))
         await stop.wait()
     finally:
         for signum in installed:
             loop.remove_signal_handler(signum)
-
-
-def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:
-    """uvloop when installed (headless speed); the default loop otherwise."""
-    if sys.platform == "win32":
-        return None
-    try:
-        uvloop = importlib.import_module("uvloop")
-    except ImportError:
-        return None
-    factory: Callable[[], asyncio.AbstractEventLoop] = uvloop.new_event_loop
-    return factory
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def run_async(main: Coroutine[Any, Any, int]) -> int:
-    with asyncio.Runner(loop_factory=_loop_factory()) as runner:
+    with asyncio.Runner(loop_factory=platform.loop_factory()) as runner:
         return runner.run(main)
+
+
+# -------------------------------------------------------------------------- reload
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    return run_async(_reload_instance(Path(args.file) if args.file else None))
+
+
+async def _reload_instance(path: Path | None) -> int:
+    found = instances.find(path)
+    if not found:
+        what = f"'{path}'" if path is not None else "any file"
+        print(f"proxydesk: reload: no 'proxydesk run' serves {what} (none is running, or it "
+              f"was started by another user; records in {instances.runtime_dir()})",
+              file=sys.stderr)
+        return 1
+    if len(found) > 1:
+        listed = "".join(f"\n  {i.config} (pid {i.pid})" for i in found)
+        print(f"proxydesk: reload: several instances run; name the file:{listed}", file=sys.stderr)
+        return 1
+    instance = found[0]
+    try:
+        answer = await instances.request(instance.control, "reload", RELOAD_TIMEOUT_S)
+    except (ConnectionRefusedError, FileNotFoundError):
+        instance.record.unlink(missing_ok=True)
+        print(f"proxydesk: reload: no 'proxydesk run' serves '{instance.config}' any more "
+              f"(pid {instance.pid} is gone; its record was removed)", file=sys.stderr)
+        return 1
+    except (OSError, TimeoutError) as exc:
+        print(f"proxydesk: reload: cannot reach the instance serving '{instance.config}' "
+              f"(pid {instance.pid}) at {instance.control}: {exc or 'timed out'}", file=sys.stderr)
+        return 1
+    status, _, rest = answer.partition("\n")
+    messages = rest.removeprefix("--\n").rstrip("\n")
+    if messages:
+        print(messages, file=sys.stderr)
+    if status == "Success=1":
+        return 0
+    if status != "Success=0":  # not our protocol: say what came back
+        print(f"proxydesk: reload: unexpected answer from {instance.control}: {answer!r}",
+              file=sys.stderr)
+    return 1
 
 
 # ---------------------------------------------------------------------------- demo

@@ -22,6 +22,8 @@ import os
 import secrets
 from pathlib import Path
 
+from proxy import platform
+
 __all__ = [
     "POSIX",
     "PRIVATE_DIR_MODE",
@@ -33,7 +35,7 @@ __all__ = [
 ]
 
 #: Windows has no POSIX permission bits; its ACLs already keep a user's
-#: profile private, so there we skip every chmod.
+#: profile private, so there we skip every chmod (``proxy.platform`` decides).
 POSIX = os.name == "posix"
 
 PRIVATE_DIR_MODE = 0o700
@@ -48,8 +50,8 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 def ensure_private_dir(path: Path) -> Path:
     """Create ``path`` (and parents) as 0700, and tighten it if it was looser."""
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    if POSIX and (path.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
-        path.chmod(PRIVATE_DIR_MODE)
+    if platform.posix_permissions() and (path.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
+        platform.chmod(path, PRIVATE_DIR_MODE)
     return path
 
 
@@ -67,7 +69,7 @@ def atomic_write(path: Path, data: bytes, *, private: bool) -> None:
         raise
     os.close(fd)
     try:
-        os.replace(temp, path)
+        platform.replace_file(temp, path)  # retried on Windows while another program holds it
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -83,7 +85,7 @@ def _write_all(fd: int, data: bytes) -> None:
 
 def _fsync_dir(directory: Path) -> None:
     # Windows cannot open a directory; NTFS journals the rename itself.
-    if not POSIX:
+    if not platform.posix_permissions():
         return
     fd = os.open(directory, os.O_RDONLY)
     try:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proxy import platform
 from proxy.certs import pem
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
@@ -961,7 +962,23 @@ def _check_userlist_members(
                                    f"specified in group '{name}'")
 
 
+def _check_unix_stats_sockets(ctx: _Ctx) -> None:
+    """Where unix sockets do not exist (Windows), the engine leaves a unix ``stats socket``
+    out and runs the rest: say so at its address, with what to write instead."""
+    if platform.unix_sockets_available():
+        return
+    for section in _active_sections(ctx):
+        if section.kind != "global":
+            continue
+        for stmt in section.statements("stats"):
+            words = stmt.words
+            if (ctx.is_active(stmt) and len(words) > 2 and words[1] == "socket"
+                    and platform.is_unix_address(words[2])):
+                ctx.warning(stmt, 2, platform.UNIX_SOCKETS_UNAVAILABLE)
+
+
 _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
+    _check_unix_stats_sockets,
     _check_userlists,
     _check_has_listener,
     _check_duplicate_names,

@@ -13,6 +13,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from proxy import platform
 from proxy.config.model import Config, Section, Statement
 from proxy.config.tokens import quote_word
 
@@ -83,8 +84,8 @@ def write_file(config: Config, path: str | Path) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, target)
+        platform.chmod(tmp, mode)
+        platform.replace_file(tmp, target)  # retried on Windows while another program holds it
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -14,11 +14,20 @@ out, else None.  It backs the ACL fetches ``http_auth(L)`` and
 ``http_auth_group(L)``, ``http-request auth`` and ``stats auth``.
 
 Password hashes are crypt(3) strings, as HAProxy hands them to the system's
-crypt().  SHA-256 and SHA-512 crypt (``$5$``, ``$6$``: ``mkpasswd -m sha-512``,
-``openssl passwd -6``) are computed here in pure Python, so they work on every
-platform (Python's ``crypt`` module is deprecated, absent on Windows and gone in
-3.13); other schemes fall back to that module where it still exists, and are a
-configuration error where it does not.  A SHA-crypt check costs 5,000 rounds of
+crypt().  Python's ``crypt`` module is never used (deprecated, absent on Windows,
+removed in 3.13), so each scheme is computed the same way on every platform:
+
+* SHA-256 and SHA-512 crypt (``$5$``, ``$6$``: ``mkpasswd -m sha-512``,
+  ``openssl passwd -6``) and MD5-crypt (``$1$``, ``openssl passwd -1``) here,
+  in pure Python with hashlib (both are short, fully specified algorithms);
+* bcrypt (``$2a$``, ``$2b$``, ``$2y$``: ``htpasswd -B``) with the ``bcrypt``
+  package, the password cut at 72 bytes and at a NUL as crypt(3) does;
+* yescrypt (``$y$``, Debian's ``mkpasswd`` default), DES and anything else:
+  a configuration error naming the scheme and what to use instead, before
+  the engine starts.  No maintained PyPI package does yescrypt (the one that
+  exists has had a single release and loads a bundled shared library by path).
+
+A SHA-crypt check costs 5,000 rounds of
 hashing (~10 ms here), so verified credentials are remembered by a digest of the
 header value (never the password itself) in a small LRU cache, as a browser
 sends the same header on every request.
@@ -30,11 +39,11 @@ import base64
 import binascii
 import hashlib
 import hmac
-import importlib
-import warnings
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+import bcrypt
 
 from proxy.engine.http1 import error_response
 
@@ -45,6 +54,7 @@ __all__ = [
     "basic_credentials",
     "check_password",
     "compile_userlist",
+    "md5_crypt",
     "sha_crypt",
     "unauthorized_response",
 ]
@@ -138,30 +148,66 @@ def sha_crypt(password: bytes, setting: str) -> str:
     return prefix + salt.decode() + "$" + encoded.decode()
 
 
-def _system_crypt() -> Callable[[str, str], str | None] | None:
-    """Python's deprecated ``crypt`` module (POSIX, Python <= 3.12), or None."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        try:
-            module = importlib.import_module("crypt")
-        except ImportError:
-            return None
-    function: Callable[[str, str], str | None] = module.crypt
-    return function
+def md5_crypt(password: bytes, setting: str) -> str:
+    """crypt(3) for ``$1$salt`` (Poul-Henning Kamp's MD5-crypt, glibc's md5-crypt.c)."""
+    if not setting.startswith("$1$"):
+        raise AuthError(f"not an MD5-crypt setting: '{setting[:3]}'")
+    salt = setting[3:].split("$", 1)[0][:8].encode()
+    final = hashlib.md5(password + salt + password).digest()
+    context = password + b"$1$" + salt
+    for left in range(len(password), 0, -16):
+        context += final[: min(16, left)]
+    bits = len(password)
+    while bits:
+        context += b"\0" if bits & 1 else password[:1]
+        bits >>= 1
+    final = hashlib.md5(context).digest()
+    for i in range(1000):
+        step = password if i & 1 else final
+        if i % 3:
+            step += salt
+        if i % 7:
+            step += password
+        step += final if i & 1 else password
+        final = hashlib.md5(step).digest()
+    order = ((0, 6, 12), (1, 7, 13), (2, 8, 14), (3, 9, 15), (4, 10, 5))
+    encoded = b"".join(_b64(final[x], final[y], final[z], 4) for x, y, z in order)
+    encoded += _b64(0, 0, final[11], 2)
+    return "$1$" + salt.decode() + "$" + encoded.decode()
+
+
+def _bcrypt(password: bytes, stored: str) -> str:
+    """crypt(3) for ``$2a$``/``$2b$``/``$2y$``: the password ends at a NUL and at 72 bytes."""
+    key = password.split(b"\0", 1)[0][:72]
+    try:
+        return bcrypt.hashpw(key, stored.encode("ascii")).decode("ascii")
+    except ValueError as exc:  # a malformed hash (bad cost, salt or length)
+        raise AuthError(f"invalid bcrypt hash ({exc})") from None
+
+
+_SCHEMES: dict[str, Callable[[bytes, str], str]] = {
+    "$5$": sha_crypt, "$6$": sha_crypt, "$1$": md5_crypt,
+    "$2a$": _bcrypt, "$2b$": _bcrypt, "$2y$": _bcrypt,
+}
+_UNSUPPORTED = {"$y$": "yescrypt", "$7$": "scrypt", "$gy$": "gost-yescrypt", "$sha1$": "SHA-1 crypt",
+                "$md5": "Sun MD5"}
 
 
 def _hasher(stored: str) -> Callable[[bytes], str]:
     """How to hash a candidate password for comparison with ``stored`` (checked at compile time)."""
-    if stored.startswith(("$5$", "$6$")):
-        return lambda password: sha_crypt(password, stored)
-    system = _system_crypt()
-    probe = system("x", stored) if system is not None else None
-    if system is not None and probe and not probe.startswith("*"):  # "*0": crypt(3) failed
-        return lambda password: system(password.decode("utf-8", "surrogateescape"), stored) or ""
-    scheme = stored.split("$")[1] if stored.startswith("$") else "DES"
+    scheme = next((prefix for prefix in _SCHEMES if stored.startswith(prefix)), None)
+    if scheme is not None:
+        function = _SCHEMES[scheme]
+        function(b"", stored)  # a malformed hash is an AuthError now, not a 401 later
+        return lambda password: function(password, stored)
+    prefix = next((p for p in _UNSUPPORTED if stored.startswith(p)), None)
+    if prefix is not None:
+        name = f"{_UNSUPPORTED[prefix]} ('{prefix}')"
+    else:
+        name = f"'{stored.split('$')[1]}'" if stored.startswith("$") else "DES (no '$id$')"
     raise AuthError(
-        f"password hash scheme '{scheme}' is not supported by the engine on this system: "
-        "use SHA-512 ('mkpasswd -m sha-512' or 'openssl passwd -6')"
+        f"this password hash type ({name}) is not supported on this platform: use SHA-512 ($6$: "
+        "'mkpasswd -m sha-512' or 'openssl passwd -6'), or bcrypt ($2y$: 'htpasswd -nB USER')"
     )
 
 

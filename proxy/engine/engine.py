@@ -49,7 +49,6 @@ import concurrent.futures
 import contextlib
 import ipaddress
 import logging
-import os
 import socket
 import time
 from collections.abc import Callable
@@ -57,6 +56,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from proxy import platform
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO, validate
 from proxy.engine import dispatch, health, pool
@@ -79,6 +79,7 @@ from proxy.engine.tcp import TcpSession
 from proxy.engine.tls import TlsTerminator
 
 if TYPE_CHECKING:
+    from proxy.engine.runtime_api import Reloader
     from proxy.engine.stats import StatsSnapshot
 
 __all__ = ["Engine", "EngineError", "LogEvent", "RouteDecision", "Timings"]
@@ -159,6 +160,9 @@ class Engine:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._sweeper: asyncio.Task[None] | None = None
         self._hub.on_leave = self._session_left
+        #: What ``reload`` on a ``stats socket`` calls (set by whoever knows the file:
+        #: ``proxydesk run``); None: the command is not offered.
+        self.reloader: Reloader | None = None
 
     # -- life cycle ------------------------------------------------------------------
     async def start(self) -> None:
@@ -381,8 +385,9 @@ class Engine:
 
         for address in generation.stats_sockets:
             try:
-                self._stats_servers.append(await runtime_api.serve(self, address))
-            except OSError as exc:
+                self._stats_servers.append(
+                    await runtime_api.serve(self, address, reloader=self.reloader))
+            except OSError as exc:  # the compile step already warned about unix sockets
                 _log.error("stats socket %s: %s", address, exc)
 
     async def _stop_stats_sockets(self) -> None:
@@ -554,8 +559,7 @@ def _listening_socket(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        if os.name == "posix":  # on Windows SO_REUSEADDR would allow stealing the port
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        platform.prepare_listening_socket(sock)  # SO_REUSEADDR on POSIX only
         if family == socket.AF_INET6:
             sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
         sock.bind((host, port))

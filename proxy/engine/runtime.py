@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from proxy import platform
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
 from proxy.config.model import Config, Diagnostic, Statement
@@ -809,10 +810,23 @@ def _global_maxconn(compiler: _Compiler) -> int:
 
 
 def _stats_sockets(compiler: _Compiler) -> list[str]:
+    """The ``stats socket`` addresses to serve; a unix one where unix sockets do not exist
+    (Windows) is left out with a located warning, and the rest of the config runs."""
     section = compiler.config.global_section
     if section is None:
         return []
-    return [w[2] for w in section.generic("stats") if len(w) > 2 and w[1] == "socket"]
+    found = []
+    for stmt in section.statements("stats"):
+        words = stmt.words
+        if len(words) <= 2 or words[1] != "socket":
+            continue
+        if platform.is_unix_address(words[2]) and not platform.unix_sockets_available():
+            line, col = stmt.location(2)
+            compiler.warnings.append(Diagnostic(compiler.config.path, line, col, "warning",
+                                                platform.UNIX_SOCKETS_UNAVAILABLE))
+            continue
+        found.append(words[2])
+    return found
 
 
 def _timeouts(proxy: _Proxy) -> Timeouts:

@@ -14,6 +14,14 @@ The server only uses the engine's public API (``stats()``,
 are HAProxy 2.6's words, captured from the real binary.  ``level`` follows
 HAProxy: ``user`` and ``operator`` may look, only ``admin`` may change
 server states and weights.
+
+``reload`` re-reads and applies the configuration file, when whoever runs the
+engine gave ``serve`` a *reloader* (``proxydesk run`` does; the engine itself
+knows no files).  It needs level ``operator`` (it can only apply what the
+owner's file already says) and answers as HAProxy 2.7+'s master CLI does:
+``Success=1`` or ``Success=0``, a ``--`` line, then the messages (the located
+diagnostics of a refused file).  It is how ``proxydesk reload`` works without
+signals, on every platform.
 """
 
 from __future__ import annotations
@@ -27,13 +35,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
+from proxy import platform
 from proxy.engine.stats import StatsSnapshot
 
-__all__ = ["CliSession", "RuntimeEngine", "parse_address", "serve"]
+__all__ = ["CliSession", "Reloader", "RuntimeEngine", "UnixSocketUnavailable",
+           "parse_address", "serve"]
 
 _log = logging.getLogger("proxy.engine.runtime_api")
 MAX_LINE = 65536
 LEVELS = ("user", "operator", "admin")
+
+#: Re-read and apply the configuration: (applied?, the messages to show, one per line).
+Reloader = Callable[[], Awaitable[tuple[bool, str]]]
+
+
+class UnixSocketUnavailable(OSError):
+    """A unix ``stats socket`` on a platform (or Python) without unix sockets."""
 
 
 class RuntimeEngine(Protocol):
@@ -65,17 +82,20 @@ _HELP: tuple[tuple[str, str, str], ...] = (
     ("prompt", "toggle interactive mode with prompt", "user"),
     ("quit", "disconnect", "user"),
 )
+# Proxydesk's own (HAProxy 2.7+ has it on the master CLI), listed where it is served.
+_RELOAD_HELP = ("reload", "re-read the configuration file and apply it (Success=1|0)", "operator")
 
 
 class CommandError(Exception):
     """A command failed: the message is the CLI's answer (without the blank line)."""
 
 
-def _help_lines(level: str, words: list[str] | None = None) -> str:
+def _help_lines(level: str, words: list[str] | None = None, *, reload: bool = False) -> str:
     allowed = LEVELS.index(level)
+    table = (*_HELP[:-3], _RELOAD_HELP, *_HELP[-3:]) if reload else _HELP
     lines = [
         f"  {usage:<39} : {text}\n"
-        for usage, text, needed in _HELP
+        for usage, text, needed in table
         if LEVELS.index(needed) <= allowed
         and (not words or usage.split()[: len(words)] == words[: len(usage.split())])
     ]
@@ -98,6 +118,31 @@ class CliSession:
     interactive: bool = False
     done: bool = False
     initial_weights: dict[tuple[str, str], int] = field(default_factory=dict)
+    reloader: Reloader | None = None
+
+    async def run_line(self, line: str) -> str:
+        """``execute_line`` where ``reload`` (which waits for the reloader) may appear too."""
+        out = []
+        for command in line.split(";"):
+            words = command.split()
+            if not words and not self.interactive:
+                continue
+            if words[:1] == ["reload"]:
+                out.append(await self._reload(words[1:]))
+            else:
+                out.append(self.execute(words) if words else "")
+            if self.done:
+                break
+        return "".join(out)
+
+    async def _reload(self, args: list[str]) -> str:
+        if self.reloader is None:
+            return self.execute(["reload", *args])  # not served here: "Unknown command"
+        if LEVELS.index(self.level) < LEVELS.index("operator"):
+            return "Permission denied\n\n"
+        applied, messages = await self.reloader()
+        body = messages if not messages or messages.endswith("\n") else messages + "\n"
+        return f"Success={1 if applied else 0}\n--\n{body}\n"
 
     def execute_line(self, line: str) -> str:
         """Run every ``;``-separated command of ``line``; the concatenated answers."""
@@ -142,7 +187,7 @@ class CliSession:
                 return handler(words[size:])
         return (
             "Unknown command, but maybe one of the following ones is a better match:\n"
-            + _help_lines(self.level)
+            + _help_lines(self.level, reload=self.reloader is not None)
         )
 
     def _require_admin(self) -> None:
@@ -247,10 +292,11 @@ class CliSession:
 
     # -- session ----------------------------------------------------------------
     def _help(self, args: list[str]) -> str:
-        matching = _help_lines(self.level, args or None)
+        reload = self.reloader is not None
+        matching = _help_lines(self.level, args or None, reload=reload)
         if args and not matching:
             return "Unknown command, but maybe one of the following ones is a better match:\n" + (
-                _help_lines(self.level)
+                _help_lines(self.level, reload=reload)
             )
         return "The following commands are valid at this level:\n" + (matching or "")
 
@@ -274,7 +320,7 @@ def parse_address(address: str) -> tuple[str, str | tuple[str, int]]:
     prefix, at, rest = address.partition("@")
     if not at:
         prefix, rest = "", address
-    if prefix in ("unix", "abns") or (not prefix and "/" in rest):
+    if platform.is_unix_address(address):
         return "unix", rest
     if prefix not in ("", "ipv4", "ipv6", "tcp", "tcp4", "tcp6"):
         raise ValueError(f"unsupported stats socket address '{address}'")
@@ -296,7 +342,7 @@ async def _handle(
             if not line:
                 break
             text = line.decode("utf-8", "replace").rstrip("\r\n")
-            writer.write(session.execute_line(text).encode())
+            writer.write((await session.run_line(text)).encode())
             await writer.drain()
             if not session.interactive:
                 break
@@ -314,12 +360,15 @@ async def serve(
     *,
     mode: int = 0o600,
     level: str = "admin",
+    reloader: Reloader | None = None,
 ) -> asyncio.Server:
     """Listen on ``address`` (a ``stats socket`` argument) and answer CLI commands.
 
     A unix socket is created with permissions ``mode`` (HAProxy's ``mode``
     parameter; 0600 by default here, so only the owner may drive servers)
-    after removing a stale socket file.  The caller closes the returned server.
+    after removing a stale socket file; where unix sockets do not exist
+    (Windows) that is ``UnixSocketUnavailable``, an OSError saying what to use
+    instead.  ``reloader`` enables ``reload``.  The caller closes the returned server.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown stats socket level '{level}'")
@@ -332,7 +381,7 @@ async def serve(
     def on_client(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> Awaitable[None]:
-        session = CliSession(engine, level, initial_weights=initial_weights)
+        session = CliSession(engine, level, initial_weights=initial_weights, reloader=reloader)
         return _handle(session, reader, writer)
 
     kind, where = parse_address(address)
@@ -340,6 +389,8 @@ async def serve(
         assert isinstance(where, tuple)
         return await asyncio.start_server(on_client, where[0], where[1], limit=MAX_LINE)
     assert isinstance(where, str)
+    if not platform.unix_sockets_available():
+        raise UnixSocketUnavailable(f"stats socket {address}: {platform.UNIX_SOCKETS_UNAVAILABLE}")
     # Like HAProxy: bind a temporary name, set its mode, then rename it over
     # the final path, so the socket is never reachable with looser rights
     # and a stale socket file is replaced atomically.
@@ -348,8 +399,8 @@ async def serve(
     temporary.unlink(missing_ok=True)
     server = await asyncio.start_unix_server(on_client, str(temporary), limit=MAX_LINE)
     try:
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
+        platform.chmod(temporary, mode)
+        platform.replace_file(temporary, path)
     except OSError:
         server.close()
         temporary.unlink(missing_ok=True)

@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import re
 import signal
 import time
@@ -50,6 +49,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from proxy import platform
 from proxy.config.model import Config, Diagnostic
 from proxy.config.writer import write
 from proxy.engine.engine import EngineError
@@ -212,7 +212,7 @@ class HaproxyProcess:
         self._proc = await asyncio.create_subprocess_exec(
             haproxy.path, *args, cwd=self.cwd, stdin=asyncio.subprocess.DEVNULL,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            start_new_session=True,  # its own process group: one signal reaches every worker
+            **platform.new_process_group(),  # one signal reaches every worker
         )
         assert self._proc.stdout is not None and self._proc.stderr is not None
         self._readers = [
@@ -358,14 +358,18 @@ class HaproxyProcess:
 
 
 async def _end_process_group(proc: asyncio.subprocess.Process, grace: float) -> None:
-    """Soft stop (SIGUSR1), then SIGTERM, then SIGKILL to the whole group; always reaped."""
-    for signum, wait in ((signal.SIGUSR1, grace), (signal.SIGTERM, TERM_WAIT)):
+    """Soft stop (SIGUSR1), then SIGTERM, then SIGKILL to the whole group; always reaped.
+    Where there is no SIGUSR1 (Windows) the soft stop is skipped."""
+    soft = platform.soft_stop_signal()
+    steps = ((soft, grace),) if soft is not None else ()
+    for signum, wait in (*steps, (int(signal.SIGTERM), TERM_WAIT)):
         if proc.returncode is not None:
             break
         with contextlib.suppress(ProcessLookupError):
             proc.send_signal(signum)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(proc.wait(), max(wait, 0.05))
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)  # the master, and any worker it left behind
+    platform.kill_process_group(proc.pid)  # the master, and any worker it left behind
+    with contextlib.suppress(ProcessLookupError):
+        proc.kill()  # Windows: no group to kill; a no-op once it has exited
     await proc.wait()

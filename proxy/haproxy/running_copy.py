@@ -38,6 +38,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from proxy import platform
+
 __all__ = ["RunningCopy", "injected_global"]
 
 COPY_NAME = "haproxy.cfg"
@@ -58,8 +60,8 @@ def injected_global(stats_socket: Path, log_port: int) -> str:
 def _private_dir() -> Path:
     """A 0700 directory with a short path: a unix socket path must stay under ~104 bytes
     (macOS's per-user TMPDIR is long, so /tmp is preferred where it exists)."""
-    base = "/tmp" if os.name == "posix" and Path("/tmp").is_dir() else None
-    return Path(tempfile.mkdtemp(prefix="proxydesk-", dir=base))  # mkdtemp makes it 0700
+    # mkdtemp makes it 0700
+    return Path(tempfile.mkdtemp(prefix="proxydesk-", dir=platform.short_temp_dir()))
 
 
 class RunningCopy:

@@ -15,6 +15,8 @@ import asyncio
 import socket
 from pathlib import Path
 
+from proxy import platform
+
 __all__ = ["CliError", "command", "command_async"]
 
 MAX_ANSWER = 16 * 1024 * 1024  # a `show stat` of thousands of servers is a few MiB
@@ -31,8 +33,11 @@ def _request(text: str) -> bytes:
 def command(path: Path, text: str, timeout: float = 2.0) -> str:
     """Send ``text`` and return the whole answer (blocking)."""
     chunks: list[bytes] = []
+    family = getattr(socket, "AF_UNIX", None)  # HAProxy runs where unix sockets do
+    if family is None or not platform.unix_sockets_available():
+        raise CliError(f"{path}: {platform.UNIX_SOCKETS_UNAVAILABLE}")
     try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
             sock.settimeout(timeout)
             sock.connect(str(path))
             sock.sendall(_request(text))

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DATA
+from tests.portability import child_env
 
 # Every command ``proxydesk --help`` lists today, and the sub-commands of the groups.  A new
 # command is added here; one missing from --help was dropped on the way.
-COMMANDS = ("check", "fmt", "run", "demo", "cert", "route")
+COMMANDS = ("check", "fmt", "run", "demo", "reload", "cert", "route")
 SUBCOMMANDS = {
     "cert": ("ca", "issue", "list", "import", "renew", "delete", "export-ca", "trust"),
     "route": ("add", "remove", "list"),
@@ -33,7 +34,7 @@ def proxydesk(*args: str, cwd: Path = DATA, prelude: str = "") -> subprocess.Com
         text=True,
         timeout=60,
         check=False,
-        env={"PYTHONPATH": str(Path(__file__).resolve().parents[2]), "PATH": "/usr/bin:/bin"},
+        env={**child_env(str(Path(__file__).resolve().parents[2])), "PATH": "/usr/bin:/bin"},
     )
 
 

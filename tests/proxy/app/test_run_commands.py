@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -17,6 +18,8 @@ import pytest
 from proxy.app.demo import start_responder, tutorial_answer
 from proxy.app.launch import NO_DISPLAY, has_display, qt_start_problem
 from proxy.cli import main
+from tests.portability import ENV as LANE
+from tests.portability import SITE_DIR, child_env
 from tests.proxy.engine._engine_support import HTTP_DEFAULTS
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -129,7 +132,7 @@ async def proxydesk(tmp_path: Path, *args: str, env: dict[str, str] | None = Non
     with out.open("wb") as out_file, err.open("wb") as err_file:
         process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "proxy.cli", *args, cwd=tmp_path, stdout=out_file, stderr=err_file,
-            env={"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **(env or {})},
+            env={**child_env(str(ROOT)), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **(env or {})},
         )
     running = Proxydesk(process, out, err)
     try:
@@ -169,6 +172,7 @@ async def test_run_logs_only_where_a_log_line_asks_as_haproxy_does(tmp_path: Pat
         alpha.close()
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
 @pytest.mark.asyncio
 async def test_run_serves_reloads_on_sighup_and_stops_on_sigterm(tmp_path: Path) -> None:
     alpha = await start_responder(tutorial_answer("alpha"))
@@ -271,3 +275,135 @@ async def test_bare_proxydesk_without_a_display_serves_the_demo(tmp_path: Path) 
 def test_the_qt_probe_passes_where_qt_can_start(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
     assert qt_start_problem() is None
+
+
+# ------------------------------------------------------- reload without signals
+
+
+async def proxydesk_once(tmp_path: Path, *args: str, env: dict[str, str]) -> tuple[int, str]:
+    """(exit status, stderr) of one short ``proxydesk`` command."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "proxy.cli", *args, cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        env={**child_env(str(ROOT)), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), **env},
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 30)
+    assert process.returncode is not None
+    return process.returncode, err.decode() + out.decode()
+
+
+async def served_within(port: int, path: str, expected: tuple[int, str], timeout: float = 5.0) -> float:
+    """Seconds until ``GET path`` answers ``expected``."""
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    while (got := await http_get(port, path)) != expected:
+        assert loop.time() - started < timeout, got
+        await asyncio.sleep(0.05)
+    return loop.time() - started
+
+
+@pytest.mark.asyncio
+async def test_run_follows_its_file_and_refuses_a_broken_edit(tmp_path: Path) -> None:
+    alpha = await start_responder(tutorial_answer("alpha"))
+    beta = await start_responder(tutorial_answer("beta"))
+    config = write_config(tmp_path / "haproxy.cfg", "alpha", alpha.sockets[0].getsockname()[1])
+    env = {"PROXYDESK_RUNTIME_DIR": str(tmp_path / "rt")}
+    try:
+        async with proxydesk(tmp_path, "run", "--quiet", str(config), env=env) as run:
+            port = await run.port("fe")
+            assert await http_get(port, "/hello") == (200, "alpha: Home page!\n")
+
+            write_config(config, "beta", beta.sockets[0].getsockname()[1])  # no signal, no command
+            assert await served_within(port, "/hello", (200, "beta: Home page!\n")) < 3.0
+            await run.wait_for(r"file changed: reloading .*haproxy\.cfg$", stream="stderr")
+
+            # a broken edit: refused with its located message, the running config keeps serving
+            config.write_text(config.read_text().replace("default_backend be", "default_backend nowhere"))
+            await run.wait_for(r"haproxy\.cfg:\d+:\d+: error: .*'nowhere'", stream="stderr")
+            await run.wait_for(r"reload refused; still serving the previous configuration", stream="stderr")
+            assert await http_get(port, "/lightwork") == (200, "beta: Doing light work!\n")
+            await asyncio.sleep(1.2)  # refused once, not on every poll
+            assert run.stderr().count("reload refused") == 1
+
+            write_config(config, "alpha", alpha.sockets[0].getsockname()[1])  # fixed: applied
+            assert await served_within(port, "/hello", (200, "alpha: Home page!\n")) < 3.0
+            assert await run.stop(signal.SIGTERM) == 0
+    finally:
+        alpha.close()
+        beta.close()
+
+
+@pytest.mark.asyncio
+async def test_proxydesk_reload_asks_the_running_instance_without_signals(tmp_path: Path) -> None:
+    alpha = await start_responder(tutorial_answer("alpha"))
+    beta = await start_responder(tutorial_answer("beta"))
+    config = write_config(tmp_path / "haproxy.cfg", "alpha", alpha.sockets[0].getsockname()[1])
+    runtime = tmp_path / "rt"
+    env = {"PROXYDESK_RUNTIME_DIR": str(runtime)}
+    try:
+        status, said = await proxydesk_once(tmp_path, "reload", str(config), env=env)
+        assert status == 1 and "no 'proxydesk run' serves" in said, said
+
+        async with proxydesk(tmp_path, "run", "--quiet", str(config), env=env) as run:
+            port = await run.port("fe")
+            record = json.loads(next((runtime / "instances").glob("*.json")).read_text())
+            assert record["config"] == str(config.resolve()) and record["pid"] == run.process.pid
+
+            write_config(config, "beta", beta.sockets[0].getsockname()[1])
+            status, said = await proxydesk_once(tmp_path, "reload", str(config), env=env)
+            assert status == 0, said
+            assert "reloaded" in said
+            assert await http_get(port, "/hello") == (200, "beta: Home page!\n")  # at once
+
+            config.write_text(config.read_text().replace("server beta", "server"))
+            status, said = await proxydesk_once(tmp_path, "reload", env=env)  # the only instance
+            assert status == 1, said
+            assert re.search(r"haproxy\.cfg:\d+:\d+: error: ", said), said
+            assert "reload refused; still serving the previous configuration" in said
+            assert await http_get(port, "/hello") == (200, "beta: Home page!\n")
+
+            assert await run.stop(signal.SIGTERM) == 0
+        assert list((runtime / "instances").glob("*.json")) == []  # withdrawn on stop
+    finally:
+        alpha.close()
+        beta.close()
+
+
+@pytest.mark.asyncio
+async def test_reload_of_an_instance_that_died_says_so(tmp_path: Path) -> None:
+    config = write_config(tmp_path / "haproxy.cfg", "alpha", 1)
+    env = {"PROXYDESK_RUNTIME_DIR": str(tmp_path / "rt")}
+    async with proxydesk(tmp_path, "run", "--quiet", str(config), env=env) as run:
+        await run.port("fe")
+        run.process.kill()  # no chance to withdraw its record
+        await run.process.wait()
+    status, said = await proxydesk_once(tmp_path, "reload", str(config), env=env)
+    assert status == 1 and "is gone; its record was removed" in said, said
+    status, said = await proxydesk_once(tmp_path, "reload", str(config), env=env)
+    assert status == 1 and "no 'proxydesk run' serves" in said, said
+
+
+@pytest.mark.asyncio
+async def test_run_with_a_unix_stats_socket_where_there_are_none(tmp_path: Path) -> None:
+    """Windows, simulated (no asyncio.start_unix_server, no AF_UNIX, no SIGHUP) in the child:
+    the unix stats socket gets a located warning and everything else serves, reload too."""
+    alpha = await start_responder(tutorial_answer("alpha"))
+    config = write_config(tmp_path / "haproxy.cfg", "alpha", alpha.sockets[0].getsockname()[1])
+    config.write_text(f"global\n    stats socket {tmp_path}/admin.sock level admin\n" + config.read_text())
+    windows = {"PYTHONPATH": os.pathsep.join([str(SITE_DIR), str(ROOT)]), LANE: "1",
+               "PROXYDESK_RUNTIME_DIR": str(tmp_path / "rt")}
+    try:
+        async with proxydesk(tmp_path, "run", "--quiet", str(config), env=windows) as run:
+            port = await run.port("fe")
+            assert await http_get(port, "/hello") == (200, "alpha: Home page!\n")
+            assert re.search(r"haproxy\.cfg:2:18: warning: unix sockets are not available on this "
+                             r"platform; use `ipv4@127\.0\.0\.1:PORT`$", run.stderr(), re.M), run.stderr()
+            assert not (tmp_path / "admin.sock").exists()
+            record = json.loads(next((tmp_path / "rt" / "instances").glob("*.json")).read_text())
+            assert record["control"].startswith("ipv4@127.0.0.1:")  # no unix control socket either
+            status, said = await proxydesk_once(tmp_path, "reload", str(config), env=windows)
+            assert status == 0 and "reloaded" in said, said
+            assert "Traceback" not in run.stderr()
+            assert await run.stop(signal.SIGTERM) == 0
+    finally:
+        alpha.close()

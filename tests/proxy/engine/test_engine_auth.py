@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import re
 import subprocess
+from pathlib import Path
 
 import pytest
 from _engine_support import raw_exchange, running
 from _haproxy_harness import HAVE_HAPROXY, free_port, running_haproxy, wait_listening
 from _haproxy_harness import raw_exchange as haproxy_exchange
 
-from proxy.engine.auth import sha_crypt
+from proxy.engine.auth import _bcrypt, check_password, md5_crypt, sha_crypt
 
 SHA512_SECRET = sha_crypt(b"secret", "$6$saltsalt")  # alice's password is "secret"
 
@@ -155,13 +157,90 @@ def test_sha_crypt_is_what_openssl_computes(scheme: str, password: str, salt: st
 
 
 @pytest.mark.parametrize("setting", ["$5$rounds=1000$roundsalt", "$6$rounds=1234$roundsalt"])
-def test_sha_crypt_rounds_are_what_the_system_crypt_computes(setting: str) -> None:
-    from proxy.engine.auth import _system_crypt
+def test_sha_crypt_rounds_are_what_openssl_computes(setting: str) -> None:
+    scheme, salt = setting[1], setting[3:]
+    expected = subprocess.run(["openssl", "passwd", f"-{scheme}", "-salt", salt, "a password"],
+                              capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    assert sha_crypt(b"a password", setting) == expected
 
-    system = _system_crypt()
-    if system is None:
-        pytest.skip("no crypt(3) on this Python")
-    assert sha_crypt(b"a password", setting) == system("a password", setting)
+
+@pytest.mark.parametrize(
+    ("password", "salt"),
+    [("secret", "saltsalt"), ("x", "s"), ("p" * 64, "abcdefgh"), ("q" * 200, "long"),
+     ("héllo wörld", "sel"), ("pw", "0123456789TRUNCATED"), ("", "empty")],
+)
+def test_md5_crypt_is_what_openssl_computes(password: str, salt: str) -> None:
+    expected = subprocess.run(["openssl", "passwd", "-1", "-salt", salt, password],
+                              capture_output=True, text=True, check=True, timeout=30).stdout.strip()
+    assert md5_crypt(password.encode(), f"$1${salt}") == expected
+    assert check_password(password.encode(), expected)
+    assert not check_password(password.encode() + b"!", expected)
+
+
+# bcrypt vectors from OpenBSD's and libxcrypt's test suites ($2a$/$2b$/$2y$ compute alike)
+BCRYPT = "$2y$05$abcdefghijklmnopqrstuuHIrMEWpUCQe2YqFR3sXwQ75u4od..9q"  # "pw"
+
+
+@pytest.mark.parametrize("prefix", ["$2a$", "$2b$", "$2y$"])
+def test_bcrypt_hashes_check_out(prefix: str) -> None:
+    stored = prefix + BCRYPT[4:]
+    assert check_password(b"pw", stored)
+    assert not check_password(b"pW", stored)
+    assert check_password(b"pw\0ignored", stored)  # crypt(3) reads a C string
+
+
+def test_bcrypt_reads_72_bytes_as_crypt_does() -> None:
+    stored = _bcrypt(b"p" * 72, "$2b$04$abcdefghijklmnopqrstuu")
+    assert check_password(b"p" * 100, stored)  # bcrypt 5 would raise on > 72 bytes
+
+
+@pytest.mark.parametrize(
+    ("stored", "named"),
+    [("$y$j9T$abcdefghijklmnop$wRwvHNqzMkHLG74uLLCRVTwaZ.a1aIothEUeYGf9oED", "yescrypt ('$y$')"),
+     ("abJnggxhB/yWI", "DES"), ("$zz$x$y", "'zz'")],
+)
+def test_unsupported_hashes_say_what_to_use_instead(stored: str, named: str) -> None:
+    from proxy.engine.auth import AuthError, compile_userlist
+
+    with pytest.raises(AuthError) as raised:
+        compile_userlist("L", [["user", "eve", "password", stored]])
+    message = str(raised.value)
+    assert named in message and "not supported on this platform" in message
+    assert "SHA-512 ($6$" in message
+
+
+def test_an_unsupported_hash_is_a_located_error_before_the_engine_starts(tmp_path: Path) -> None:
+    from proxy.app.run_commands import load_for_engine
+
+    path = tmp_path / "auth.cfg"
+    path.write_text(CONFIG.format(hash="$y$j9T$abcdefghijklmnop$wRwvHNqzMkHLG74uLLCRVTwaZ.a1aIothEUeYGf9oED",
+                                  port=8080, stats_port=8081))
+    err = io.StringIO()
+    assert load_for_engine(path, tmp_path, err) is None
+    assert re.search(rf"^{re.escape(str(path))}:2:1: error: userlist 'admins': user 'alice': this "
+                     r"password hash type \(yescrypt \('\$y\$'\)\) is not supported", err.getvalue(),
+                     re.M), err.getvalue()
+
+
+@pytest.mark.haproxy
+@pytest.mark.skipif(not HAVE_HAPROXY, reason="haproxy binary not installed")
+@pytest.mark.asyncio
+async def test_md5_and_bcrypt_verdicts_match_real_haproxy() -> None:
+    hashes = [md5_crypt(b"secret", "$1$saltsalt"), _bcrypt(b"secret", "$2y$04$abcdefghijklmnopqrstuu")]
+    cases = [(0, raw_request("/private", [f"Authorization: {basic(c)}"]))
+             for c in ("alice:secret", "alice:Secret", "alice:secret2")]
+    def theirs(stored: str) -> list[tuple[int, str | None]]:
+        front, stats = free_port(), free_port()
+        with running_haproxy(CONFIG.format(hash=stored, port=front, stats_port=stats)):
+            wait_listening(front)
+            return [verdict(haproxy_exchange(front, raw)) for _, raw in cases]
+
+    for stored in hashes:
+        expected = await asyncio.to_thread(theirs, stored)
+        async with running(CONFIG.format(hash=stored, port=0, stats_port=0)) as engine:
+            ours = [verdict(await raw_exchange(engine.port_of("www"), raw)) for _, raw in cases]
+        assert ours == expected, stored
+        assert [status for status, _ in ours] == [200, 401, 401]
 
 
 def test_duplicated_users_and_groups_keep_the_first_as_haproxy() -> None:

@@ -62,6 +62,7 @@ def stat_rows(text: str) -> dict[tuple[str, str], dict[str, str]]:
     return {(r["pxname"], r["svname"]): r for r in csv.DictReader(io.StringIO(text[2:]))}
 
 
+@pytest.mark.unix
 @pytest.mark.asyncio
 async def test_show_stat_and_info_over_a_private_unix_socket(engine: tuple[Engine, Path]) -> None:
     _, sock = engine
@@ -75,6 +76,7 @@ async def test_show_stat_and_info_over_a_private_unix_socket(engine: tuple[Engin
     assert pairs["Name"] == "Proxydesk" and "Uptime_sec" in pairs and pairs["Nbthread"] == "1"
 
 
+@pytest.mark.unix
 @pytest.mark.asyncio
 async def test_disable_enable_and_state_commands(engine: tuple[Engine, Path]) -> None:
     _, sock = engine
@@ -89,6 +91,7 @@ async def test_disable_enable_and_state_commands(engine: tuple[Engine, Path]) ->
         "'set server <srv> state' expects 'ready', 'drain' and 'maint'.\n\n")
 
 
+@pytest.mark.unix
 @pytest.mark.asyncio
 async def test_weights(engine: tuple[Engine, Path]) -> None:
     _, sock = engine
@@ -105,6 +108,7 @@ async def test_weights(engine: tuple[Engine, Path]) -> None:
     assert await ask(sock, "set server be/s1 weight") == "Require <weight> or <weight%>.\n\n"
 
 
+@pytest.mark.unix
 @pytest.mark.asyncio
 async def test_errors_are_haproxys_words(engine: tuple[Engine, Path]) -> None:
     _, sock = engine
@@ -119,6 +123,7 @@ async def test_errors_are_haproxys_words(engine: tuple[Engine, Path]) -> None:
     assert helped.endswith("\n\n")
 
 
+@pytest.mark.unix
 @pytest.mark.asyncio
 async def test_several_commands_on_one_line(engine: tuple[Engine, Path]) -> None:
     _, sock = engine
@@ -154,3 +159,36 @@ def test_parse_address() -> None:
     assert parse_address("ipv6@[::1]:9999") == ("tcp", ("::1", 9999))
     with pytest.raises(ValueError, match="missing port"):
         parse_address("ipv4@127.0.0.1")
+
+
+@pytest.mark.asyncio
+async def test_reload_is_served_where_a_reloader_is_given(engine: tuple[Engine, Path]) -> None:
+    running, _ = engine
+    calls: list[str] = []
+
+    async def reloader() -> tuple[bool, str]:
+        calls.append("reload")
+        return len(calls) == 1, "f.cfg:3:5: error: something\nrefused" if len(calls) > 1 else ""
+
+    async def ask_tcp(server: asyncio.Server, line: str) -> str:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+        writer.write(line.encode() + b"\n")
+        answer = await asyncio.wait_for(reader.read(), 2.0)
+        writer.close()
+        return answer.decode()
+
+    plain = await serve(running, "ipv4@127.0.0.1:0")
+    user = await serve(running, "ipv4@127.0.0.1:0", level="user", reloader=reloader)
+    operator = await serve(running, "ipv4@127.0.0.1:0", level="operator", reloader=reloader)
+    try:
+        assert (await ask_tcp(plain, "reload")).startswith("Unknown command")
+        assert "  reload " not in await ask_tcp(plain, "help")
+        assert await ask_tcp(user, "reload") == "Permission denied\n\n"
+        assert "  reload " in await ask_tcp(operator, "help")
+        assert await ask_tcp(operator, "reload") == "Success=1\n--\n\n"
+        assert await ask_tcp(operator, "show backend; reload") == (
+            "# name\nbe\n\nSuccess=0\n--\nf.cfg:3:5: error: something\nrefused\n\n")
+        assert calls == ["reload", "reload"]
+    finally:
+        for server in (plain, user, operator):
+            server.close()
