@@ -148,12 +148,9 @@ def cmd_route_add(args: argparse.Namespace) -> int:
     if http_port == https_port:
         return _fail(f"HTTP and HTTPS cannot share port {http_port}; nothing was changed")
     if args.hosts and hostname not in hostsfile.mapped_names(hosts):
-        try:
-            hostsfile.check_writable(hosts)
-        except PermissionError:
-            return _fail(_hosts_denied(hosts, hostname, "add"))
-        except OSError as exc:
-            return _fail(f"cannot write {hosts}: {exc.strerror or exc}; nothing was changed")
+        refusal = _hosts_unwritable(hosts, hostname, "add")
+        if refusal is not None:
+            return _fail(refusal)
     route = LocalRoute(hostname, target, http_port, https_port, target_tls=target_tls)
     if route.https_port is not None:
         try:
@@ -243,6 +240,17 @@ def _report_low_ports(config: Config) -> None:
                 print(f"  {line}", file=sys.stderr)
 
 
+def _hosts_unwritable(hosts: Path, hostname: str, doing: str) -> str | None:
+    """Why the hosts file cannot take the change (checked before anything is written), or None."""
+    try:
+        hostsfile.check_writable(hosts)
+    except PermissionError:
+        return _hosts_denied(hosts, hostname, doing)
+    except OSError as exc:
+        return f"cannot write {hosts}: {exc.strerror or exc}; nothing was changed"
+    return None
+
+
 def _hosts_denied(hosts: Path, hostname: str, verb: str) -> str:
     line = hostsfile.hosts_line(hostname)
     what = (f"add '{line}' to {hosts}" if verb == "add" else f"remove '{line}' from {hosts}")
@@ -260,12 +268,9 @@ def cmd_route_remove(args: argparse.Namespace) -> int:
     hosts = hostsfile.hosts_path()
     ours = hostsfile.has_hosts_line(hostname, hosts)
     if ours:
-        try:
-            hostsfile.check_writable(hosts)
-        except PermissionError:
-            return _fail(_hosts_denied(hosts, hostname, "remove"))
-        except OSError as exc:
-            return _fail(f"cannot write {hosts}: {exc.strerror or exc}; nothing was changed")
+        refusal = _hosts_unwritable(hosts, hostname, "remove")
+        if refusal is not None:
+            return _fail(refusal)
     try:
         if write(config) == NEW_FILE_TEXT:  # the file 'route add' made, with nothing else in it
             path.unlink()

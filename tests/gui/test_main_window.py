@@ -50,6 +50,9 @@ class Answerer:
         self._tries = 200  # 200 x 10 ms: the prompt opens within the call that triggers it
         QTimer.singleShot(0, self._answer)
 
+    def choose(self, box: QMessageBox) -> Any:
+        return box.button(self.button)
+
     def _answer(self) -> None:
         box = QApplication.activeModalWidget()
         if not isinstance(box, QMessageBox):
@@ -58,7 +61,7 @@ class Answerer:
                 QTimer.singleShot(10, self._answer)
             return
         self.texts.append(box.text())
-        clicked = box.button(self.button)
+        clicked = self.choose(box)
         assert clicked is not None
         clicked.click()
 
@@ -200,18 +203,10 @@ class StopAnswerer(Answerer):
         self.stop = stop
         super().__init__(Button.Cancel)
 
-    def _answer(self) -> None:
-        box = QApplication.activeModalWidget()
-        if not isinstance(box, QMessageBox):
-            self._tries -= 1
-            if self._tries > 0:
-                QTimer.singleShot(10, self._answer)
-            return
-        self.texts.append(box.text())
-        wanted = next(b for b in box.buttons() if b.text().startswith("Stop and")) if self.stop \
-            else box.button(Button.Cancel)
-        assert wanted is not None
-        wanted.click()
+    def choose(self, box: QMessageBox) -> Any:
+        if self.stop:
+            return next(b for b in box.buttons() if b.text().startswith("Stop and"))
+        return super().choose(box)
 
 
 def _served_config(tmp_path: Path) -> Path:
