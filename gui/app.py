@@ -53,28 +53,38 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="a haproxy.cfg to open")
     parser.add_argument("--demo", action="store_true", help="open HAProxy's tutorial with demo servers")
     parser.add_argument("--first-run", action="store_true", help="show the first-run screen")
+    parser.add_argument("--port", type=int, default=None,
+                        help="with --demo: the tutorial frontend's port (default 8080, else a free one)")
     return parser.parse_args(list(argv))
 
 
 DEMO_PATHS = ("/", "/lightwork", "/heavywork", "/admin")
 
 
-def load_demo(window: MainWindow) -> bool:
+def load_demo(window: MainWindow, listen_port: int | None = None) -> bool:
     """Start the four demo servers, load the tutorial pointed at them, start the engine,
-    and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs."""
+    and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs.
+
+    The tutorial's ports (or ``listen_port``) where they are free, else free ones: the
+    document always names the ports the engine really listens on."""
     from proxy.app import demo
 
-    window.run_on.choose_embedded()  # the tutorial's ports fall back to free ones only there
+    window.run_on.choose_embedded()
     ports = window.host.start_demo_servers_blocking()
-    for listen_port, stats_port, socket_port in ((demo.DEFAULT_LISTEN_PORT, 8404, 9999), (0, 0, None)):
-        config = demo.tutorial_config(ports, listen_port, stats_port=stats_port, socket_port=socket_port)
+    problem: EngineError | None = None
+    for _attempt in range(2):  # a port taken between the probe and the bind: pick again
+        main, stats, runtime = demo.demo_ports(demo.DEFAULT_LISTEN_PORT if listen_port is None else listen_port)
+        config = demo.tutorial_config(ports, main, stats_port=stats, socket_port=runtime)
         window.document.load_text(write(config), "tutorial.cfg")
         try:
             window.host.start_blocking(window.document.config, window.document.base_dir)
-        except EngineError:
-            continue  # the usual ports are taken: fall back to free ones
+        except EngineError as exc:
+            problem = exc
+            continue
         _show_demo_traffic(window)
         return True
+    if problem is not None:
+        window.statusBar().showMessage(f"The demo could not start: {problem.message}")
     return False
 
 
@@ -158,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     window = MainWindow()
     window.show()
     if args.demo:
-        load_demo(window)
+        load_demo(window, args.port)
     elif args.file:
         window.open_path(Path(args.file))
     elif args.first_run or not window.settings.value("first_run_done", False, type=bool):

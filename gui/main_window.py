@@ -28,8 +28,17 @@ from pathlib import Path
 from typing import Any
 
 import platformdirs
-from PySide6.QtCore import QByteArray, QItemSelectionModel, QModelIndex, QSettings, Qt, QTimer
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import (
+    QByteArray,
+    QItemSelectionModel,
+    QModelIndex,
+    QSettings,
+    QSize,
+    Qt,
+    QTimer,
+    QUrl,
+)
+from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
@@ -58,6 +67,7 @@ from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, Diagn
 from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
+from proxy import __version__
 from proxy.config.edit import rename_section, valid_section_name
 from proxy.config.model import Config, Diagnostic
 from proxy.config.parser import parse
@@ -67,6 +77,7 @@ __all__ = ["MainWindow", "default_settings_path"]
 
 SectionKey = tuple[str, str | None]
 MAX_RECENT = 8
+MANUAL_URL = "https://docs.haproxy.org/2.6/configuration.html"
 LOG_DRAIN_MAX = 10_000
 CFG_FILTER = "HAProxy configuration (*.cfg *.conf);;All files (*)"
 
@@ -223,6 +234,15 @@ class MainWindow(QMainWindow):
         self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
         self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
         self.show_log_action = a("Show re&quests", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
+        self.show_traffic_action = a("Show &traffic", lambda: self.tabs.setCurrentWidget(self.traffic_view),
+                                     "Ctrl+4")
+        self.show_problems_action = a("&Problems panel", self._toggle_problems, "Ctrl+5",
+                                      tip="Show or hide the list of errors and warnings")
+        self.show_problems_action.setCheckable(True)
+        self.show_problems_action.setChecked(True)
+        self.manual_action = a("HAProxy 2.6 &manual", lambda: QDesktopServices.openUrl(QUrl(MANUAL_URL)),
+                               std.HelpContents, tip="The configuration manual every keyword here follows")
+        self.about_action = a("&About Proxydesk", self.show_about)
         self.certificates_action = a("&Certificates…", lambda: show_certificates(self, lambda: self.document.config),
                                      "Ctrl+Shift+K", tip="The local CA and HTTPS certificates for dev host names")
 
@@ -245,14 +265,21 @@ class MainWindow(QMainWindow):
                        self.add_userlist_action, self.rename_action, self.remove_action):
             edit_menu.addAction(action)
         view_menu = bar.addMenu("&View")
-        for action in (self.show_editor_action, self.show_text_action, self.show_log_action):
+        for action in (self.show_editor_action, self.show_text_action, self.show_log_action,
+                       self.show_traffic_action):
             view_menu.addAction(action)
+        view_menu.addSeparator()
+        view_menu.addAction(self.show_problems_action)
         engine_menu = bar.addMenu("E&ngine")
         for action in (self.start_action, self.stop_action, self.apply_action):
             engine_menu.addAction(action)
         engine_menu.addSeparator()
         self.run_on = RunOnMenu(self, engine_menu.addMenu("Run &on"))
         bar.addMenu("&Tools").addAction(self.certificates_action)
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.manual_action)
+        help_menu.addSeparator()
+        help_menu.addAction(self.about_action)
         self.toolbar = QToolBar("Main")
         self.toolbar.setObjectName("main-toolbar")
         self.toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
@@ -560,7 +587,7 @@ class MainWindow(QMainWindow):
         if isinstance(geometry, QByteArray):
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            self.resize(_first_size(self.screen().availableGeometry().size()))
         state = self.settings.value("window/state")
         if isinstance(state, QByteArray):
             self.restoreState(state)
@@ -679,7 +706,33 @@ class MainWindow(QMainWindow):
         diagnostics = self.diagnostics_model.items
         errors = sum(1 for d in diagnostics if d.is_error)
         warnings = len(diagnostics) - errors
-        self.diagnostics_title.setText(f"  Problems: {errors} error(s), {warnings} warning(s)")
+        self.diagnostics_title.setText(f"  Problems: {errors} error(s), {warnings} warning(s)"
+                                       if diagnostics else "  Problems: none")
+        self._fit_problems_panel()
+
+    def _fit_problems_panel(self) -> None:
+        """An empty list keeps only its title line, so the editor gets the room; the list
+        opens when there is something in it (unless the user hid the panel)."""
+        empty = not self.diagnostics_model.items
+        self.diagnostics.setVisible(not empty and self.show_problems_action.isChecked())
+        box = self.diagnostics_title.parentWidget()
+        if box is not None:
+            box.setVisible(self.show_problems_action.isChecked())
+            title = self.diagnostics_title.sizeHint().height() + 4
+            box.setMaximumHeight(title if empty else 16777215)
+
+    def _toggle_problems(self) -> None:
+        self._fit_problems_panel()
+        if self.show_problems_action.isChecked():
+            self._reveal_diagnostics()
+
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self, "About Proxydesk",
+            f"<b>Proxydesk {__version__}</b><p>A desktop manager for HAProxy configurations: "
+            "a visual editor over haproxy.cfg, an embedded proxy engine, live traffic, "
+            "local HTTPS and developer routing.</p><p>Configurations follow HAProxy 2.6; "
+            f"<a href='{MANUAL_URL}'>its manual</a> documents every keyword.</p>")
 
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.display_name}[*] — Proxydesk")
@@ -700,6 +753,14 @@ class MainWindow(QMainWindow):
         for task in list(self._tasks):
             task.cancel()
         event.accept()
+
+
+def _first_size(available: QSize) -> QSize:
+    """The first window: most of the screen (the Requests table needs the width), never
+    less than 1100x700 where the screen has it, never more than it has."""
+    width = max(min(1100, available.width()), int(available.width() * 0.8))
+    height = max(min(700, available.height()), int(available.height() * 0.8))
+    return QSize(min(width, 1600), min(height, 1000))
 
 
 @contextlib.contextmanager

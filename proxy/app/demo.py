@@ -291,6 +291,22 @@ def _usable_port(host: str, port: int) -> int:
     return port
 
 
+def _any_free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def demo_ports(listen_port: int = DEFAULT_LISTEN_PORT, host: str = HOST) -> tuple[int, int, int]:
+    """Ports for the tutorial's frontend, stats page and runtime API: the usual ones where
+    they are free, else free ones picked now -- real numbers, so a document that shows the
+    config says where it listens (port 0 there would read as an error: HAProxy refuses it)."""
+    wanted = (listen_port, DEFAULT_STATS_PORT, DEFAULT_SOCKET_PORT)  # 0: any free port
+    found = [(_usable_port(host, port) if port else 0) or _any_free_port(host) for port in wanted]
+    return found[0], found[1], found[2]
+
+
 @dataclass(eq=False)
 class Demo:
     """The demo servers and an engine running the tutorial config on them."""

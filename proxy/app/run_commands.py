@@ -434,7 +434,7 @@ async def _reload_instance(path: Path | None) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     if not args.headless:
-        status = open_app(["--demo"])
+        status = open_app(["--demo", "--port", str(args.port)])
         if status is not None:
             return status
     return run_async(_serve_demo(args.port, quiet=args.quiet))

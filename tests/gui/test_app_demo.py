@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from gui.app import demo_urls
 
 ROOT = Path(__file__).resolve().parents[2]
 
 _DRIVER = r"""
-import json, socket, sys, time
+import json, os, socket, sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
@@ -47,6 +49,10 @@ def look_then_close():
         selected=list(window.current_key or []),
         statuses=sorted({model.item(r, 4).text() for r in range(model.rowCount())}),
         server_ports=[int(s.port) for b in window.document.config.backends for s in b.servers],
+        errors=[str(d) for d in window.document.errors],
+        document_ports=sorted(int(a.rsplit(":", 1)[1]) for f in window.document.config.frontends
+                              for b in f.binds for a in b.addresses),
+        stats_socket=any(w[1:2] == ["socket"] for w in window.document.config.global_section.generic("stats")),
     )
 
     def answer_quit_prompt():
@@ -62,7 +68,7 @@ def look_then_close():
 
 
 QTimer.singleShot(0, look_then_close)
-seen["exit"] = gui.app.main(["--demo"])
+seen["exit"] = gui.app.main(json.loads(os.environ.get("DEMO_ARGV", '["--demo"]')))
 refused = []
 for port in [p for _f, _h, p in seen["listening"]] + seen["server_ports"]:
     try:
@@ -74,13 +80,19 @@ print(json.dumps(seen))
 """
 
 
-def test_demo_shows_traffic_and_closing_stops_everything(tmp_path: Path) -> None:
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path))
+def _run_demo(tmp_path: Path, argv: list[str]) -> dict[str, Any]:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", XDG_CONFIG_HOME=str(tmp_path),
+               DEMO_ARGV=json.dumps(argv))
     result = subprocess.run([sys.executable, "-c", _DRIVER], capture_output=True, text=True,
                             timeout=90, cwd=ROOT, env=env)
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr, result.stderr
-    seen = json.loads(result.stdout.strip().splitlines()[-1])
+    seen: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return seen
+
+
+def test_demo_shows_traffic_and_closing_stops_everything(tmp_path: Path) -> None:
+    seen = _run_demo(tmp_path, ["--demo"])
     assert seen["exit"] == 0
     assert seen["state"] == "running" and seen["seconds_to_traffic"] < 15
     assert seen["title"] == "tutorial.cfg — Proxydesk"
@@ -90,6 +102,28 @@ def test_demo_shows_traffic_and_closing_stops_everything(tmp_path: Path) -> None
     assert len(seen["server_ports"]) >= 4
     assert "stops the proxy" in seen["quit_prompt"]  # Quit says so before it happens
     assert sorted(seen["refused"]) == sorted(ports)  # engine and demo servers are gone
+
+
+def test_a_taken_port_moves_the_demo_to_free_ports_that_the_document_names(tmp_path: Path) -> None:
+    # issue #11: the fallback wrote "bind 127.0.0.1:0" (two errors in Problems while the
+    # engine ran) and dropped the stats socket; and 'demo --port' was not passed on
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        seen = _run_demo(tmp_path, ["--demo", "--port", str(busy)])
+    assert seen["errors"] == [] and seen["state"] == "running"
+    assert sorted(p for _f, _h, p in seen["listening"]) == seen["document_ports"]
+    assert busy not in seen["document_ports"] and 0 not in seen["document_ports"]
+    assert seen["stats_socket"]
+
+
+def test_demo_port_is_the_one_asked_for_when_free(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        free = probe.getsockname()[1]
+    seen = _run_demo(tmp_path, ["--demo", "--port", str(free)])
+    assert free in seen["document_ports"] and seen["errors"] == []
 
 
 def test_demo_urls_use_the_port_the_engine_listens_on() -> None:
