@@ -83,10 +83,12 @@ __all__ = [
     "add_local_route",
     "check_local_ca_trust",
     "default_routes_path",
+    "delete_route",
     "frontend_ports",
     "load_routes_file",
     "normalize_route_name",
     "parse_target",
+    "put_route",
     "reachability",
     "reachable",
     "remove_local_route",
@@ -677,3 +679,57 @@ def check_local_ca_trust(store: CertStore | None = None, probe: SystemProbe | No
         return TrustSummary(False, "no", f"No local CA in {store.root} yet: Tools ▸ Certificates… "
                                          "creates one (a route with HTTPS does too)")
     return trust_summary(trust_status(trust_plan(False, store=store, probe=probe)))
+
+
+def _load_for_change(path: Path) -> Config:
+    try:
+        config, errors = load_routes_file(path)
+    except OSError as exc:
+        raise RouteError(f"cannot read {path}: {exc.strerror or exc}; nothing was changed") from None
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:3]) + ("; ..." if len(errors) > 3 else "")
+        raise RouteError(f"{path} has errors ({shown}); fix them first, nothing was changed")
+    return config
+
+
+def _save_change(config: Config, path: Path) -> None:
+    try:
+        save_routes_file(config, path)
+    except OSError as exc:
+        raise RouteError(f"cannot write {exc.filename or path}: {exc.strerror or exc}; "
+                         "nothing was changed") from None
+
+
+def put_route(path: Path, name: str, target: str, *, https: bool = True,
+              replacing: str | None = None, store: CertStore | None = None) -> RouteInfo | None:
+    """Route ``name`` to ``target`` in the routes file at ``path``, as ``proxydesk route add``
+    does (the same checks, the file's ports, a certificate of the local CA for HTTPS, one
+    atomic write); ``replacing`` names a route this one replaces (an edit that renames it).
+    Returns the route ``name`` had before, if any.  RouteError says why nothing changed."""
+    hostname = normalize_route_name(name)
+    address, target_tls = parse_target(target)
+    config = _load_for_change(path)
+    http_port, https_port = route_ports(config, https=https)
+    route = LocalRoute(hostname, address, http_port, https_port, target_tls=target_tls)
+    if https:
+        try:
+            route = with_local_certificate(route, store if store is not None else CertStore())
+        except (CertError, OSError) as exc:
+            raise RouteError(f"no certificate for {hostname}: {exc}; nothing was changed "
+                             "(without HTTPS the route serves plain HTTP)") from None
+    if replacing is not None and replacing.strip().lower() != hostname:
+        remove_local_route(config, replacing)
+    previous = add_local_route(config, route)
+    _save_change(config, path)
+    return previous
+
+
+def delete_route(path: Path, name: str) -> None:
+    """Take ``name``'s route out of the routes file (``proxydesk route remove``: the exact
+    inverse of adding it; the file ``route add`` made goes with its last route).  The
+    hosts file is left alone.  RouteError says why nothing changed."""
+    config = _load_for_change(path)
+    if not remove_local_route(config, name):
+        raise RouteError(f"{path}: no route for {name.strip().lower()} (it may have been removed "
+                         "meanwhile: Refresh shows the file as it is)")
+    _save_change(config, path)

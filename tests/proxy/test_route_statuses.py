@@ -22,12 +22,15 @@ from proxy.routes import (
     RouteError,
     add_local_route,
     check_local_ca_trust,
+    delete_route,
     load_routes_file,
+    put_route,
     reachability,
     reachable,
     remove_local_route,
     route_ports,
     route_statuses,
+    routes_of,
     save_routes_file,
     trust_summary,
     with_local_certificate,
@@ -118,3 +121,22 @@ def test_trust_summary_store_by_store(tmp_path: Path) -> None:
     store = CertStore(tmp_path / "certs")
     none_yet = check_local_ca_trust(store)
     assert none_yet.text == "no" and "No local CA" in none_yet.detail and not store.has_ca()
+
+
+def test_put_route_refuses_before_writing_and_delete_route_is_its_inverse(tmp_path: Path) -> None:
+    store = CertStore(tmp_path / "certs")
+    path = tmp_path / "config" / "routes.cfg"
+    assert put_route(path, "api.localhost", "4000", https=False, store=store) is None
+    before = path.read_bytes()
+    for name, target, why in (("app.localhost", "99999", "port '99999'"), ("bad name", "3000", "not a host name")):
+        with pytest.raises(RouteError, match=why):
+            put_route(path, name, target, store=store)
+        assert path.read_bytes() == before
+    put_route(path, "app.localhost", "3000", store=store)
+    previous = put_route(path, "web.localhost", "3001", replacing="app.localhost", store=store)
+    assert previous is None and [r for r, _ in routes_of(load_routes_file(path)[0])] == [
+        "api.localhost", "web.localhost"]
+    delete_route(path, "web.localhost")
+    assert path.read_bytes() == before
+    with pytest.raises(RouteError, match=r"no route for web\.localhost"):
+        delete_route(path, "web.localhost")
