@@ -59,7 +59,8 @@ class LocalRouteDialog(QDialog):
         form.addRow("HTTP on port:", self.port)
         form.addRow(self.https, self.https_port)
         note = QLabel("Browsers trust the HTTPS certificate once Proxydesk's local CA is trusted: "
-                      "<i>Tools → Certificates… → Trust in this system…</i>")
+                      "<i>Tools → Certificates… → Trust in this system…</i>. "
+                      "<i>Tools → Local routes…</i> lists, edits and removes routes later.")
         note.setWordWrap(True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self.accept)

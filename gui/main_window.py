@@ -62,6 +62,7 @@ from gui.document import Document, SaveError
 from gui.editors import editor_for
 from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
 from gui.haproxy_host import RunOnMenu
+from gui.local_routes import show_local_routes
 from gui.log_view import LogView
 from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
 from gui.text_view import TextView
@@ -245,6 +246,8 @@ class MainWindow(QMainWindow):
         self.about_action = a("&About Proxydesk", self.show_about)
         self.certificates_action = a("&Certificates…", lambda: show_certificates(self, lambda: self.document.config),
                                      "Ctrl+Shift+K", tip="The local CA and HTTPS certificates for dev host names")
+        self.local_routes_action = a("&Local routes…", lambda: show_local_routes(self), "Ctrl+Shift+J",
+                                     tip="app.localhost → your app: the routes 'proxydesk route' manages")
 
     def _build_menus_and_toolbar(self) -> None:
         bar = self.menuBar()
@@ -275,7 +278,9 @@ class MainWindow(QMainWindow):
             engine_menu.addAction(action)
         engine_menu.addSeparator()
         self.run_on = RunOnMenu(self, engine_menu.addMenu("Run &on"))
-        bar.addMenu("&Tools").addAction(self.certificates_action)
+        tools_menu = bar.addMenu("&Tools")
+        tools_menu.addAction(self.local_routes_action)
+        tools_menu.addAction(self.certificates_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.manual_action)
         help_menu.addSeparator()

@@ -25,28 +25,45 @@ Adding a name that is already routed replaces its route.
 The routes file is per user: ``default_routes_path()`` (the platform's config
 directory, or ``$PROXYDESK_CONFIG_DIR``).
 
-Used by the app's first-run wizard and by ``proxydesk route`` (``proxy.app.route_commands``).
+Reading and writing that file (``load_routes_file``, ``save_routes_file``: atomic,
+and the file ``route add`` made goes again with its last route), the ports a new route
+gets (``route_ports``) and its URLs (``route_urls``) live here too, so the CLI and the
+app's *Local routes* view apply the same rules.  ``route_statuses`` lists each route
+with its certificate's expiry; ``reachable`` / ``reachability`` try a TCP connection
+to targets (blocking: the app calls them off its GUI thread) and ``trust_summary``
+turns ``proxy.certs.trust.trust_status`` into the view's yes / no / partly.
+
+Used by the app's first-run wizard, its *Local routes* view (``gui.local_routes``) and
+by ``proxydesk route`` (``proxy.app.route_commands``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import html
 import ipaddress
 import os
 import re
+import socket
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import platformdirs
 from cryptography import x509
 
+from proxy.certs.errors import CertError
 from proxy.certs.issue import certificate_names
-from proxy.certs.store import CertStore
+from proxy.certs.store import CertEntry, CertStore
+from proxy.certs.trust import TRUSTED, StoreStatus, SystemProbe, trust_plan, trust_status
 from proxy.config.edit import place_node
-from proxy.config.model import Config, Section, Statement
+from proxy.config.model import Config, Diagnostic, Section, Statement
 from proxy.config.nodes import Acl, Bind, DefaultBackend, Rule, Server, UseBackend
-from proxy.config.parser import parse
+from proxy.config.parser import parse, parse_file
 from proxy.config.tokens import quote_word
+from proxy.config.writer import write, write_file
 
 __all__ = [
     "DEFAULT_HTTPS_PORT",
@@ -54,21 +71,35 @@ __all__ = [
     "ENV_CONFIG_DIR",
     "FRONTEND",
     "NEW_FILE_TEXT",
+    "REACH_TIMEOUT_S",
     "ROUTES_FILENAME",
     "TARGET_FORMS",
     "UNKNOWN_BACKEND",
     "LocalRoute",
     "RouteError",
     "RouteInfo",
+    "RouteStatus",
+    "TrustSummary",
     "add_local_route",
+    "check_local_ca_trust",
     "default_routes_path",
+    "delete_route",
     "frontend_ports",
+    "load_routes_file",
     "normalize_route_name",
     "parse_target",
+    "put_route",
+    "reachability",
+    "reachable",
     "remove_local_route",
+    "route_ports",
+    "route_statuses",
+    "route_urls",
     "routes_in",
     "routes_of",
+    "save_routes_file",
     "set_frontend_ports",
+    "trust_summary",
     "with_local_certificate",
 ]
 
@@ -491,3 +522,214 @@ def _first_server(backend: Section | None) -> Server | None:
 def routes_of(config: Config) -> list[tuple[str, str]]:
     """(host name, app address) of every route of the ``local_routes`` frontend."""
     return [(r.hostname, r.target) for r in routes_in(config)]
+
+
+# --- the routes file, and each route's state (shared by the CLI and the app) -----------------------
+
+
+def load_routes_file(path: Path) -> tuple[Config, list[Diagnostic]]:
+    """The routes file's config and its errors; a file that does not exist yet is a new
+    config (``NEW_FILE_TEXT``).  With errors the file must be left alone.  OSError when
+    it cannot be read."""
+    if not path.exists():
+        return parse(NEW_FILE_TEXT, str(path)).config, []
+    result = parse_file(path)
+    return result.config, list(result.errors)
+
+
+def save_routes_file(config: Config, path: Path) -> bool:
+    """Write ``config`` to ``path`` atomically (a failure leaves the previous file as it
+    was); the file ``route add`` made, left with nothing else in it, is removed instead.
+    Returns whether the file exists afterwards.  OSError when it cannot be written."""
+    if write(config) == NEW_FILE_TEXT:
+        path.unlink(missing_ok=True)
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(config, path)
+    return True
+
+
+def route_ports(config: Config, http_port: int | None = None, https_port: int | None = None,
+                *, https: bool = True) -> tuple[int, int | None]:
+    """(HTTP port, HTTPS port or None) for a route added to ``config``: the ports asked
+    for, else the file's, else the defaults.  RouteError when both would be one port."""
+    current_http, current_https = frontend_ports(config)
+    http = http_port or current_http or DEFAULT_HTTP_PORT
+    tls = (https_port or current_https or DEFAULT_HTTPS_PORT) if https else None
+    if http == tls:
+        raise RouteError(f"HTTP and HTTPS cannot share port {http}")
+    return http, tls
+
+
+def route_urls(config: Config, info: RouteInfo) -> list[str]:
+    """The URLs that reach the route (HTTPS first); a wildcard's shows ``ANY`` for the label."""
+    http_port, https_port = frontend_ports(config)
+    shown = info.hostname.replace("*", "ANY", 1) if info.hostname.startswith("*.") else info.hostname
+    urls = []
+    if info.https and https_port is not None:
+        urls.append(f"https://{shown}" + ("" if https_port == 443 else f":{https_port}") + "/")
+    if http_port is not None:
+        urls.append(f"http://{shown}" + ("" if http_port == 80 else f":{http_port}") + "/")
+    return urls
+
+
+@dataclass(frozen=True)
+class RouteStatus:
+    """One route with what can be told about it without touching the network."""
+
+    route: RouteInfo
+    urls: tuple[str, ...]
+    expires: dt.datetime | None = None  # the certificate's notAfter (UTC), when it has one
+    certificate_problem: str = ""  # why the certificate file could not be read
+    local_ca: bool = False  # the certificate is one of Proxydesk's local CA
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is not None and self.expires < dt.datetime.now(dt.UTC)
+
+
+def route_statuses(config: Config, store: CertStore | None = None) -> list[RouteStatus]:
+    """Every route of ``config`` (``routes_in``) with its URLs and its certificate's
+    expiry; ``store`` (the default ``CertStore`` when None) tells whether the local CA
+    issued it.  Reads files only: quick enough for a GUI thread."""
+    store = store if store is not None else CertStore()
+    entries: dict[Path, CertEntry] = {}
+    with contextlib.suppress(CertError, OSError):  # no readable CA: the files still tell expiry
+        entries = {e.pem_path.resolve(): e for e in store.list_entries()}
+    return [_status(config, info, entries) for info in routes_in(config)]
+
+
+def _status(config: Config, info: RouteInfo, entries: dict[Path, CertEntry]) -> RouteStatus:
+    status = RouteStatus(info, tuple(route_urls(config, info)))
+    if info.certificate is None:
+        return status
+    entry = entries.get(Path(info.certificate).resolve())
+    if entry is not None:
+        return replace(status, expires=entry.not_after, local_ca=entry.issued_by_local_ca)
+    try:
+        certificate = x509.load_pem_x509_certificate(Path(info.certificate).read_bytes())
+    except (OSError, ValueError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return replace(status, certificate_problem=f"cannot read {info.certificate}: {why}")
+    return replace(status, expires=certificate.not_valid_after_utc)
+
+
+REACH_TIMEOUT_S = 0.3
+
+
+def _host_port(target: str) -> tuple[str, int]:
+    host, _, port = target.rpartition(":")
+    return host.removeprefix("[").removesuffix("]"), int(port)
+
+
+def reachable(target: str, timeout: float = REACH_TIMEOUT_S) -> bool:
+    """Whether something accepts a TCP connection at ``target`` (``host:port``, ``[v6]:port``)
+    within ``timeout`` seconds.  Blocks: call it off a GUI thread."""
+    try:
+        host, port = _host_port(target)
+        with socket.create_connection((host, port), timeout=timeout):
+            return True
+    except (OSError, ValueError):
+        return False
+
+
+def reachability(targets: Iterable[str], timeout: float = REACH_TIMEOUT_S) -> dict[str, bool]:
+    """``reachable`` for every target at once (in parallel: the whole list takes about
+    one timeout)."""
+    unique = list(dict.fromkeys(targets))
+    if not unique:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(16, len(unique)), thread_name_prefix="reach") as pool:
+        return dict(zip(unique, pool.map(lambda t: reachable(t, timeout), unique), strict=True))
+
+
+@dataclass(frozen=True)
+class TrustSummary:
+    """Whether this system trusts the local CA: ``text`` is yes / no / partly, ``detail``
+    says store by store."""
+
+    trusted: bool
+    text: str
+    detail: str
+
+
+def trust_summary(statuses: Sequence[StoreStatus]) -> TrustSummary:
+    """The local CA's trust, from ``proxy.certs.trust.trust_status``: yes when every store
+    trusts it, partly when some do, no when none does (or no store was found)."""
+    lines = [f"{s.store.name}: {s.presence.state}" + (f" ({s.presence.detail})" if s.presence.detail else "")
+             for s in statuses]
+    good = [s for s in statuses if s.presence.state == TRUSTED]
+    if not statuses:
+        return TrustSummary(False, "no", "No trust store found on this system")
+    if len(good) == len(statuses):
+        return TrustSummary(True, "yes", "\n".join(lines))
+    fix = "\nTools ▸ Certificates… ▸ Trust in this system… (or 'proxydesk cert trust') fixes that"
+    if good:
+        return TrustSummary(False, f"partly ({len(good)} of {len(statuses)} stores)",
+                            "\n".join(lines) + fix)
+    return TrustSummary(False, "no", "\n".join(lines) + fix)
+
+
+def check_local_ca_trust(store: CertStore | None = None, probe: SystemProbe | None = None) -> TrustSummary:
+    """Look store by store (``trust_status``, as ``proxydesk cert trust --status``) whether
+    this system trusts the local CA.  Runs certutil / keytool: slow, call it off a GUI
+    thread.  Changes nothing (no CA is created)."""
+    store = store if store is not None else CertStore()
+    if not store.has_ca():
+        return TrustSummary(False, "no", f"No local CA in {store.root} yet: Tools ▸ Certificates… "
+                                         "creates one (a route with HTTPS does too)")
+    return trust_summary(trust_status(trust_plan(False, store=store, probe=probe)))
+
+
+def _load_for_change(path: Path) -> Config:
+    try:
+        config, errors = load_routes_file(path)
+    except OSError as exc:
+        raise RouteError(f"cannot read {path}: {exc.strerror or exc}; nothing was changed") from None
+    if errors:
+        shown = "; ".join(str(e) for e in errors[:3]) + ("; ..." if len(errors) > 3 else "")
+        raise RouteError(f"{path} has errors ({shown}); fix them first, nothing was changed")
+    return config
+
+
+def _save_change(config: Config, path: Path) -> None:
+    try:
+        save_routes_file(config, path)
+    except OSError as exc:
+        raise RouteError(f"cannot write {exc.filename or path}: {exc.strerror or exc}; "
+                         "nothing was changed") from None
+
+
+def put_route(path: Path, name: str, target: str, *, https: bool = True,
+              replacing: str | None = None, store: CertStore | None = None) -> RouteInfo | None:
+    """Route ``name`` to ``target`` in the routes file at ``path``, as ``proxydesk route add``
+    does (the same checks, the file's ports, a certificate of the local CA for HTTPS, one
+    atomic write); ``replacing`` names a route this one replaces (an edit that renames it).
+    Returns the route ``name`` had before, if any.  RouteError says why nothing changed."""
+    hostname = normalize_route_name(name)
+    address, target_tls = parse_target(target)
+    config = _load_for_change(path)
+    http_port, https_port = route_ports(config, https=https)
+    route = LocalRoute(hostname, address, http_port, https_port, target_tls=target_tls)
+    if https:
+        try:
+            route = with_local_certificate(route, store if store is not None else CertStore())
+        except (CertError, OSError) as exc:
+            raise RouteError(f"no certificate for {hostname}: {exc}; nothing was changed "
+                             "(without HTTPS the route serves plain HTTP)") from None
+    if replacing is not None and replacing.strip().lower() != hostname:
+        remove_local_route(config, replacing)
+    previous = add_local_route(config, route)
+    _save_change(config, path)
+    return previous
+
+
+def delete_route(path: Path, name: str) -> None:
+    """Take ``name``'s route out of the routes file (``proxydesk route remove``: the exact
+    inverse of adding it; the file ``route add`` made goes with its last route).  The
+    hosts file is left alone.  RouteError says why nothing changed."""
+    config = _load_for_change(path)
+    if not remove_local_route(config, name):
+        raise RouteError(f"{path}: no route for {name.strip().lower()} (it may have been removed "
+                         "meanwhile: Refresh shows the file as it is)")
+    _save_change(config, path)

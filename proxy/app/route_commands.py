@@ -24,22 +24,23 @@ from proxy.app.ports import low_port_help, low_ports_need_privilege
 from proxy.certs.errors import CertError
 from proxy.certs.store import CertStore
 from proxy.config.model import Config
-from proxy.config.parser import parse, parse_file
-from proxy.config.writer import write, write_file
 from proxy.routes import (
     DEFAULT_HTTP_PORT,
     DEFAULT_HTTPS_PORT,
-    NEW_FILE_TEXT,
     LocalRoute,
     RouteError,
     RouteInfo,
     add_local_route,
     default_routes_path,
     frontend_ports,
+    load_routes_file,
     normalize_route_name,
     parse_target,
     remove_local_route,
+    route_ports,
+    route_urls,
     routes_in,
+    save_routes_file,
     set_frontend_ports,
     with_local_certificate,
 )
@@ -106,22 +107,15 @@ def _path(args: argparse.Namespace) -> Path:
 
 def _load(path: Path) -> Config | None:
     """The file's config (a new one if it does not exist); None after printing its errors."""
-    if not path.exists():
-        return parse(NEW_FILE_TEXT, str(path)).config
-    result = parse_file(path)
-    for diagnostic in result.errors:
+    config, errors = load_routes_file(path)
+    for diagnostic in errors:
         print(diagnostic, file=sys.stderr)
-    return None if result.errors else result.config
+    return None if errors else config
 
 
 def _fail(message: str) -> int:
     print(f"proxydesk: {message}", file=sys.stderr)
     return 1
-
-
-def _save(config: Config, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_file(config, path)  # atomic: a failure leaves the previous file as it was
 
 
 def cmd_route_add(args: argparse.Namespace) -> int:
@@ -142,11 +136,10 @@ def cmd_route_add(args: argparse.Namespace) -> int:
     config = _load(path)
     if config is None:
         return _fail(f"{path} has errors (above); fix them first, nothing was changed")
-    current_http, current_https = frontend_ports(config)
-    http_port = asked_http or current_http or DEFAULT_HTTP_PORT
-    https_port = None if args.no_https else (asked_https or current_https or DEFAULT_HTTPS_PORT)
-    if http_port == https_port:
-        return _fail(f"HTTP and HTTPS cannot share port {http_port}; nothing was changed")
+    try:
+        http_port, https_port = route_ports(config, asked_http, asked_https, https=not args.no_https)
+    except RouteError as exc:
+        return _fail(f"{exc}; nothing was changed")
     if args.hosts and hostname not in hostsfile.mapped_names(hosts):
         refusal = _hosts_unwritable(hosts, hostname, "add")
         if refusal is not None:
@@ -167,7 +160,7 @@ def cmd_route_add(args: argparse.Namespace) -> int:
         except OSError as exc:
             return _fail(f"cannot write {hosts}: {exc.strerror or exc}; nothing was changed")
     try:
-        _save(config, path)
+        save_routes_file(config, path)  # atomic: a failure leaves the previous file as it was
     except OSError as exc:
         if added_hosts_line:
             hostsfile.remove_hosts_line(hostname, hosts)
@@ -183,24 +176,13 @@ def cmd_route_add(args: argparse.Namespace) -> int:
 def _report_added(config: Config, route: LocalRoute, previous: RouteInfo | None, path: Path) -> None:
     info = next(r for r in routes_in(config) if r.hostname == route.hostname)
     shown = info.target_url if info.target_tls else info.target
-    print(f"{' and '.join(_urls(config, info))} -> {shown}  (in {path})")
+    print(f"{' and '.join(route_urls(config, info))} -> {shown}  (in {path})")
     if previous is not None:
         was = previous.target_url if previous.target_tls else previous.target
         print(f"(replaced the route of {route.hostname}, which went to {was})")
     print(f"Run it:  proxydesk run {path}")
     if info.https:
         print("Browsers trust the certificate once the local CA is: proxydesk cert trust")
-
-
-def _urls(config: Config, info: RouteInfo) -> list[str]:
-    http_port, https_port = frontend_ports(config)
-    shown = info.hostname.replace("*", "ANY", 1) if info.hostname.startswith("*.") else info.hostname
-    urls = []
-    if info.https and https_port is not None:
-        urls.append(f"https://{shown}" + ("" if https_port == 443 else f":{https_port}") + "/")
-    if http_port is not None:
-        urls.append(f"http://{shown}" + ("" if http_port == 80 else f":{http_port}") + "/")
-    return urls
 
 
 def _report_resolution(hostname: str, hosts: Path, asked: bool) -> None:
@@ -272,10 +254,7 @@ def cmd_route_remove(args: argparse.Namespace) -> int:
         if refusal is not None:
             return _fail(refusal)
     try:
-        if write(config) == NEW_FILE_TEXT:  # the file 'route add' made, with nothing else in it
-            path.unlink()
-        else:
-            _save(config, path)
+        save_routes_file(config, path)  # the file 'route add' made goes with its last route
         if ours:
             hostsfile.remove_hosts_line(hostname, hosts)
     except OSError as exc:
@@ -293,7 +272,7 @@ def _as_json(config: Config, info: RouteInfo) -> dict[str, object]:
         "target_scheme": "https" if info.target_tls else "http",
         "https": info.https,
         "wildcard": info.hostname.startswith("*."),
-        "urls": _urls(config, info),
+        "urls": route_urls(config, info),
         "certificate": info.certificate,
         "backend": info.backend,
     }
