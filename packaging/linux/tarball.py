@@ -43,7 +43,7 @@ def build(bundle: Path, out_dir: Path) -> Path:
     top = tarball_name()
     out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / f"{top}.tar.gz"
-    with tempfile.TemporaryDirectory() as tmp, tarfile.open(target, "w:gz") as tar:
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(target, "w:gz", compresslevel=6) as tar:
         pngs = icons.render_pngs(icons.LINUX_SIZES, Path(tmp))
 
         def add(source: Path, dest: str) -> None:
