@@ -1,18 +1,33 @@
-"""Entry point of the PyInstaller bundle: the same ``main`` as the ``proxydesk`` command.
+"""Entry point of the PyInstaller bundles: the same ``main`` as the ``proxydesk`` command.
 
-With no arguments it opens the desktop app (or, with no display, serves the
-demo headless); every sub-command of the CLI works from the bundle too.
-``--qt-probe`` is the child process of ``proxy.app.launch.qt_start_problem``: a
-frozen app cannot run ``python -c``.
+Each bundle holds two executables built from this one script: ``proxydesk`` (the CLI;
+with no arguments it opens the desktop app, or with no display serves the demo
+headless) and ``proxydesk-gui`` (the app, as pip's ``proxydesk-gui`` gui-script; on
+Windows it is the one without a console window).  Which one runs is told by the
+executable's name.  ``--qt-probe`` is the child process of
+``proxy.app.launch.qt_start_problem``: a frozen app cannot run ``python -c``.
 """
 
 import sys
+from pathlib import Path
 
 from proxy.app.launch import QT_PROBE_CODE, QT_PROBE_FLAG
-from proxy.cli import main
+
+GUI_SUFFIX = "-gui"  # packaging/specbase.py GUI_NAME
+
+
+def _is_gui() -> bool:
+    return Path(sys.executable).stem.lower().endswith(GUI_SUFFIX)
+
 
 if __name__ == "__main__":
     if sys.argv[1:] == [QT_PROBE_FLAG]:
         exec(QT_PROBE_CODE)  # a constant of ours, never input
         sys.exit(0)
+    if _is_gui():
+        from gui.app import main as gui_main
+
+        sys.exit(gui_main())
+    from proxy.cli import main
+
     sys.exit(main())

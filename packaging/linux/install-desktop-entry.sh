@@ -6,18 +6,18 @@
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 data=${XDG_DATA_HOME:-$HOME/.local/share}
-entry=$data/applications/proxydesk.desktop
+entry=$data/applications/io.github.proxydesk.Proxydesk.desktop
 icon=$data/icons/hicolor/scalable/apps/proxydesk.svg
 
 if [ "${1:-}" = "--uninstall" ]; then
-  rm -f "$entry" "$icon"
+  rm -f "$entry" "$icon" "$data/applications/proxydesk.desktop"  # and earlier versions' name
   echo "removed $entry and $icon"
   exit 0
 fi
 command -v proxydesk-gui >/dev/null 2>&1 ||
   echo "warning: proxydesk-gui is not on PATH; the menu entry will not start until it is" >&2
 mkdir -p "$(dirname "$entry")" "$(dirname "$icon")"
-cp "$here/proxydesk.desktop" "$entry"
+cp "$here/io.github.proxydesk.Proxydesk.desktop" "$entry"
 cp "$here/../../resources/icons/app.svg" "$icon"
 chmod 0644 "$entry" "$icon"
 # Menus pick the entry up by themselves; these only speed it up where present.
