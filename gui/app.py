@@ -162,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Proxydesk")
     app.setOrganizationName("Proxydesk")
+    # Wayland matches the window to its menu entry and icon by this name (packaging/specbase.py APP_ID)
+    app.setDesktopFileName("io.github.proxydesk.Proxydesk")
     apply_theme(app)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
