@@ -32,6 +32,7 @@ __all__ = [
     "crt_files",
     "directory_files",
     "inspect_certificate",
+    "resolve",
 ]
 
 RESERVED_SUFFIXES = (".key", ".issuer", ".ocsp", ".sctl")
@@ -48,6 +49,15 @@ class CertFile:
     path: Path
     key_path: Path | None  # None: the key is inside ``path``
     names: tuple[str, ...]
+
+
+def resolve(word: str, base: Path | None, base_dir: Path) -> Path:
+    """HAProxy's rule for a file name: absolute as given, else under ``crt-base``/``ca-base``
+    (``base``), else the working directory (``base_dir``)."""
+    path = Path(word)
+    if path.is_absolute():
+        return path
+    return (base if base is not None else base_dir) / path
 
 
 def directory_files(directory: Path) -> list[Path]:

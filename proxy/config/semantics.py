@@ -258,13 +258,10 @@ class ProxyMeaning:
         options = [o for s in self.default_server_lines() for o in _server(s).options]
         return Server(node.name, node.address, [*options, *node.options])
 
-    def server_option(self, name: str, node: Server | None = None, *,
-                      own_defaults: bool = True) -> Value[str] | None:
-        """What option ``name`` is for server ``node`` (None: for a server that does not set
-        it): its own line, else the last ``default-server`` setting it, else the registry's
-        default.  ``own_defaults=False`` skips this section's own ``default-server``."""
-        if node is not None and (args := node.option(name)):
-            return Value(args[0], BUILTIN)  # the caller knows the server's own line
+    def server_option(self, name: str, *, own_defaults: bool = True) -> Value[str] | None:
+        """What option ``name`` is for a server whose line does not set it: the last
+        ``default-server`` setting it, else the registry's default.  ``own_defaults=False``
+        skips this section's own ``default-server``."""
         for stmt in reversed(self.default_server_lines(own=own_defaults)):
             args = _server(stmt).option(name)
             if args:

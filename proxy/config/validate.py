@@ -315,15 +315,12 @@ def _check_bind(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
 
 
 def _crt_path(ctx: _Ctx, name: str) -> Path:
-    """HAProxy's rule: absolute as given, else under the global crt-base, else the cwd."""
-    if os.path.isabs(name):
-        return Path(name)
+    """Where HAProxy (and the engine's TLS loader) looks for ``crt NAME``: the global
+    ``crt-base`` applies as in proxy.engine.tls.TlsDefaults."""
     glob = ctx.config.global_section
-    base = glob.generic("crt-base")[-1] if glob is not None and glob.generic("crt-base") else None
-    root = Path(base[1]) if base and len(base) > 1 else None
-    if root is not None and not root.is_absolute():
-        root = ctx.base_dir / root
-    return (root or ctx.base_dir) / name
+    bases = [w for w in glob.generic("crt-base") if len(w) > 1] if glob is not None else []
+    base = pem.resolve(bases[-1][1], None, ctx.base_dir) if bases else None
+    return pem.resolve(name, base, ctx.base_dir)
 
 
 def _check_crt(ctx: _Ctx, stmt: Statement, word: int, name: str) -> None:

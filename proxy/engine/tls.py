@@ -261,12 +261,7 @@ def _group(words: Sequence[str], table: dict[str, kw.OptionSpec]) -> list[list[s
     return groups
 
 
-def _resolve(word: str, base: Path | None, base_dir: Path) -> Path:
-    """HAProxy's rule: absolute paths as given, else under crt-base/ca-base, else the cwd."""
-    path = Path(word)
-    if path.is_absolute():
-        return path
-    return (base if base is not None else base_dir) / path
+_resolve = pem.resolve  # shared with the checker
 
 
 # --- global defaults -------------------------------------------------------------------

@@ -8,7 +8,6 @@ servers) must be refused by all of them -- and the command says so.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import socket
@@ -20,11 +19,11 @@ from pathlib import Path
 import pytest
 
 from proxy import cli
-from proxy.app import cert_commands
 from proxy.certs.store import CertStore
 from proxy.config.load import load
 from proxy.engine import Engine
 from tests.conftest import HaproxyCheck
+from tests.proxy.app.test_cert_commands import run
 
 CONFIG = """defaults
     mode tcp
@@ -37,14 +36,6 @@ frontend tls_in
 backend app
     server app 127.0.0.1:{backend}
 """
-
-
-def run(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="proxydesk")
-    cert_commands.register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    result: int = args.func(args)
-    return result
 
 
 def free_port() -> int:
