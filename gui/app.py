@@ -34,6 +34,7 @@ from gui.first_run import (
 )
 from gui.main_window import MainWindow
 from gui.theme import apply_theme
+from proxy.app.demo import listen_port
 from proxy.certs.errors import CertError
 from proxy.certs.store import CertStore
 from proxy.config.writer import write
@@ -53,7 +54,7 @@ def _parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("file", nargs="?", help="a haproxy.cfg to open")
     parser.add_argument("--demo", action="store_true", help="open HAProxy's tutorial with demo servers")
     parser.add_argument("--first-run", action="store_true", help="show the first-run screen")
-    parser.add_argument("--port", type=int, default=None,
+    parser.add_argument("--port", type=listen_port, default=None,
                         help="with --demo: the tutorial frontend's port (default 8080, else a free one)")
     return parser.parse_args(list(argv))
 

@@ -26,6 +26,7 @@ HTTP/1.0 and 1.1, ``HEAD``.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import errno
@@ -37,6 +38,7 @@ from importlib import resources
 from typing import cast
 
 from proxy import platform
+from proxy.config import keywords as kw
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Generic
 from proxy.config.parser import parse
@@ -289,6 +291,13 @@ def _usable_port(host: str, port: int) -> int:
         except OSError:
             return 0
     return port
+
+
+def listen_port(text: str) -> int:
+    """The argparse type of ``demo --port``: 0 (any free port) to 65535, else a usage error."""
+    if not text.isdigit() or int(text) > kw.PORT_RANGE[1]:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (0-{kw.PORT_RANGE[1]}; 0: any free port)")
+    return int(text)
 
 
 def _any_free_port(host: str) -> int:

@@ -50,7 +50,7 @@ from typing import Any, TextIO
 
 from proxy import platform
 from proxy.app import instances
-from proxy.app.demo import DEFAULT_LISTEN_PORT, Demo
+from proxy.app.demo import DEFAULT_LISTEN_PORT, Demo, listen_port
 from proxy.app.launch import open_app
 from proxy.app.ports import PRIVILEGED_BELOW, low_port_help
 from proxy.config.load import load
@@ -82,7 +82,7 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
     demo = subparsers.add_parser("demo", help="HAProxy's four-server tutorial with demo servers")
     demo.add_argument("--headless", action="store_true", help="serve without opening the app")
-    demo.add_argument("--port", type=int, default=DEFAULT_LISTEN_PORT,
+    demo.add_argument("--port", type=listen_port, default=DEFAULT_LISTEN_PORT,
                       help=f"the frontend's port (default {DEFAULT_LISTEN_PORT}; 0: any free port)")
     demo.add_argument("-q", "--quiet", action="store_true", help="do not log requests to stderr")
     demo.set_defaults(func=cmd_demo)

@@ -407,3 +407,11 @@ async def test_run_with_a_unix_stats_socket_where_there_are_none(tmp_path: Path)
             assert await run.stop(signal.SIGTERM) == 0
     finally:
         alpha.close()
+
+
+def test_demo_refuses_a_port_out_of_range_with_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    # it was an OverflowError traceback from the free-port probe
+    with pytest.raises(SystemExit) as stopped:
+        main(["demo", "--headless", "--port", "99999"])
+    assert stopped.value.code == 2
+    assert "'99999' is not a port (0-65535; 0: any free port)" in capsys.readouterr().err
