@@ -38,6 +38,7 @@ from gui.document import Document
 from gui.editors.frontend import INHERITED, inherited_text, mode_combo, timeouts_group
 from gui.editors.inherit import BUILTIN, inherited_balance
 from gui.editors.inherit import default_server_option as default_server_value
+from gui.editors.checks import name_problem
 from gui.editors.item_models import ServersModel
 from gui.editors.widgets import (
     AddressPortEdit,
@@ -46,6 +47,8 @@ from gui.editors.widgets import (
     combo,
     grey_special_value,
     keyword_tip,
+    mark_refused,
+    refusal_label,
     row_table,
     set_item_text,
     split_words,
@@ -198,8 +201,10 @@ class ServersPage(QGroupBox):
         buttons.addWidget(QLabel("<small>Double-click a cell to change it.</small>"))
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
+        self.message = refusal_label(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
         layout.addLayout(add_row)
         layout.addLayout(buttons)
         self.model.modelReset.connect(self._resize)
@@ -217,8 +222,13 @@ class ServersPage(QGroupBox):
 
     def add_server(self) -> None:
         name = self.new_name.text().strip() or self.new_name.placeholderText()
-        if any(c.isspace() for c in name):
+        problem = name_problem(name, "server name")
+        mark_refused(self.new_name, problem)
+        if problem is not None:
+            self.message.setText(f"Server not added: {problem}.")
+            self.message.show()
             return
+        self.message.hide()
         address = self.new_address.value()
         node = Server(name, f"127.0.0.1{address}" if address.startswith(":") else address)
         if self.new_check.isChecked():
