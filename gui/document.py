@@ -94,6 +94,8 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._parse_diagnostics: list[Diagnostic] = []
+        # counts changes, so views can cache what they derive from the config until the next one
+        self.revision = 0
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -242,6 +244,7 @@ class Document(QObject):
         self._after_change(text)
 
     def _after_change(self, text: str) -> None:
+        self.revision += 1
         self.changed.emit()
         # Decoding warnings of the opened file stay true until another file is opened.
         self._recompute_diagnostics(text, self._parse_diagnostics)

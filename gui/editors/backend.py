@@ -38,8 +38,9 @@ from gui.document import Document
 from gui.editors.frontend import INHERITED, inherited_text, mode_combo, timeouts_group
 from gui.editors.inherit import BUILTIN, inherited_balance
 from gui.editors.inherit import default_server_option as default_server_value
-from gui.editors.checks import name_problem
+from gui.editors.checks import name_problem, option_problem
 from gui.editors.item_models import ServersModel
+from gui.editors.settings import SettingsCache, SettingsGrid
 from gui.editors.widgets import (
     AddressPortEdit,
     SectionEditor,
@@ -57,6 +58,7 @@ from proxy.config import keywords as kw
 from proxy.config.edit import place_node
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Balance, Generic, OptionLine, Server
+from proxy.config.semantics import ProxyMeaning, Value
 
 __all__ = ["BACKEND_TIMEOUTS", "BackendEditor", "balance_parts", "make_balance"]
 
@@ -156,14 +158,33 @@ def default_server_option(section: Section, name: str) -> str:
     return args[0] if args else ""
 
 
-def set_default_server_option(section: Section, name: str, value: str) -> None:
+def default_server_flag(section: Section, names: tuple[str, str]) -> str:
+    """Which of a flag and its reset (``check``/``no-check``) the default-server line has."""
+    node = section.default_server
+    found = [o[0] for o in node.options if o[0] in names] if node else []
+    return found[-1] if found else INHERITED
+
+
+def set_default_server_flag(section: Section, names: tuple[str, str], value: str) -> None:
+    """Set one of ``names`` on the default-server line, the other removed; INHERITED: neither."""
+    node = section.default_server
+    if node is not None:
+        node.options[:] = [o for o in node.options if o[0] not in names or o[0] == value]
+    set_default_server_option(section, value, "" if value == INHERITED else None)
+
+
+def set_default_server_option(section: Section, name: str, value: str | None) -> None:
+    """``name value`` on the section's default-server line (a flag when ``value`` is None),
+    created when needed; "" removes it, and the line when nothing is left on it."""
     node = section.default_server
     if node is None:
-        if not value:
+        if value == "":
             return
         node = Server(default=True)
         place_node(section, node)
-    if value:
+    if value is None:
+        node.set_flag(name, True)
+    elif value:
         node.set_option(name, value)
     else:
         node.remove_option(name)
@@ -245,11 +266,12 @@ def _inherited_balance_doc(config: Config, section: Section) -> str:
     return f"{where}: {found.value}. {spec.doc if spec else ''}".strip()
 
 
-def balance_group(editor: SectionEditor) -> QGroupBox:
+def balance_group(editor: SectionEditor, *, with_mode: bool = True) -> QGroupBox:
     group = QGroupBox("Load balancing")
     form = QFormLayout(group)
-    editor.mode_box = mode_combo(editor)
-    form.addRow("Mode", editor.mode_box)
+    if with_mode:  # the defaults form has its mode on its General tab
+        editor.mode_box = mode_combo(editor)
+        form.addRow("Mode", editor.mode_box)
     algorithm = combo([INHERITED, *kw.BALANCE_ALGORITHMS], BALANCE_TIPS)
     algorithm.setToolTip(keyword_tip("balance"))
     arguments = QLineEdit()
@@ -353,6 +375,56 @@ def health_group(editor: SectionEditor) -> QGroupBox:
     return group
 
 
+# The default-server settings the form offers besides the health-check ones: the
+# registry's bounds check each (SERVER_OPTIONS), the hint says what applies when unset.
+DEFAULT_SERVER_FIELDS = ("weight", "maxconn", "maxqueue", "slowstart")
+CHECK_FLAG = ("check", "no-check")
+
+
+def default_server_group(editor: SectionEditor, cache: SettingsCache) -> SettingsGrid:
+    """The section's own ``default-server`` line as fields: what every server line below
+    gets unless it sets the option itself."""
+    group = SettingsGrid("Every server (default-server)", editor, cache)
+    group.setToolTip(keyword_tip("default-server"))
+    check = combo([INHERITED, *CHECK_FLAG], {n: kw.SERVER_OPTIONS[n].doc for n in CHECK_FLAG})
+    editor.bind(check, "default-server check", lambda s: default_server_flag(s, CHECK_FLAG),
+                lambda s, v: set_default_server_flag(s, CHECK_FLAG, v))
+    group.add_row("Health check", check, keyword="default-server",
+                  read=lambda m: m.server_option("check") or _flag_value(m, CHECK_FLAG))
+    editor.default_server_widgets = {"check": check}
+    for name in DEFAULT_SERVER_FIELDS:
+        spec = kw.SERVER_OPTIONS[name]
+        field = QLineEdit()
+        field.setToolTip(spec.doc)
+
+        def read(s: Section, n: str = name) -> str:
+            return default_server_option(s, n)
+
+        def write(s: Section, v: str, n: str = name) -> None:
+            set_default_server_option(s, n, v.strip())
+
+        def hint(config: Config, section: Section, n: str = name, f: QLineEdit = field) -> None:
+            f.setPlaceholderText(inherited_text(default_server_value(config, section, n, include_own=False)))
+
+        editor.bind(field, f"default-server {name}", read, write,
+                    check=lambda text, n=name: option_problem(kw.SERVER_OPTIONS, n, text))
+        editor.add_hint(hint)
+        group.add_row(name.capitalize() if name != "maxconn" else "Max conn", field, keyword="default-server",
+                      read=lambda m, n=name: m.server_option(n))
+        editor.default_server_widgets[name] = field
+    return group
+
+
+def _flag_value(meaning: ProxyMeaning, names: tuple[str, str]) -> Value[str] | None:
+    """The last of a flag and its reset on the default-server lines that apply, with its line."""
+    for stmt in reversed(meaning.default_server_lines()):
+        assert isinstance(stmt.node, Server)
+        found = [o[0] for o in stmt.node.options if o[0] in names]
+        if found:
+            return meaning.sourced(stmt, found[-1])
+    return None
+
+
 def servers_page(editor: SectionEditor) -> QWidget:
     page = QWidget()
     layout = QVBoxLayout(page)
@@ -368,6 +440,7 @@ def checks_page(editor: SectionEditor) -> QWidget:
     layout.addWidget(health_group(editor), 1)
     column = QVBoxLayout()
     column.addWidget(timeouts_group(editor, BACKEND_TIMEOUTS, "Server-side timeouts"))
+    column.addWidget(default_server_group(editor, SettingsCache(editor)))
     column.addStretch(1)
     layout.addLayout(column, 1)
     return page

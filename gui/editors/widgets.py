@@ -244,9 +244,14 @@ class Binding:
 
     def refused(self) -> str | None:
         """Why the text in a checked line edit cannot be written (None: it can)."""
-        if self.check is None or not isinstance(self.widget, QLineEdit):
+        widget = self.widget
+        if self.check is None:
             return None
-        return self.check(self.widget.text())
+        if isinstance(widget, QLineEdit):
+            return self.check(widget.text())
+        if isinstance(widget, QComboBox) and widget.isEditable():
+            return self.check(widget.currentText())
+        return None
 
     def load(self, section: Section) -> None:
         value = self.read(section)
