@@ -69,7 +69,7 @@ from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
 from proxy import __version__
-from proxy.config.edit import rename_section, valid_section_name
+from proxy.config.edit import add_defaults_section, add_global_section, rename_section, valid_section_name
 from proxy.config.model import Config, Diagnostic
 from proxy.config.parser import parse
 from proxy.config.validate import BIND_PORT_ZERO
@@ -224,6 +224,10 @@ class MainWindow(QMainWindow):
         self.add_userlist_action = a("Add &userlist…", lambda: self.prompt_add("userlist"),
                                      "Ctrl+Shift+U", "userlist",
                                      tip="Users and passwords for http-request auth")
+        self.add_defaults_action = a("Add &defaults…", self.prompt_add_defaults,
+                                     tip="Mode and timeouts every frontend and backend after it inherits")
+        self.add_global_action = a("Add &global", self.add_global,
+                                   tip="Process-wide settings: connection limit, logs, TLS defaults")
         self.remove_action = a("&Remove section", self.remove_selected, "Ctrl+Del", "remove")
         self.rename_action = a("Re&name section…", self.prompt_rename, "F2")
         self.start_action = a("&Start", lambda: self._spawn(self.start_engine()), "F5", "start",
@@ -265,7 +269,8 @@ class MainWindow(QMainWindow):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
         for action in (self.add_frontend_action, self.add_backend_action, self.add_listen_action,
-                       self.add_userlist_action, self.rename_action, self.remove_action):
+                       self.add_userlist_action, self.add_defaults_action, self.add_global_action,
+                       self.rename_action, self.remove_action):
             edit_menu.addAction(action)
         view_menu = bar.addMenu("&View")
         for action in (self.show_editor_action, self.show_text_action, self.show_log_action,
@@ -423,6 +428,30 @@ class MainWindow(QMainWindow):
         self.document.edit(f"Add {kind} {name}", lambda config: config.add_named_section(kind, name))
         self.select_section((kind, name))
         return True
+
+    def prompt_add_defaults(self) -> None:
+        name, ok = QInputDialog.getText(
+            self, "Add defaults", "Name of the new defaults section (empty: unnamed, used by the "
+            "sections after it;\na name lets other sections pick it with 'from'):")
+        if ok:
+            self.add_defaults(name.strip())
+
+    def add_defaults(self, name: str = "") -> bool:
+        """A new defaults section (edit.add_defaults_section places it and seeds it)."""
+        problem = valid_section_name(name) if name else None
+        if problem is None and name and self.document.section("defaults", name) is not None:
+            problem = "there is already one"
+        if problem is not None:
+            self.statusBar().showMessage(f"Cannot add defaults '{name}': {problem}", 5000)
+            return False
+        self.document.edit(f"Add defaults {name}".strip(), lambda config: add_defaults_section(config, name))
+        self.select_section(("defaults", name or None))
+        return True
+
+    def add_global(self) -> None:
+        if self.document.config.global_section is None:
+            self.document.edit("Add global", add_global_section)
+        self.select_section(("global", None))
 
     def remove_selected(self) -> None:
         key = self._current_key
