@@ -102,9 +102,16 @@ class SectionTableModel(QAbstractTableModel):
         return self._rows[row].node
 
     def reload(self) -> None:
+        rows = self._statements(self.document.config)
+        self.pending = {k: v for k, v in self.pending.items() if k[0] < len(rows)}
+        if len(rows) == len(self._rows) and rows:
+            # Same rows, new values (a cell was edited, or undo): no reset, so a view's open
+            # editor -- the one whose commit caused this change -- is not destroyed under it.
+            self._rows = rows
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
+            return
         self.beginResetModel()
-        self._rows = self._statements(self.document.config)
-        self.pending = {k: v for k, v in self.pending.items() if k[0] < len(self._rows)}
+        self._rows = rows
         self.endResetModel()
 
     def check(self, index: Index, text: str) -> str | None:

@@ -350,10 +350,18 @@ class SectionEditor(QWidget):
         def changed(value: Any) -> None:
             reason = binding.refused()
             self.show_problem(widget, label, reason)
-            if reason is None:
+            if reason is None and not (_clearing(widget) and value == ""):
                 self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label)
 
+        def finished() -> None:  # a text emptied while typing is written once the user is done
+            section = self.section()
+            if _text_of(widget) == "" and section is not None and read(section) != "":
+                self.edit(f"Set {label}", lambda s: write(s, ""), merge_key=label)
+
         binding.on_change(changed)
+        line = widget.lineEdit() if isinstance(widget, QComboBox) else widget
+        if isinstance(line, QLineEdit):
+            line.editingFinished.connect(finished)
         section = self.section()
         if section is not None:
             binding.load(section)
@@ -388,6 +396,21 @@ class SectionEditor(QWidget):
 
     def backend_names(self) -> list[str]:
         return [s.name for s in self.document.config.of_kind("backend", "listen") if s.name]
+
+
+def _clearing(widget: QWidget) -> bool:
+    """A text field being typed in: emptying it is a step of retyping, not yet "remove the
+    line" (that is written on editingFinished), so the line keeps its place in the file."""
+    line = widget.lineEdit() if isinstance(widget, QComboBox) else widget
+    return isinstance(line, QLineEdit) and line.hasFocus()
+
+
+def _text_of(widget: QWidget) -> str | None:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QComboBox) and widget.isEditable():
+        return widget.currentText()
+    return None
 
 
 def mark_refused(widget: QWidget, reason: str | None) -> None:

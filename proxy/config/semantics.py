@@ -354,9 +354,10 @@ def inheritors(semantics: Semantics, defaults: Section) -> list[ProxyMeaning]:
 
 def takers(semantics: Semantics, defaults: Section, read: Callable[[ProxyMeaning], Value[T] | None],
            keyword: str = "") -> list[ProxyMeaning]:
-    """The proxies (not defaults) whose value for a setting comes from ``defaults``:
-    ``read`` gives the value (e.g. ``lambda m: m.timeout("client")``); a section that sets
-    its own, or inherits it from a nearer defaults, is not among them.  With ``keyword``,
+    """The proxies (not defaults) whose value for a setting comes from ``defaults`` or passes
+    through it (``defaults web from base`` passes base's values on): ``read`` gives the value
+    (e.g. ``lambda m: m.timeout("client")``); a section that sets its own, or inherits it
+    from a nearer defaults, is not among them.  With ``keyword``,
     only the section kinds the registry says it has an effect in count (``timeout client``
     does nothing in a backend)."""
     spec = kw.KEYWORDS.get(keyword)
@@ -368,7 +369,8 @@ def takers(semantics: Semantics, defaults: Section, read: Callable[[ProxyMeaning
         if spec is not None and not spec.sections & kind:
             continue
         value = read(meaning)
-        if value is not None and value.source.section is defaults:
+        if value is not None and (value.source.section is defaults
+                                  or any(s is defaults for s in value.source.through)):
             found.append(meaning)
     return found
 
