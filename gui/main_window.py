@@ -69,7 +69,12 @@ from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
 from proxy import __version__
-from proxy.config.edit import add_defaults_section, add_global_section, rename_section, valid_section_name
+from proxy.config.edit import (
+    add_defaults_section,
+    add_global_section,
+    rename_section,
+    valid_section_name,
+)
 from proxy.config.model import Config, Diagnostic
 from proxy.config.parser import parse
 from proxy.config.validate import BIND_PORT_ZERO

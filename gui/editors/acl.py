@@ -39,7 +39,15 @@ from PySide6.QtWidgets import (
 from gui.document import Document
 from gui.editors.checks import name_problem
 from gui.editors.item_models import AclsModel, set_acl_fields
-from gui.editors.widgets import SPACING, SectionEditor, combo, mark_refused, refusal_label, row_table, split_words
+from gui.editors.widgets import (
+    SPACING,
+    SectionEditor,
+    combo,
+    mark_refused,
+    refusal_label,
+    row_table,
+    split_words,
+)
 from proxy.config import keywords as kw
 from proxy.config.edit import place_node
 from proxy.config.nodes import Acl, Condition, NodeError, Term

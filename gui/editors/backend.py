@@ -35,10 +35,10 @@ from PySide6.QtWidgets import (
 )
 
 from gui.document import Document
+from gui.editors.checks import name_problem, option_problem
 from gui.editors.frontend import INHERITED, inherited_text, mode_combo, timeouts_group
 from gui.editors.inherit import BUILTIN, inherited_balance
 from gui.editors.inherit import default_server_option as default_server_value
-from gui.editors.checks import name_problem, option_problem
 from gui.editors.item_models import ServersModel
 from gui.editors.settings import SettingsCache, SettingsGrid
 from gui.editors.widgets import (
@@ -393,26 +393,25 @@ def default_server_group(editor: SectionEditor, cache: SettingsCache) -> Setting
                   read=lambda m: m.server_option("check") or _flag_value(m, CHECK_FLAG))
     editor.default_server_widgets = {"check": check}
     for name in DEFAULT_SERVER_FIELDS:
-        spec = kw.SERVER_OPTIONS[name]
-        field = QLineEdit()
-        field.setToolTip(spec.doc)
-
-        def read(s: Section, n: str = name) -> str:
-            return default_server_option(s, n)
-
-        def write(s: Section, v: str, n: str = name) -> None:
-            set_default_server_option(s, n, v.strip())
-
-        def hint(config: Config, section: Section, n: str = name, f: QLineEdit = field) -> None:
-            f.setPlaceholderText(inherited_text(default_server_value(config, section, n, include_own=False)))
-
-        editor.bind(field, f"default-server {name}", read, write,
-                    check=lambda text, n=name: option_problem(kw.SERVER_OPTIONS, n, text))
-        editor.add_hint(hint)
-        group.add_row(name.capitalize() if name != "maxconn" else "Max conn", field, keyword="default-server",
-                      read=lambda m, n=name: m.server_option(n))
-        editor.default_server_widgets[name] = field
+        editor.default_server_widgets[name] = _default_server_row(editor, group, name)
     return group
+
+
+def _default_server_row(editor: SectionEditor, group: SettingsGrid, name: str) -> QLineEdit:
+    spec = kw.SERVER_OPTIONS[name]
+    field = QLineEdit()
+    field.setToolTip(spec.doc)
+
+    def hint(config: Config, section: Section) -> None:
+        field.setPlaceholderText(inherited_text(default_server_value(config, section, name, include_own=False)))
+
+    editor.bind(field, f"default-server {name}", lambda s: default_server_option(s, name),
+                lambda s, v: set_default_server_option(s, name, v.strip()),
+                check=lambda text: option_problem(kw.SERVER_OPTIONS, name, text))
+    editor.add_hint(hint)
+    group.add_row(name.capitalize() if name != "maxconn" else "Max conn", field, keyword="default-server",
+                  read=lambda m: m.server_option(name))
+    return field
 
 
 def _flag_value(meaning: ProxyMeaning, names: tuple[str, str]) -> Value[str] | None:

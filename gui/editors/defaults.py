@@ -183,27 +183,29 @@ class DefaultsEditor(SectionEditor):
     def _options_group(self) -> SettingsGrid:
         group = SettingsGrid("Options", self, self.cache)
         for name in COMMON_OPTIONS:
-            keyword = f"option {name}"
-            spec = kw.KEYWORDS[keyword]
-            states = [INHERITED, ON, OFF] if spec.no_prefix else [INHERITED, ON]
-            box = combo(states, {ON: f"option {name}", OFF: f"no option {name}"})
-            box.setToolTip(keyword_tip(keyword))
-            self.bind(box, keyword, lambda s, n=name: option_state(s, n),
-                      lambda s, v, n=name: set_option_state(s, n, "" if v == INHERITED else v))
-
-            def show(config: Config, section: Section, n: str = name, b: QComboBox = box) -> None:
-                found = self.cache.meaning(section).option(n)
-                inherited = None if found is None or found.source.section is section else found
-                if inherited is None:
-                    text = f"{INHERITED} (off)"
-                else:
-                    text = f"{INHERITED} ({ON if inherited.value[0] else OFF}, from {inherited.source.where()})"
-                set_item_text(b, INHERITED, text)
-
-            self.add_hint(show)
-            self.option_boxes[name] = box
-            group.add_row(name, box, keyword=keyword, read=lambda m, n=name: m.option(n))
+            self._option_row(group, name)
         return group
+
+    def _option_row(self, group: SettingsGrid, name: str) -> None:
+        keyword = f"option {name}"
+        spec = kw.KEYWORDS[keyword]
+        states = [INHERITED, ON, OFF] if spec.no_prefix else [INHERITED, ON]
+        box = combo(states, {ON: f"option {name}", OFF: f"no option {name}"})
+        box.setToolTip(keyword_tip(keyword))
+        self.bind(box, keyword, lambda s: option_state(s, name),
+                  lambda s, v: set_option_state(s, name, "" if v == INHERITED else v))
+
+        def show(config: Config, section: Section) -> None:
+            found = self.cache.meaning(section).option(name)
+            if found is None or found.source.section is section:
+                text = f"{INHERITED} (off)"
+            else:
+                text = f"{INHERITED} ({ON if found.value[0] else OFF}, from {found.source.where()})"
+            set_item_text(box, INHERITED, text)
+
+        self.add_hint(show)
+        self.option_boxes[name] = box
+        group.add_row(name, box, keyword=keyword, read=lambda m: m.option(name))
 
     # -- Timeouts ----------------------------------------------------------------------------
     def _timeouts_page(self) -> QWidget:
@@ -220,16 +222,19 @@ class DefaultsEditor(SectionEditor):
     def _timeouts_group(self, kinds: tuple[str, ...], title: str) -> SettingsGrid:
         group = SettingsGrid(title, self, self.cache)
         for kind in kinds:
-            edit = TimeEdit()
-            edit.setToolTip(keyword_tip(f"timeout {kind}"))
-            self.bind(edit, f"timeout {kind}",
-                      lambda s, k=kind: s.timeouts()[k].value if k in s.timeouts() else "",
-                      lambda s, v, k=kind: set_timeout(s, k, v))
-            self.add_hint(lambda config, s, k=kind, e=edit: e.set_hint(timeout_hint(config, s, k)))
-            self.timeout_edits[kind] = edit
-            group.add_row(kind.capitalize().replace("-", " "), edit, keyword=f"timeout {kind}",
-                          read=lambda m, k=kind: m.timeout(k))
+            self._timeout_row(group, kind)
         return group
+
+    def _timeout_row(self, group: SettingsGrid, kind: str) -> None:
+        edit = TimeEdit()
+        edit.setToolTip(keyword_tip(f"timeout {kind}"))
+        self.bind(edit, f"timeout {kind}",
+                  lambda s: s.timeouts()[kind].value if kind in s.timeouts() else "",
+                  lambda s, v: set_timeout(s, kind, v))
+        self.add_hint(lambda config, s: edit.set_hint(timeout_hint(config, s, kind)))
+        self.timeout_edits[kind] = edit
+        group.add_row(kind.capitalize().replace("-", " "), edit, keyword=f"timeout {kind}",
+                      read=lambda m: m.timeout(kind))
 
     # -- Servers -----------------------------------------------------------------------------
     def _servers_page(self) -> QWidget:

@@ -92,8 +92,7 @@ class GlobalEditor(SectionEditor):
         tls = SettingsGrid("TLS defaults for bind lines", self, self.cache)
         for keyword in TLS_DEFAULTS:
             label = keyword.removeprefix("ssl-default-bind-").capitalize()
-            self._field(tls, label, keyword, _TLS_PLACEHOLDERS[keyword], None,
-                        lambda config, section, k=keyword: self._tls_info(section, k))
+            self._field(tls, label, keyword, _TLS_PLACEHOLDERS[keyword], None, self._tls_info_for(keyword))
         column.addWidget(tls)
         column.addStretch(1)
         return page
@@ -127,6 +126,9 @@ class GlobalEditor(SectionEditor):
         where = self._where(config, section, "stats socket")
         return f"{where} · the runtime API (show stat, disable server, …)" if where != "not set" else \
             "not set: no runtime API socket"
+
+    def _tls_info_for(self, keyword: str) -> Callable[[Config, Section], str]:
+        return lambda _config, section: self._tls_info(section, keyword)
 
     def _tls_info(self, section: Section, keyword: str) -> str:
         binds = tls_binds_taking(self.cache.semantics(), keyword)

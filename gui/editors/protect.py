@@ -112,7 +112,7 @@ def _path_acls(section: Section) -> dict[str, tuple[str, ...]]:
     found: dict[str, tuple[str, ...]] = {}
     for name, acls in lines.items():
         acl = acls[0]
-        prefix = acl.fetch == "path_beg" and not acl.flags or (
+        prefix = (acl.fetch == "path_beg" and not acl.flags) or (
             acl.fetch == "path" and acl.flags == [["-m", "beg"]])
         if len(acls) == 1 and prefix and acl.patterns:
             found[name] = tuple(acl.patterns)

@@ -256,9 +256,10 @@ class LogTargets(QWidget):
 
         self.editor.edit("Add log target", change)
         row = self.table.rowCount() - 1
-        if row >= 0:
+        item = self.table.item(row, 0) if row >= 0 else None
+        if item is not None:
             self.table.setCurrentCell(row, 0)
-            self.table.editItem(self.table.item(row, 0))
+            self.table.editItem(item)
 
     def remove_selected(self) -> None:
         rows = sorted({i.row() for i in self.table.selectedIndexes()}, reverse=True)

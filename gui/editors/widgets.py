@@ -27,12 +27,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QObject, QPersistentModelIndex, Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
-    QStyledItemDelegate,
-    QStyleOptionViewItem,
     QCheckBox,
     QComboBox,
     QHBoxLayout,
@@ -40,6 +46,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -310,6 +318,7 @@ class SectionEditor(QWidget):
     balance_arguments: QLineEdit
     balance_explanation: QLabel
     check_widgets: dict[str, QWidget]
+    default_server_widgets: dict[str, QWidget]
     servers: ServersPage
 
     def __init__(self, document: Document, kind: str, name: str | None,

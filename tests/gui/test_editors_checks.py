@@ -63,7 +63,7 @@ def test_port_99999_in_a_server_cell_shows_why_and_keeps_the_text(
     cell = open_cell(qtbot, backend, 0, 2)
     qtbot.keyClick(cell, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(cell, "99999")
-    assert "Refused: port 99999 is out of range: ports go from 1 to 65535" == cell.toolTip()
+    assert cell.toolTip() == "Refused: port 99999 is out of range: ports go from 1 to 65535"
     assert "border" in cell.styleSheet()  # marked while typing, before any Enter
     qtbot.keyClick(cell, Qt.Key.Key_Return)
     assert document.text == before  # nothing written
@@ -91,7 +91,7 @@ def test_port_99999_in_a_server_cell_shows_why_and_keeps_the_text(
 
 
 def test_esc_gives_back_the_files_value(editor: tuple[BackendEditor, Document], qtbot: Any) -> None:
-    backend, document = editor
+    backend, _document = editor
     model = backend.servers.model
     original = model.data(model.index(0, 3))
     cell = open_cell(qtbot, backend, 0, 3)  # weight
