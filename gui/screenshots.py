@@ -171,6 +171,8 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     shot("backend", lambda: editor(("backend", "heavy")))
     shot("backend-checks", lambda: editor(("backend", "heavy"), 1))
     shot("global", lambda: editor(("global", None)))
+    shot("defaults", lambda: editor(("defaults", None)))  # fields with where they come from, who uses them
+    shot("defaults-servers", lambda: editor(("defaults", None), 2))
     shot("text-view", lambda: window.tabs.setCurrentWidget(window.text_view))
     def requests() -> None:
         window.poll_engine()

@@ -229,6 +229,7 @@ class ServersPage(QGroupBox):
         layout.addLayout(add_row)
         layout.addLayout(buttons)
         self.model.modelReset.connect(self._resize)
+        self.model.dataChanged.connect(lambda *_changed: self._resize())  # values changed in place
         self._resize()
         self._suggest_name()
 

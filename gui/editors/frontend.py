@@ -250,6 +250,7 @@ class BindsPage(QGroupBox):
         layout.addLayout(add_row)
         layout.addLayout(buttons)
         self.model.modelReset.connect(self._resize)
+        self.model.dataChanged.connect(lambda *_changed: self._resize())  # values changed in place
         self._resize()
 
     def _resize(self) -> None:

@@ -104,11 +104,11 @@ class SettingsCache:
     def info(self, section: Section, read: Reader, keyword: str) -> str:
         """Where the value comes from, and -- for a defaults section -- who gets it."""
         value = read(self.meaning(section))
-        if value is None:
-            return ""  # the field's own hint says what applies instead ("not set: as client")
+        if value is None or value.builtin:
+            return ""  # the field's own hint says what applies ("not set: as client", "1 (HAProxy's default)")
         where = source_text(value, section)
-        if section.kind != "defaults" or value.builtin:
-            return where  # a built-in value is everyone's, not passed on by this section
+        if section.kind != "defaults":
+            return where
         return f"{where} · {usage_text(takers(self.semantics(), section, read, keyword))}"
 
 

@@ -167,7 +167,8 @@ def test_inherited_values_say_where_they_come_from(document: Document, qtbot: An
     shown = infos(web)
     assert "from defaults base line 9" in shown["Server"]
     assert "used by 1 backend" in shown["Server"]  # backend other, through web
-    assert "HAProxy's default" in shown["Weight"]
+    assert shown["Weight"] == "<small></small>"  # HAProxy's own: the field's hint says so
+    assert web.default_server_widgets["weight"].placeholderText() == "1 (HAProxy's default)"
     assert web.option_boxes["httplog"].currentText() == "on"
     assert web.timeout_edits["server"].hint() == "30s from defaults base"
 
