@@ -455,4 +455,5 @@ class BackendEditor(SectionEditor):
         self.tabs.addTab(checks_page(self), "Health checks && timeouts")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<h3>{kind} {name or ''}</h3>"))
+        layout.addWidget(self.problem)
         layout.addWidget(self.tabs, 1)

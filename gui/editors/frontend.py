@@ -489,6 +489,7 @@ class FrontendEditor(SectionEditor):
         title = QLabel(f"<h3>{kind} {name or ''}</h3>")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        layout.addWidget(self.problem)
         layout.addWidget(self.tabs, 1)
 
     def add_pages(self) -> None:

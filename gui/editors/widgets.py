@@ -328,7 +328,7 @@ class SectionEditor(QWidget):
         self.bindings: list[Binding] = []
         self.hints: list[Callable[[Config, Section], None]] = []
         # why a field's value is refused: the editor shows it (a label under its form)
-        self.problem = QLabel()
+        self.problem = QLabel(self)  # a child even before a layout takes it: never a window
         self.problem.setWordWrap(True)
         self.problem.setStyleSheet(f"color: {REFUSED_COLOR};")
         self.problem.hide()
@@ -371,10 +371,25 @@ class SectionEditor(QWidget):
         line = widget.lineEdit() if isinstance(widget, QComboBox) else widget
         if isinstance(line, QLineEdit):
             line.editingFinished.connect(finished)
+            if check is not None:
+                line.installEventFilter(_EscapeRestores(line, lambda: self._restore(binding)))
         section = self.section()
         if section is not None:
             binding.load(section)
         return widget
+
+    def _restore(self, binding: Binding) -> None:
+        """Esc in a refused field: show the file's value again."""
+        section = self.section()
+        if section is None or binding.refused() is None:
+            return
+        value = binding.read(section)
+        with _quiet(binding.widget):
+            if isinstance(binding.widget, QComboBox):
+                binding.widget.setCurrentText(value)
+            elif isinstance(binding.widget, QLineEdit):
+                binding.widget.setText(value)
+        self.show_problem(binding.widget, binding.label, None)
 
     def show_problem(self, widget: QWidget, label: str, reason: str | None) -> None:
         """Mark ``widget`` and say why its value is refused; clear both once it is not."""
@@ -405,6 +420,20 @@ class SectionEditor(QWidget):
 
     def backend_names(self) -> list[str]:
         return [s.name for s in self.document.config.of_kind("backend", "listen") if s.name]
+
+
+class _EscapeRestores(QObject):
+    """Calls ``restore`` when Esc is pressed in the watched field (then lets Esc through)."""
+
+    def __init__(self, parent: QObject, restore: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._restore = restore
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Escape:
+            self._restore()
+        return False
 
 
 def _clearing(widget: QWidget) -> bool:

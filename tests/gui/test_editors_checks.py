@@ -111,9 +111,14 @@ def test_a_refused_line_edit_keeps_its_text_and_writes_when_fixed(
     type_into(qtbot, weight, "300")  # "3" and "30" are accepted on the way; "300" is not
     assert "weight 300" not in document.text and weight.text() == "300"
     assert "weight 300 is out of range: it goes from 0 to 256" in backend.problem.text()
+    assert backend.problem.isVisible() and backend.problem.window() is backend  # in the form
     type_into(qtbot, weight, "30")
     assert changed_lines(before, document.text) == ["+    default-server weight 30"]
     assert not backend.problem.isVisible()
+    qtbot.keyClicks(weight, "0")  # 300 again: refused; Esc gives the file's value back
+    assert weight.text() == "300" and backend.problem.isVisible()
+    qtbot.keyClick(weight, Qt.Key.Key_Escape)
+    assert weight.text() == "30" and not backend.problem.isVisible() and weight.styleSheet() == ""
 
 
 def test_a_server_name_with_a_space_is_refused_with_its_reason(
