@@ -399,7 +399,7 @@ class PasswordTab(QWidget):
         explain = QLabel(
             "<small>Writes <code>acl … http_auth(list)</code> and <code>http-request auth</code> "
             "as the first http-request rule, so no deny or redirect rule can answer before the "
-            "password is asked. Browsers send the password with every request: serve it over "
+            "password is asked; a rule you wrote yourself is edited where it is. Browsers send the password with every request: serve it over "
             "TLS outside your own machine.</small>")
         explain.setWordWrap(True)
         layout = QVBoxLayout(self)
