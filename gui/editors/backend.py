@@ -235,6 +235,9 @@ class ServersPage(QGroupBox):
 
     def _resize(self) -> None:
         self.table.resizeColumnsToContents()
+        # Room for any port a user may type (a refused 99999 was elided to "99...").
+        port_room = self.table.fontMetrics().horizontalAdvance("655350") + 16
+        self.table.setColumnWidth(2, max(self.table.columnWidth(2), port_room))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     def _suggest_name(self) -> None:
