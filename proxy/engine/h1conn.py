@@ -140,6 +140,37 @@ class H1Driver(Protocol):
 
 
 @final
+class _Detached:
+    """The driver of a closed exchange: swallows late effects.  Swapping it in on close breaks
+    the driver <-> exchange reference cycle, so a closed session is freed by its reference
+    count at once instead of waiting for the cyclic GC (measured: with the cycle, 200
+    connection-per-request sessions stayed alive until a collection)."""
+
+    __slots__ = ()
+
+    def send_client(self, data: bytes) -> None: pass
+    def send_server(self, data: bytes) -> None: pass
+    def shutdown_client(self) -> None: pass
+    def shutdown_server(self) -> None: pass
+    def pause_client(self) -> None: pass
+    def resume_client(self) -> None: pass
+    def set_timer(self, seconds: float | None, now: float) -> None: pass
+    def route(self, head: RequestHead) -> bytes | None: return None
+    def need_server(self, fresh: bool) -> None: pass
+    def response_head(self, resp: ResponseHead) -> None: pass
+    def release_server(self, reusable: bool) -> None: pass
+    def abort_server(self) -> None: pass
+    def server_error(self, status: int, count_error: bool) -> bytes: return b""
+    def bad_request(self, started: bool) -> None: pass
+    def exchange_done(self, proxied: bool, now: float, keep: bool) -> None: pass
+    def close(self, termination: str) -> None: pass
+    def abort_both(self, termination: str) -> None: pass
+
+
+_DETACHED: Final[H1Driver] = _Detached()
+
+
+@final
 class H1Exchange:
     """The HTTP/1 protocol state of one client connection (see the module docstring)."""
 
@@ -594,7 +625,8 @@ class H1Exchange:
         self.termination = termination
         self.client = C_CLOSED
         self.server = S_IDLE
-        self.io.abort_both(termination)
+        io, self.io = self.io, _DETACHED
+        io.abort_both(termination)
 
     def _close(self, termination: str) -> None:
         if self.client == C_CLOSED:
@@ -602,4 +634,5 @@ class H1Exchange:
         self.termination = termination
         self.client = C_CLOSED
         self.server = S_IDLE
-        self.io.close(termination)
+        io, self.io = self.io, _DETACHED
+        io.close(termination)
