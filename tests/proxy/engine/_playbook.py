@@ -103,9 +103,6 @@ class RecordingDriver:
     def response_head(self, resp: ResponseHead) -> None:
         self.effects.append(("response_head", resp.status))
 
-    def release_server(self, reusable: bool) -> None:
-        self.effects.append(("release_server", reusable))
-
     def abort_server(self) -> None:
         self.effects.append(("abort_server",))
 
@@ -116,7 +113,13 @@ class RecordingDriver:
     def bad_request(self, started: bool) -> None:
         self.effects.append(("bad_request", started))
 
-    def exchange_done(self, proxied: bool, now: float, keep: bool) -> None:
+    def exchange_done(self, proxied: bool, now: float, keep: bool, reusable: bool) -> None:
+        """Recorded as two effects: a proxied exchange gives its server connection back
+        (``release_server(reusable)``), then every exchange is accounted and logged."""
+        if proxied:
+            self.effects.append(("release_server", reusable))
+        else:
+            assert not reusable, "a local answer has no server connection to pool"
         self.effects.append(("log", proxied, keep, self.exchange.status, self.exchange.termination))
 
     def close(self, termination: str) -> None:

@@ -288,7 +288,7 @@ def test_timeout_server_during_the_response_body_aborts_both_sides() -> None:
 def test_no_client_timer_runs_while_the_driver_queues_or_connects() -> None:
     # the queue and connect timeouts are the driver's (dispatch.py): nothing fires here
     assert Playbook() >> client(GET) >> need_server() >> advance(3600)
-    assert (Playbook(timers=True) >> client(GET) >> timer(None) >> route(b"/") >> need_server()
+    assert (Playbook(timers=True) >> client(GET) >> route(b"/") >> need_server()
             >> connected() >> send_server(GET_FWD) >> timer(10.0))
 
 
