@@ -433,3 +433,28 @@ def test_resume_after_pause_when_the_pipeline_drains() -> None:
     assert (book >> server(OK) >> send_client(OK_FWD) >> release_server(True)
             >> log(proxied=True, keep=True, status=200)
             >> need_server() >> resume_client())  # the next request is read: below 64 KiB again
+
+
+def test_a_reused_connection_is_not_retried_once_the_request_body_went_out() -> None:
+    post = b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab"
+    assert (Playbook() >> client(post) >> need_server() >> connected(reused=True)
+            >> send_server(b"POST / HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\n\r\n")
+            >> send_server(b"ab")
+            >> server_lost() >> abort_server() >> server_error(502) >> send_client(status=502)
+            >> log(proxied=False, keep=True, status=502, termination="SH"))
+
+
+def test_connect_with_a_2xx_answer_becomes_a_tunnel() -> None:
+    connect = b"CONNECT db:5432 HTTP/1.1\r\nHost: db:5432\r\n\r\n"
+    assert (Playbook() >> client(connect) >> need_server() >> connected()
+            >> send_server(b"CONNECT db:5432 HTTP/1.1\r\nhost: db:5432\r\n\r\n")
+            >> server(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            >> send_client(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            >> client(b"\x00\x01") >> send_server(b"\x00\x01"))
+
+
+def test_a_closed_exchange_ignores_late_events() -> None:
+    # the driver is swapped for a no-op one on close (no session <-> exchange cycle left)
+    assert (Playbook() >> client(GET) >> need_server() >> connected() >> send_server(GET_FWD)
+            >> client_lost() >> close("CD")
+            >> server(OK) >> server_eof() >> advance(60) >> client(GET))
