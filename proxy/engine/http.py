@@ -432,7 +432,6 @@ class HttpSession(SessionBase):
                     _, semi, attrs = rest.partition(b";")
                     headers[index] = (name, prefix + value + semi + attrs)
 
-
     # -- queueing, connecting ---------------------------------------------------------
     async def _queue(self, backend: Backend, key: bytes | None) -> None:
         started = self.loop.time()
