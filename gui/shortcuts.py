@@ -6,6 +6,7 @@ what the keys do: an action added to a menu with a shortcut shows up by itself.
 
 from __future__ import annotations
 
+from PySide6.QtCore import QSize
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -78,16 +79,18 @@ class ShortcutsDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(note)
         layout.addWidget(buttons)
-        self._fit_to_table()
-
-    def _fit_to_table(self) -> None:
-        """Wide enough for every column, tall enough for every row where the screen allows."""
         self.table.resizeColumnsToContents()
-        width = sum(self.table.columnWidth(c) for c in range(3)) + 4 * self.table.frameWidth() + 40
-        rows = sum(self.table.rowHeight(r) for r in range(self.table.rowCount()))
-        height = rows + self.table.horizontalHeader().height() + 120
+        self.table.resizeRowsToContents()
+        self.resize(self.sizeHint())
+
+    def sizeHint(self) -> QSize:
+        """Wide enough for every column, tall enough for every row, where the screen allows."""
+        table = self.table
+        width = sum(table.columnWidth(c) for c in range(3)) + 2 * table.frameWidth() + 48
+        rows = sum(table.rowHeight(r) for r in range(table.rowCount()))
+        height = rows + table.horizontalHeader().height() + 2 * table.frameWidth() + 110
         screen = self.screen().availableGeometry()
-        self.resize(min(width, screen.width() - 40), min(height, screen.height() - 80))
+        return QSize(min(width, screen.width() - 40), min(height, screen.height() - 80))
 
 
 def show_shortcuts(window: QMainWindow) -> None:

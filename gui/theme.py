@@ -7,6 +7,7 @@ everywhere, which keeps the screenshots honest; the palette comes from the syste
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -14,8 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ICON_DIR", "RESOURCE_DIR", "apply_theme", "icon", "is_dark"]
+__all__ = ["ICON_DIR", "RESOURCE_DIR", "SCHEME_ENV", "apply_theme", "icon", "is_dark", "set_scheme"]
 
+# "dark" or "light" overrides the system's scheme: screenshots and tests of both, and a
+# way out where the platform reports none (the offscreen platform, some X11 desktops).
+SCHEME_ENV = "PROXYDESK_COLOR_SCHEME"
+_forced: list[str | None] = [None]  # set_scheme's choice, over the environment's
 
 
 def _resource_dir() -> Path:
@@ -43,6 +48,13 @@ _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
     (QPalette.ColorRole.HighlightedText, "#ffffff"),
     (QPalette.ColorRole.Link, "#76a7ff"),
     (QPalette.ColorRole.PlaceholderText, "#8d9199"),
+    (QPalette.ColorRole.LinkVisited, "#b79cff"),
+    # Fusion draws frames, splitters and scroll bars in these; the light ones would glare
+    (QPalette.ColorRole.Light, "#4a4d55"),
+    (QPalette.ColorRole.Midlight, "#3f4249"),
+    (QPalette.ColorRole.Mid, "#25272b"),
+    (QPalette.ColorRole.Dark, "#1b1c1f"),
+    (QPalette.ColorRole.Shadow, "#121315"),
 )
 
 
@@ -54,8 +66,19 @@ def icon(name: str) -> QIcon:
 
 
 def is_dark() -> bool:
+    forced = _forced[0] or os.environ.get(SCHEME_ENV, "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     return bool(hints is not None and hints.colorScheme() == Qt.ColorScheme.Dark)
+
+
+def set_scheme(app: QApplication, scheme: str | None) -> None:
+    """Force "dark" or "light" (None: follow the system again) and restyle the app now."""
+    if scheme not in (None, "dark", "light"):
+        raise ValueError(f"colour scheme {scheme!r}: expected 'dark', 'light' or None")
+    _forced[0] = scheme
+    _apply_palette(app)
 
 
 def apply_theme(app: QApplication) -> None:
