@@ -228,7 +228,7 @@ class MainWindow(QMainWindow):
         self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
         self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
         self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
-        self.add_userlist_action = a("Add &userlist…", lambda: self.prompt_add("userlist"),
+        self.add_userlist_action = a("Add u&serlist…", lambda: self.prompt_add("userlist"),
                                      "Ctrl+Shift+U", "userlist",
                                      tip="Users and passwords for http-request auth")
         self.remove_action = a("&Remove section", self.remove_selected, "Ctrl+Del", "remove")
