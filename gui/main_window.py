@@ -785,14 +785,22 @@ class MainWindow(QMainWindow):
     def _update_engine_label(self) -> None:
         runner = self.host.label
         if self.host.state != RUNNING:
-            self.engine_label.setText(f"{runner}: {self.host.state}")
+            self._set_engine_text(f"{runner}: {self.host.state}")
             return
         places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
         served = f" {self.serving_other}, not this document (Apply serves this one)" \
             if self.serving_other else ""
         moved = ", ".join(f"{a} → {b}" for a, b in self.host.port_substitutes.items())
         taken = f" (ports taken, moved {moved})" if moved else ""
-        self.engine_label.setText(f"{runner}: running{served} — {places or 'no listeners'}{taken}")
+        self._set_engine_text(f"{runner}: running{served} — {places or 'no listeners'}{taken}")
+
+    def _set_engine_text(self, text: str) -> None:
+        """Elided in the middle past the room the window has (a status bar widget as wide
+        as its text would widen the window), the whole of it in the tooltip."""
+        self.engine_label.setToolTip(text)
+        room = max(300, self.width() - 320)
+        self.engine_label.setText(
+            self.engine_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, room))
 
     def _update_diagnostics_title(self) -> None:
         diagnostics = self.diagnostics_model.items

@@ -72,10 +72,10 @@ SERVER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
 # (pen style, width, legend sample) by server position: wide and solid first, then narrower
 # dashed strokes, so a line drawn over an equal one leaves it visible (module docstring)
 STROKES: tuple[tuple[Qt.PenStyle, float, str], ...] = (
-    (Qt.PenStyle.SolidLine, 4.0, "&#9473;&#9473;"),  # ━━
-    (Qt.PenStyle.DashLine, 2.0, "&#9477;&#9477;"),  # ┅┅ (dashes)
+    (Qt.PenStyle.SolidLine, 4.0, "&#9473;&#9473;&#9473;"),  # ━━━
+    (Qt.PenStyle.DashLine, 2.0, "&#9477;&#9477;&#9477;"),  # ┅┅┅ (dashes)
     (Qt.PenStyle.DotLine, 2.0, "&#183;&#183;&#183;"),  # ···
-    (Qt.PenStyle.DashDotLine, 1.5, "&#9476;&#183;"),  # ┄·
+    (Qt.PenStyle.DashDotLine, 1.5, "&#9476;&#183;&#9476;"),  # ┄·┄
 )
 X_PADDING = 0.05  # of the x range, each side: room for the edge labels
 LABEL_GAP_EMS = 1.0  # at least this many "M" widths between two tick labels
@@ -142,7 +142,9 @@ def legend_entry(colour: str, server: ServerSeries, unit: str, sample: str = "&#
         state = f'<b style="color:#d64545">{state}</b>'  # readable on both light and dark
     rate = format_rate(server.requests[-1] if server.requests else math.nan)
     sessions = server.current_sessions
-    return (f'<span style="color:{colour}">{sample}</span>&nbsp;<b>{html.escape(server.name)}</b>'
+    # monospace: every stroke's sample is as wide as the others, so the names line up
+    return (f'<span style="color:{colour};font-family:monospace">{sample}</span>'
+            f'&nbsp;<b>{html.escape(server.name)}</b>'
             f"&nbsp;{state} · {rate}&nbsp;{unit} · {sessions}&nbsp;session{'' if sessions == 1 else 's'}")
 
 

@@ -21,15 +21,18 @@ DEMO_PORTS = (demo.DEFAULT_LISTEN_PORT, demo.DEFAULT_STATS_PORT, demo.DEFAULT_SO
 
 
 @contextlib.contextmanager
-def ports_taken(ports: tuple[int, ...]) -> Iterator[None]:
-    """Real listening sockets on ``ports``; one already taken by someone else is as good."""
+def ports_taken(ports: tuple[int, ...]) -> Iterator[set[int]]:
+    """Real listening sockets on ``ports``; yields those this test holds (another program
+    may hold one already, and let it go at any time: only the held ones are sure)."""
     with contextlib.ExitStack() as stack:
+        held = set()
         for port in ports:
             holder = stack.enter_context(socket.socket())
-            with contextlib.suppress(OSError):  # in use already: taken either way
+            with contextlib.suppress(OSError):
                 holder.bind(("127.0.0.1", port))
                 holder.listen()
-        yield
+                held.add(port)
+        yield held
 
 
 @pytest.fixture
@@ -46,13 +49,13 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
 def test_taken_demo_ports_open_with_zero_problems_and_the_substitutes_named(
     window: MainWindow, qtbot: Any
 ) -> None:
-    with ports_taken(DEMO_PORTS):
+    with ports_taken(DEMO_PORTS) as held:
         assert load_demo(window)
         listening = {frontend: port for frontend, _host, port in window.host.listening}
         substitutes = window.host.port_substitutes
-        assert set(substitutes) == set(DEMO_PORTS)  # every taken port has a substitute
-        assert listening["main"] == substitutes[demo.DEFAULT_LISTEN_PORT]
-        assert listening["stats"] == substitutes[demo.DEFAULT_STATS_PORT]
+        assert substitutes and held <= set(substitutes) <= set(DEMO_PORTS)  # each held one moved
+        assert listening["main"] == substitutes.get(8080, 8080)
+        assert listening["stats"] == substitutes.get(8404, 8404)
         # The document is the user's: it keeps the tutorial's ports, and has no problem.
         text = window.document.text
         assert "bind 127.0.0.1:8080" in text and "bind 127.0.0.1:8404" in text
@@ -61,10 +64,10 @@ def test_taken_demo_ports_open_with_zero_problems_and_the_substitutes_named(
         assert window.diagnostics_title.text().strip() == "Problems: none"
         # The status bar names each taken port and the one used instead.
         label = window.engine_label.text()
-        for port in DEMO_PORTS:
-            assert f"{port} → {substitutes[port]}" in label
+        for port, substitute in substitutes.items():
+            assert f"{port} → {substitute}" in label
         message = window.statusBar().currentMessage()
-        assert "8080" in message and str(substitutes[8080]) in message
+        assert all(str(p) in message and str(s) in message for p, s in substitutes.items())
         status, body = http_get(listening["main"], "/lightwork")
         assert status == 200 and "light work" in body
         # An Apply keeps listening on the substitutes: the taken ports are still taken.

@@ -250,4 +250,4 @@ def test_a_server_keeps_its_colour_when_an_apply_inserts_one_before_it(view: Tra
     for name in ("s0", "s1", "s2"):  # the legend's swatch is the line's colour and stroke
         colour = _pen_colour(view, name)
         sample = STROKES[SERVER_COLOURS.index(colour)][2]
-        assert f'<span style="color:{colour}">{sample}</span>&nbsp;<b>{name}</b>' in legend
+        assert f'<span style="color:{colour};font-family:monospace">{sample}</span>&nbsp;<b>{name}</b>' in legend
