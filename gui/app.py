@@ -87,20 +87,11 @@ def load_demo(window: MainWindow, listen_port: int | None = None) -> bool:
         except EngineError as exc:
             problem = exc
             continue
-        _show_demo_traffic(window)
-        _say_substitutes(window)
+        _show_demo_traffic(window)  # the status bar's engine line names any substitutes
         return True
     if problem is not None:
         window.statusBar().showMessage(f"The demo could not start: {problem.message}")
     return False
-
-
-def _say_substitutes(window: MainWindow) -> None:
-    moved = window.host.port_substitutes
-    if moved:
-        window.statusBar().showMessage(
-            f"Port(s) {', '.join(map(str, moved))} taken: the demo listens on "
-            f"{', '.join(map(str, moved.values()))} instead (the file keeps its ports)", 15000)
 
 
 def demo_urls(listening: list[tuple[str, str, int]]) -> list[str]:

@@ -66,8 +66,6 @@ def test_taken_demo_ports_open_with_zero_problems_and_the_substitutes_named(
         label = window.engine_label.text()
         for port, substitute in substitutes.items():
             assert f"{port} → {substitute}" in label
-        message = window.statusBar().currentMessage()
-        assert all(str(p) in message and str(s) in message for p, s in substitutes.items())
         status, body = http_get(listening["main"], "/lightwork")
         assert status == 200 and "light work" in body
         # An Apply keeps listening on the substitutes: the taken ports are still taken.
