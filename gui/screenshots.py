@@ -226,6 +226,14 @@ def _shortcuts(window: Any) -> Any:
     return ShortcutsDialog(window)
 
 
+@widget_screen("file-menu")
+def _file_menu(window: Any) -> Any:
+    """The File menu, open: New, Open, Revert... with their letters and keys."""
+    menu = window.menuBar().actions()[0].menu()
+    menu.popup(window.mapToGlobal(window.menuBar().geometry().bottomLeft()))
+    return menu
+
+
 @widget_screen("running-prompt")
 def _running_prompt(window: Any) -> Any:
     """The question Open asks while the proxy runs (gui.running_engine), as a user sees it."""

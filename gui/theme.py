@@ -33,7 +33,14 @@ def _resource_dir() -> Path:
 RESOURCE_DIR = _resource_dir()
 ICON_DIR = RESOURCE_DIR / "icons"
 
-# (role, dark colour); the light scheme is Fusion's own palette.
+# (role, colour) over Fusion's own light palette: its selection (#308cc6) gives white text
+# 3.7:1 and its greyed text (#bebebe) 1.6:1 on the window, both too faint to read.
+_LIGHT: tuple[tuple[QPalette.ColorRole, str], ...] = (
+    (QPalette.ColorRole.Highlight, "#2a6fb0"),  # white on it: 5.3:1
+)
+_LIGHT_DISABLED_TEXT = "#8a8a8a"  # 3.0:1 on the window: greyed, still readable
+
+# (role, dark colour)
 _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
     (QPalette.ColorRole.Window, "#2b2d31"),
     (QPalette.ColorRole.WindowText, "#e6e6e6"),
@@ -44,7 +51,7 @@ _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
     (QPalette.ColorRole.Text, "#e6e6e6"),
     (QPalette.ColorRole.Button, "#34373d"),
     (QPalette.ColorRole.ButtonText, "#e6e6e6"),
-    (QPalette.ColorRole.Highlight, "#3d7be0"),
+    (QPalette.ColorRole.Highlight, "#2f66c4"),  # white on it: 5.5:1 (WCAG AA is 4.5)
     (QPalette.ColorRole.HighlightedText, "#ffffff"),
     (QPalette.ColorRole.Link, "#76a7ff"),
     (QPalette.ColorRole.PlaceholderText, "#8d9199"),
@@ -94,11 +101,12 @@ def apply_theme(app: QApplication) -> None:
 def _apply_palette(app: QApplication) -> None:
     style = app.style()
     palette = style.standardPalette() if style is not None else QPalette()
-    if is_dark():
-        for role, colour in _DARK:
-            palette.setColor(role, QColor(colour))
-        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
-            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d8088"))
+    dark = is_dark()
+    for role, colour in _DARK if dark else _LIGHT:
+        palette.setColor(role, QColor(colour))
+    disabled = QColor("#7d8088" if dark else _LIGHT_DISABLED_TEXT)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     app.setPalette(palette)
 
 
