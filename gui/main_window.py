@@ -791,7 +791,7 @@ class MainWindow(QMainWindow):
         served = f" {self.serving_other}, not this document (Apply serves this one)" \
             if self.serving_other else ""
         moved = ", ".join(f"{a} → {b}" for a, b in self.host.port_substitutes.items())
-        taken = f" (ports taken, moved {moved})" if moved else ""
+        taken = f" (taken: {moved})" if moved else ""
         self._set_engine_text(f"{runner}: running{served} — {places or 'no listeners'}{taken}")
 
     def _set_engine_text(self, text: str) -> None:
