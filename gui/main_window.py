@@ -788,17 +788,18 @@ class MainWindow(QMainWindow):
             self._set_engine_text(f"{runner}: {self.host.state}")
             return
         places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
-        served = f" {self.serving_other}, not this document (Apply serves this one)" \
-            if self.serving_other else ""
+        doing = f"serving {self.serving_other}, not this document" if self.serving_other else "running"
         moved = ", ".join(f"{a} → {b}" for a, b in self.host.port_substitutes.items())
         taken = f" (taken: {moved})" if moved else ""
-        self._set_engine_text(f"{runner}: running{served} — {places or 'no listeners'}{taken}")
+        self._set_engine_text(f"{runner}: {doing} — {places or 'no listeners'}{taken}",
+                              " Apply serves this document instead." if self.serving_other else "")
 
-    def _set_engine_text(self, text: str) -> None:
-        """Elided in the middle past the room the window has (a status bar widget as wide
-        as its text would widen the window), the whole of it in the tooltip."""
-        self.engine_label.setToolTip(text)
-        room = max(300, self.width() - 320)
+    def _set_engine_text(self, text: str, more: str = "") -> None:
+        """Elided in the middle past half the window (a status bar widget as wide as its
+        text would widen the window, and the other half is for the status messages),
+        the whole of it in the tooltip."""
+        self.engine_label.setToolTip(text + more)
+        room = max(300, self.width() // 2 + 60)
         self.engine_label.setText(
             self.engine_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, room))
 

@@ -263,7 +263,9 @@ class BackendPanel(QFrame):
                 if name not in curves:
                     position = SERVER_COLOURS.index(self.colours[name]) if self.colours[name] in SERVER_COLOURS else 0
                     style, width, _sample = stroke_of(position)
-                    pen = pg.mkPen(QColor(self.colours[name]), width=width, style=style)
+                    # pyqtgraph's pens are cosmetic (device pixels): as wide on a 2x screen
+                    pen = pg.mkPen(QColor(self.colours[name]), width=width * self.devicePixelRatioF(),
+                                   style=style)
                     curves[name] = plot.plot(name=name, pen=pen, antialias=False, connect="finite")
                     curves[name].setZValue(-width)  # the wide strokes under the narrow ones
 

@@ -52,7 +52,7 @@ def look_then_close():
         errors=[str(d) for d in window.document.errors],
         document_ports=sorted(int(a.rsplit(":", 1)[1]) for f in window.document.config.frontends
                               for b in f.binds for a in b.addresses),
-        engine_label=window.engine_label.text(),
+        engine_label=window.engine_label.toolTip(),  # the whole line (the label may elide it)
         stats_socket=any(w[1:2] == ["socket"] for w in window.document.config.global_section.generic("stats")),
     )
 

@@ -112,8 +112,8 @@ def test_keep_serves_the_old_file_says_so_and_apply_asks_before_replacing_it(
     assert window.open_recent(files["new"])
     assert window.document.path == files["new"].resolve()
     assert served_by(window) == "old"  # the proxy still serves the file no longer shown
-    label = window.engine_label.text()
-    assert "old.cfg, not this document" in label and "Apply serves this one" in label
+    assert "serving old.cfg, not this document" in window.engine_label.text()
+    assert "Apply serves this document instead" in window.engine_label.toolTip()
     # Apply names what it replaces; Cancel keeps the old file live
     seen: list[str] = []
     answer(None, seen)
@@ -143,7 +143,7 @@ def test_apply_of_a_broken_file_keeps_the_old_one_serving_and_says_so(
     answer(RunningChoice.APPLY, [])
     assert window.open_recent(broken)
     assert served_by(window) == "old"
-    assert "old.cfg, not this document" in window.engine_label.text()
+    assert "serving old.cfg, not this document" in window.engine_label.text()
     assert "refused" in window.statusBar().currentMessage()
 
 
@@ -153,7 +153,7 @@ def test_new_with_keep_leaves_the_old_file_serving(window: MainWindow, files: di
     window.file_new()
     assert window.document.path is None and not window.document.config.sections
     assert served_by(window) == "old"
-    assert "old.cfg, not this document" in window.engine_label.text()
+    assert "serving old.cfg, not this document" in window.engine_label.text()
 
 
 def _point_at(port: int) -> Any:
