@@ -789,19 +789,21 @@ class MainWindow(QMainWindow):
             return
         places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
         doing = f"serving {self.serving_other}, not this document" if self.serving_other else "running"
-        moved = ", ".join(f"{a} → {b}" for a, b in self.host.port_substitutes.items())
-        taken = f" (taken: {moved})" if moved else ""
-        self._set_engine_text(f"{runner}: {doing} — {places or 'no listeners'}{taken}",
-                              " Apply serves this document instead." if self.serving_other else "")
+        moved = self.host.port_substitutes  # the listeners above are on the substitutes
+        taken = f" (port {', '.join(map(str, moved))} taken)" if moved else ""
+        more = " Apply serves this document instead." if self.serving_other else ""
+        if moved:
+            more += " Substitutes: " + ", ".join(f"{a} → {b}" for a, b in moved.items()) + "."
+        self._set_engine_text(f"{runner}: {doing}{taken} — {places or 'no listeners'}", more)
 
     def _set_engine_text(self, text: str, more: str = "") -> None:
-        """Elided in the middle past half the window (a status bar widget as wide as its
-        text would widen the window, and the other half is for the status messages),
-        the whole of it in the tooltip."""
-        self.engine_label.setToolTip(text + more)
+        """Cut short past half the window (a status bar widget as wide as its text would
+        widen the window, and the other half is for the status messages); the whole of
+        it, and ``more``, in the tooltip."""
+        self.engine_label.setToolTip(text + "." + more if more else text)
         room = max(300, self.width() // 2 + 60)
         self.engine_label.setText(
-            self.engine_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, room))
+            self.engine_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room))
 
     def _update_diagnostics_title(self) -> None:
         diagnostics = self.diagnostics_model.items
