@@ -14,7 +14,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ICON_DIR", "RESOURCE_DIR", "apply_theme", "icon", "is_dark"]
+__all__ = ["ICON_DIR", "RESOURCE_DIR", "apply_theme", "icon", "is_dark", "set_color_scheme"]
 
 
 
@@ -53,9 +53,22 @@ def icon(name: str) -> QIcon:
     return QIcon(str(path)) if path.exists() else QIcon()
 
 
+_forced_scheme: list[Qt.ColorScheme] = []  # set_color_scheme's choice, over the system's
+
+
 def is_dark() -> bool:
+    if _forced_scheme:
+        return _forced_scheme[0] == Qt.ColorScheme.Dark
     hints = QGuiApplication.styleHints()
     return bool(hints is not None and hints.colorScheme() == Qt.ColorScheme.Dark)
+
+
+def set_color_scheme(app: QApplication, scheme: Qt.ColorScheme | None) -> None:
+    """Use ``scheme`` instead of the system's (None: follow the system again), now.
+
+    For screenshots and tests: the offscreen platform has no scheme to switch."""
+    _forced_scheme[:] = [scheme] if scheme is not None else []
+    _apply_palette(app)
 
 
 def apply_theme(app: QApplication) -> None:
@@ -80,11 +93,13 @@ def _apply_palette(app: QApplication) -> None:
 
 
 def syntax_colours() -> dict[str, QColor]:
-    """Text view colours readable on the current scheme."""
+    """Text view colours readable on the current scheme (the engine-* ones are line tints)."""
     if is_dark():
         return {"section": QColor("#ff9e64"), "keyword": QColor("#7aa2f7"), "comment": QColor("#7f8795"),
                 "string": QColor("#9ece6a"), "acl": QColor("#e0af68"), "error": QColor("#f7768e"),
-                "number": QColor("#bb9af7")}
+                "number": QColor("#bb9af7"), "warning": QColor("#e0af68"),
+                "engine-refuses": QColor(247, 118, 180, 40), "engine-ignores": QColor(150, 170, 210, 28)}
     return {"section": QColor("#b35300"), "keyword": QColor("#1b4fbf"), "comment": QColor("#6a737d"),
             "string": QColor("#2b7a0b"), "acl": QColor("#8a5a00"), "error": QColor("#c62828"),
-            "number": QColor("#7b3fb5")}
+            "number": QColor("#7b3fb5"), "warning": QColor("#c77800"),
+            "engine-refuses": QColor(194, 65, 143, 30), "engine-ignores": QColor(90, 110, 150, 26)}
