@@ -9,8 +9,8 @@ Theory of operation
   (filled circle with a cross), warning (triangle), engine refuses (slashed
   circle), engine ignores (dashed circle) - shapes, not only colours.
 * **Markers** - ``set_diagnostics`` turns diagnostics into extra selections: a
-  wavy underline under the word each error or warning points at, a faint line
-  tint for what the embedded engine refuses or ignores.  Hovering the line (or
+  wavy underline (and a faint tint) under the word each error or warning points
+  at, a faint whole-line tint for what the embedded engine refuses or ignores.  Hovering the line (or
   its gutter mark) shows the messages.
 * **Assist** - completion and hover docs come from ``proxy.config.assist`` over
   the ``Config`` parsed from the text as it is now (parsed again only when the
@@ -22,6 +22,7 @@ Theory of operation
 from __future__ import annotations
 
 import html
+import textwrap
 from collections.abc import Iterable
 
 from PySide6.QtCore import QEvent, QRect, QSize, Qt
@@ -58,6 +59,7 @@ __all__ = ["CodeEditor"]
 
 _MARK_ICONS = {"error": "error", "warning": "warning", "engine-refuses": "engine-refuses",
                "engine-ignores": "engine-ignores"}
+_TIP_WIDTH = 90  # characters per tooltip line
 _AUTO_COMPLETE_AFTER = 2  # letters of a line's first word before the popup opens by itself
 
 
@@ -99,8 +101,9 @@ def _mix(ink: QColor, paper: QColor, share: float) -> QColor:
 
 def _rich(text: str) -> str:
     """Tooltip HTML: synopses hold "<address>" and such, which plain text would lose to
-    Qt's rich-text guess."""
-    return "<qt>" + "<br>".join(html.escape(line) for line in text.splitlines()) + "</qt>"
+    Qt's rich-text guess.  Lines are wrapped here (Qt wraps rich tooltips very narrow)."""
+    lines = [part for line in text.splitlines() for part in (textwrap.wrap(line, _TIP_WIDTH) or [""])]
+    return "<p style='white-space:pre'>" + "<br>".join(html.escape(line) for line in lines) + "</p>"
 
 
 class CodeEditor(QPlainTextEdit):
@@ -224,6 +227,9 @@ class CodeEditor(QPlainTextEdit):
                                    QTextCursor.MoveMode.KeepAnchor)
                 selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
                 selection.format.setUnderlineColor(colours[kind])
+                tint = QColor(colours[kind])
+                tint.setAlpha(40)  # Qt's wave is one thin pixel: a faint tint makes the word stand out
+                selection.format.setBackground(tint)
             selection.cursor = cursor
             selections.append(selection)
         self.setExtraSelections(selections)
@@ -300,7 +306,9 @@ class CodeEditor(QPlainTextEdit):
         start = QTextCursor(self.document())
         start.setPosition(self._completion_start)
         rect = self.cursorRect(start)
-        rect.setWidth(popup.sizeHintForColumn(0) + popup.verticalScrollBar().sizeHint().width() + 24)
+        widest = max(popup.fontMetrics().horizontalAdvance(c.text) for c in items)
+        scrollbar = popup.verticalScrollBar()
+        rect.setWidth(widest + (scrollbar.sizeHint().width() if scrollbar is not None else 0) + 24)
         self.completer.complete(rect)
         return True
 

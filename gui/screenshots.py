@@ -10,6 +10,8 @@ must be set before Qt starts) and names the files ``*@2x.png``.  The README's
 ``resources/screenshots/*.png`` come from here.  The Certificates window is
 shot over a throw-away store (``demo_certificate_store``): a CA and four
 certificates, one about to expire and one expired, so every state shows.
+The text editor is shot in the light and the dark palette (``theme.set_color_scheme``:
+the offscreen platform has no system scheme to switch).
 """
 
 from __future__ import annotations
@@ -32,6 +34,9 @@ from proxy.certs import CertStore, ImportedBundle, issue_leaf  # Qt-free: safe b
 
 SIZE = (1280, 800)
 CERTIFICATES_SIZE = (1040, 600)
+# Added for the text editor shots: a backend whose servers come from DNS, which the
+# embedded engine refuses (the editor marks the line).
+REFUSED_BACKEND = "\nbackend from_dns\n    server-template srv 3 app.example:80\n"
 
 
 def demo_certificate_store(root: Path) -> CertStore:
@@ -131,13 +136,13 @@ def _protect_demo_frontend(window: object) -> None:
 
 def render(outdir: Path, suffix: str = "") -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
+    from PySide6.QtCore import QSettings, Qt
     from PySide6.QtWidgets import QApplication
 
     from gui.app import load_demo
     from gui.first_run import FirstRunDialog, LocalRouteDialog
     from gui.main_window import MainWindow
-    from gui.theme import apply_theme
+    from gui.theme import apply_theme, set_color_scheme
 
     app = QApplication.instance() or QApplication([])
     assert isinstance(app, QApplication)
@@ -196,6 +201,27 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     shot("userlist", lambda: _show_demo_userlist(window))
     shot("password", password)
     shot("diagnostics", broken)
+
+    def text_editor(dark: bool) -> None:
+        """The text view on the broken frontend's error, with a line the engine refuses;
+        dark: the same with the find bar open."""
+        set_color_scheme(app, Qt.ColorScheme.Dark if dark else None)
+        if "server-template" not in window.document.text:
+            window.document.set_text(window.document.text + REFUSED_BACKEND)
+        window.tabs.setCurrentWidget(window.text_view)
+        app.processEvents()  # laid out before the cursor is centred
+        lines = window.document.text.splitlines()
+        line = next(i for i, t in enumerate(lines, 1) if "default_backend nowhere" in t)
+        window.text_view.go_to_line(line, lines[line - 1].index("nowhere") + 1)
+        if dark:
+            window.text_view.open_find()
+            window.text_view.find_bar.find_field.setText("server")
+            window.text_view.find_next()
+
+    shot("text-editor", lambda: text_editor(dark=False))
+    shot("text-editor-dark", lambda: text_editor(dark=True))
+    window.text_view.find_bar.close_bar()
+    set_color_scheme(app, None)
     for name, dialog in (("first-run", FirstRunDialog()), ("local-route", LocalRouteDialog())):
         dialog.show()
         dialog.adjustSize()

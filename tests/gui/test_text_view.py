@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
 
 from gui.main_window import MainWindow
-from gui.theme import set_color_scheme, syntax_colours
+from gui.theme import icon, set_color_scheme, syntax_colours
 from tests.gui._support import close_window
 
 TEXT = """\
@@ -70,6 +70,12 @@ def test_unapplied_text_is_checked_again_when_typing_pauses(window: MainWindow, 
     qtbot.waitUntil(lambda: 13 in editor.markers, timeout=3000)
     assert editor.markers[13].kind == "engine-refuses"
     assert "engine refuses" in editor.markers[13].tooltip
+    assert view.apply() == []  # the Problems panel shows the gutter's mark for it
+    model = window.diagnostics_model
+    row = next(r for r, d in enumerate(model.items) if d.line == 13)
+    decoration = model.index(row, 0).data(Qt.ItemDataRole.DecorationRole)
+    assert decoration.cacheKey() == icon("engine-refuses").cacheKey()
+    window.document.undo_stack.undo()
     view.reload()  # Revert: the model's marks again
     assert set(editor.markers) == {9}
 
