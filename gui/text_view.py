@@ -167,6 +167,7 @@ class TextView(QWidget):
         self._recheck.setInterval(RECHECK_DELAY_MS)
         self._recheck.timeout.connect(self._check_edited_text)
         self._build_actions()
+        self.editor.escapePressed.connect(lambda: self.find_bar.close_bar() if self.find_bar.isVisible() else None)
         self.editor.document().modificationChanged.connect(self._update_buttons)
         self.editor.document().contentsChanged.connect(self._text_edited)
         document.changed.connect(self._model_changed)

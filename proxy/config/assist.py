@@ -133,15 +133,11 @@ def completions(config: Config, line: int, text: str, col: int) -> CompletionRes
     section = section_at(config, line, before=not typed.done)
     if not typed.done:
         items = _first_words(section, [])
-    elif typed.done[0] in kw.SECTION_KINDS and section is not None and _is_header(section, line):
-        items = []  # a section's name: nothing to propose
+    elif typed.done[0] in kw.SECTION_KINDS:  # a header (the parser's rule): its name is new
+        items = []
     else:
         items = _later_words(config, section, typed)
     return CompletionResult(typed.start, typed.prefix, tuple(_starting_with(items, typed.prefix)))
-
-
-def _is_header(section: Section, line: int) -> bool:
-    return section.header.origin is not None and section.header.origin.line == line
 
 
 def _starting_with(items: Iterable[Completion], prefix: str) -> list[Completion]:
@@ -271,9 +267,9 @@ def hover_doc(config: Config, line: int, text: str, col: int) -> str | None:
     index = next((i for i, w in enumerate(words) if w.col <= col < w.col + len(w.raw)), None)
     if index is None:
         return None
+    if words[0].value in kw.SECTION_KINDS:  # a header, by the parser's rule
+        return f"starts a {words[0].value} section" if index == 0 else None
     section = section_at(config, line)
-    if words[0].value in kw.SECTION_KINDS and section is not None and _is_header(section, line):
-        return f"{words[0].value} section" if index == 0 else None
     keyword, count = kw.lookup([w.value for w in words], _sec_of(section))
     if keyword is not None and index < count:
         return keyword_doc(keyword)

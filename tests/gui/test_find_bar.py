@@ -56,6 +56,11 @@ def test_ctrl_f_from_anywhere_opens_the_find_bar_on_the_text(window: MainWindow,
     assert bar.status.text() == f"1 of {total} (wrapped)"
     qtbot.keyClick(bar.find_field, Qt.Key.Key_Escape)
     assert not bar.isVisible() and editor.hasFocus()
+    qtbot.keyClick(editor, Qt.Key.Key_F3)  # F3 in the text reopens it on the same term...
+    assert bar.isVisible() and bar.status.text() == f"2 of {total}"
+    editor.setFocus()
+    qtbot.keyClick(editor, Qt.Key.Key_Escape)  # ...and Esc there closes it too
+    assert not bar.isVisible()
 
 
 def test_match_case_and_not_found(window: MainWindow, qtbot: Any) -> None:

@@ -138,6 +138,13 @@ def test_hover_doc_gives_synopsis_doc_and_engine_support() -> None:
     assert "Prefix match on path" in (assist.hover_doc(config, acl, LINES[acl - 1], 17) or "")
 
 
+def test_hover_doc_on_a_section_header() -> None:
+    config = parse(CONFIG).config
+    line = line_of("frontend web")
+    assert assist.hover_doc(config, line, LINES[line - 1], 3) == "starts a frontend section"
+    assert assist.hover_doc(config, line, LINES[line - 1], 11) is None  # its name
+
+
 def test_hover_doc_says_what_the_engine_refuses() -> None:
     text = "backend dns\n    server-template srv 3 app.example:80\n"
     doc = assist.hover_doc(parse(text).config, 2, "    server-template srv 3 app.example:80", 8)
