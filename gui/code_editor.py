@@ -115,11 +115,12 @@ class CodeEditor(QPlainTextEdit):
         self.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
         self.markers: dict[int, assist.Marker] = {}
         self._diagnostics: list[Diagnostic] = []
-        self._parsed: tuple[str, Config] | None = None  # (text parsed, its model)
+        self._parsed: tuple[list[str], Config] | None = None  # (lines parsed, their model)
         self._completion_start = 0  # document position where the completed word starts
         self.gutter = _Gutter(self)
         self.blockCountChanged.connect(lambda _count: self._fit_gutter())
         self.updateRequest.connect(self._scroll_gutter)
+        self.cursorPositionChanged.connect(self.gutter.update)  # the cursor's line number is bold
         self.completer = QCompleter(self)
         self.completer.setWidget(self)
         self.completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
@@ -158,33 +159,38 @@ class CodeEditor(QPlainTextEdit):
     def paint_gutter(self, event: QPaintEvent) -> None:
         painter = QPainter(self.gutter)
         palette = self.palette()
-        painter.fillRect(event.rect(), palette.color(QPalette.ColorRole.Window))
+        paper = palette.color(QPalette.ColorRole.Window)
+        painter.fillRect(event.rect(), paper)
         painter.setPen(palette.color(QPalette.ColorRole.Mid))
         right = self.gutter.width() - 1
         painter.drawLine(right, event.rect().top(), right, event.rect().bottom())
-        current_colour = palette.color(QPalette.ColorRole.WindowText)
-        number_colour = _mix(current_colour, palette.color(QPalette.ColorRole.Window), 0.6)
+        ink = palette.color(QPalette.ColorRole.WindowText)
+        faded = _mix(ink, paper, 0.6)  # other lines' numbers; the cursor's line gets full ink
         current = self.textCursor().blockNumber()
         block = self.firstVisibleBlock()
         top = round(self.blockBoundingGeometry(block).translated(self.contentOffset()).top())
-        height = self.fontMetrics().height()
-        mark = self._mark_size()
         while block.isValid() and top <= event.rect().bottom():
             bottom = top + round(self.blockBoundingRect(block).height())
             if block.isVisible() and bottom >= event.rect().top():
                 number = block.blockNumber()
-                font = painter.font()
-                font.setBold(number == current)
-                painter.setFont(font)
-                painter.setPen(current_colour if number == current else number_colour)
-                painter.drawText(0, top, self.gutter.width() - 8, height,
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(number + 1))
-                marker = self.markers.get(number + 1)
-                if marker is not None:
-                    icon(_MARK_ICONS[marker.kind]).paint(painter, QRect(6, top + (height - mark) // 2, mark, mark))
+                self._paint_line(painter, number + 1, top, ink if number == current else faded, number == current)
             block = block.next()
             top = bottom
         painter.end()
+
+    def _paint_line(self, painter: QPainter, line: int, top: int, colour: QColor, bold: bool) -> None:
+        """One line's number (right-aligned) and, left of it, its diagnostic mark."""
+        height = self.fontMetrics().height()
+        font = painter.font()
+        font.setBold(bold)
+        painter.setFont(font)
+        painter.setPen(colour)
+        painter.drawText(0, top, self.gutter.width() - 8, height,
+                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, str(line))
+        marker = self.markers.get(line)
+        if marker is not None:
+            mark = self._mark_size()
+            icon(_MARK_ICONS[marker.kind]).paint(painter, QRect(6, top + (height - mark) // 2, mark, mark))
 
     def line_at_y(self, y: int) -> int:
         """The 1-based line shown at viewport height ``y`` (0 below the last line)."""
@@ -272,17 +278,18 @@ class CodeEditor(QPlainTextEdit):
 
     # -- completion ------------------------------------------------------------------------------
     def config(self) -> Config:
-        """The text as it is now, parsed - without the cursor's line, whose words the assist
-        reads from the line itself.  So typing on one line parses nothing again (a 7,000-line
-        file takes ~150 ms to parse); moving to another line after an edit parses once."""
+        """The text, parsed.  The assist reads the cursor's own line from the editor, so a
+        model whose other lines match the text is still good: typing on one line, or moving
+        about, parses nothing again (a 7,000-line file takes ~150 ms to parse)."""
         lines = self.toPlainText().split("\n")
-        cursor_line = self.textCursor().blockNumber()
-        if cursor_line < len(lines):
-            lines[cursor_line] = ""
-        text = "\n".join(lines)
-        if self._parsed is None or self._parsed[0] != text:
-            self._parsed = (text, parse(text).config)
-        return self._parsed[1]
+        if self._parsed is not None:
+            seen, model = self._parsed
+            here = self.textCursor().blockNumber()
+            if len(seen) == len(lines) and seen[:here] == lines[:here] and seen[here + 1:] == lines[here + 1:]:
+                return model
+        model = parse("\n".join(lines)).config
+        self._parsed = (lines, model)
+        return model
 
     def completions_here(self) -> assist.CompletionResult:
         cursor = self.textCursor()
