@@ -10,7 +10,7 @@ one Ctrl+Z restores the text.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -27,8 +27,6 @@ __all__ = ["FindBar"]
 
 
 class FindBar(QWidget):
-    closed = Signal()
-
     def __init__(self, editor: QPlainTextEdit, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.editor = editor
@@ -108,7 +106,6 @@ class FindBar(QWidget):
     def close_bar(self) -> None:
         self.hide()
         self.editor.setFocus()
-        self.closed.emit()
 
     # -- searching ---------------------------------------------------------------------------
     def _flags(self, backward: bool = False) -> QTextDocument.FindFlag:

@@ -234,6 +234,8 @@ def render(outdir: Path, suffix: str = "") -> list[Path]:
     with tempfile.TemporaryDirectory() as certs_root:
         shots.append(_shoot_certificates(demo_certificate_store(Path(certs_root) / "proxydesk" / "certs"), outdir / f"certificates{suffix}.png"))
     window.document.undo_stack.setClean()
+    if window.host.running:  # else closing asks whether to stop it, and waits for a click
+        window.host.stop_blocking()
     window.close()
     QSettings(str(settings), QSettings.Format.IniFormat).clear()
     settings.unlink(missing_ok=True)
