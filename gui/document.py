@@ -29,9 +29,9 @@ from typing import ClassVar
 from PySide6.QtCore import QObject, QSaveFile, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from proxy.config.assist import diagnose_text
 from proxy.config.model import Config, Diagnostic, Section
 from proxy.config.parser import decode, parse
-from proxy.config.validate import validate
 from proxy.config.writer import write
 
 __all__ = ["Document", "SaveError"]
@@ -252,9 +252,5 @@ class Document(QObject):
     def _recompute_diagnostics(self, text: str, extra: list[Diagnostic]) -> None:
         # Parse the written text (not the live model) so every diagnostic has the
         # line number the text view shows, even for statements added by a form.
-        result = parse(text, self._config_path)
-        diagnostics = extra + result.diagnostics
-        diagnostics += validate(result.config, base_dir=self.base_dir)
-        diagnostics.sort(key=lambda d: (d.line, d.col))
-        self.diagnostics = diagnostics
+        self.diagnostics = diagnose_text(text, self._config_path, base_dir=self.base_dir, extra=extra)
         self.diagnosticsChanged.emit()

@@ -286,6 +286,9 @@ class MainWindow(QMainWindow):
         for action in (self.undo_action, self.redo_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
+        for action in self._find_actions():
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
         for action in (self.add_frontend_action, self.add_backend_action, self.add_listen_action,
                        self.add_userlist_action, self.add_defaults_action, self.add_global_action,
                        self.rename_action, self.remove_action):
@@ -323,6 +326,15 @@ class MainWindow(QMainWindow):
         toolbar_toggle.setText("T&oolbar")
         view_menu.addAction(toolbar_toggle)
         self._refresh_recent_menu()
+
+    def _find_actions(self) -> list[QAction]:
+        """The text view's Find/Replace, window-wide: they show the text view first."""
+        view = self.text_view
+        actions = [view.find_action, view.replace_action, view.find_next_action, view.find_previous_action]
+        for action in actions:
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view.revealRequested.connect(lambda: self.tabs.setCurrentWidget(view))
+        return actions
 
     def _build_status_bar(self) -> None:
         self.engine_label = QLabel()
@@ -428,7 +440,7 @@ class MainWindow(QMainWindow):
             self.select_section(key)
         if diagnostic.line > 0:
             self.tabs.setCurrentWidget(self.text_view)
-            self.text_view.go_to_line(diagnostic.line)
+            self.text_view.go_to_line(diagnostic.line, diagnostic.col)
 
     # -- section management -------------------------------------------------------------------
     def _selected_group_kind(self) -> str | None:

@@ -17,6 +17,7 @@ certificates, one about to expire and one expired, so every state shows.
 A new screen is one registration: ``@screen("name")`` on a function that puts the
 main window in the state to shoot (it runs in the order registered), or
 ``@widget_screen("name")`` on one that returns a widget of its own to shoot.
+The text editor is shot on the "diagnostics" screen's broken frontend.
 """
 
 from __future__ import annotations
@@ -205,6 +206,29 @@ def _broken(window: Any) -> None:
     window.document.set_text(window.document.text + "\nfrontend broken\n    default_backend nowhere\n")
     window.select_section(("frontend", "broken"))
     window._reveal_diagnostics()
+
+
+# A backend whose servers come from DNS, which the embedded engine refuses (the
+# text editor marks the line).
+REFUSED_BACKEND = "\nbackend from_dns\n    server-template srv 3 app.example:80\n"
+
+
+@screen("text-editor")
+def _text_editor(window: Any) -> None:
+    """The text view on the broken frontend's error (added by "diagnostics"), with a line
+    the engine refuses and the find bar open."""
+    from PySide6.QtWidgets import QApplication
+
+    if "server-template" not in window.document.text:
+        window.document.set_text(window.document.text + REFUSED_BACKEND)
+    window.tabs.setCurrentWidget(window.text_view)
+    QApplication.processEvents()  # laid out before the cursor is centred
+    lines = window.document.text.splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if "default_backend nowhere" in t)
+    window.text_view.go_to_line(line, lines[line - 1].index("nowhere") + 1)
+    window.text_view.open_find()
+    window.text_view.find_bar.find_field.setText("server")
+    window.text_view.find_next()
 
 
 @widget_screen("first-run")

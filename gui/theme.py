@@ -111,11 +111,13 @@ def _apply_palette(app: QApplication) -> None:
 
 
 def syntax_colours() -> dict[str, QColor]:
-    """Text view colours readable on the current scheme."""
+    """Text view colours readable on the current scheme (the engine-* ones are line tints)."""
     if is_dark():
         return {"section": QColor("#ff9e64"), "keyword": QColor("#7aa2f7"), "comment": QColor("#7f8795"),
                 "string": QColor("#9ece6a"), "acl": QColor("#e0af68"), "error": QColor("#f7768e"),
-                "number": QColor("#bb9af7")}
+                "number": QColor("#bb9af7"), "warning": QColor("#e0af68"),
+                "engine-refuses": QColor(247, 118, 180, 40), "engine-ignores": QColor(150, 170, 210, 28)}
     return {"section": QColor("#b35300"), "keyword": QColor("#1b4fbf"), "comment": QColor("#6a737d"),
             "string": QColor("#2b7a0b"), "acl": QColor("#8a5a00"), "error": QColor("#c62828"),
-            "number": QColor("#7b3fb5")}
+            "number": QColor("#7b3fb5"), "warning": QColor("#c77800"),
+            "engine-refuses": QColor(194, 65, 143, 30), "engine-ignores": QColor(90, 110, 150, 26)}
