@@ -230,13 +230,13 @@ class MainWindow(QMainWindow):
             if QKeySequence(extra) not in redo_keys:
                 redo_keys.append(QKeySequence(extra))
         self.redo_action.setShortcuts(redo_keys)
-        self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
+        self.add_frontend_action = a("Add fron&tend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
         self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
         self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
         self.add_userlist_action = a("Add u&serlist…", lambda: self.prompt_add("userlist"),
                                      "Ctrl+Shift+U", "userlist",
                                      tip="Users and passwords for http-request auth")
-        self.add_defaults_action = a("Add &defaults…", self.prompt_add_defaults,
+        self.add_defaults_action = a("Add def&aults…", self.prompt_add_defaults,
                                      tip="Mode and timeouts every frontend and backend after it inherits")
         self.add_global_action = a("Add &global", self.add_global,
                                    tip="Process-wide settings: connection limit, logs, TLS defaults")
