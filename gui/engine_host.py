@@ -40,8 +40,8 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
-import threading
 import inspect
+import threading
 from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any, Protocol

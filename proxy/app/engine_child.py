@@ -30,8 +30,9 @@ If a graceful stop hangs, the watchdog ends the process ``HARD_EXIT_S`` later.
 the listeners: a refused config changes nothing, the old one keeps serving.
 
 Events are relayed in batches (``EventRelay``): the engine's subscriber only
-appends to a bounded deque; a timer ``FLUSH_S`` later encodes the batch once
-and writes it to each streaming client.  A client whose socket buffer is full
+appends to a bounded deque; a timer (at once when the last batch left more than
+``FLUSH_S`` ago, else then) encodes the batch once and writes it to each
+streaming client.  A client whose socket buffer is full
 gets its batch dropped and counted, never buffered without bound.
 """
 
@@ -92,16 +93,21 @@ class EventRelay:
         self._pending: deque[LogEvent] = deque(maxlen=BACKLOG_EVENTS)
         self._clients: list[_Client] = []
         self._flush_due = False
+        self._last_flush = 0.0
         engine.subscribe(self._on_event)
 
     def _on_event(self, event: LogEvent) -> None:  # per request: keep it to an append
         self._pending.append(event)
         if not self._flush_due and self._clients:
+            # A quiet engine's event goes out at the end of this loop pass; under load
+            # one batch (one encode, one write) per FLUSH_S.
             self._flush_due = True
-            asyncio.get_running_loop().call_later(wire.FLUSH_S, self._flush)
+            loop = asyncio.get_running_loop()
+            loop.call_at(max(loop.time(), self._last_flush + wire.FLUSH_S), self._flush)
 
     def _flush(self) -> None:
         self._flush_due = False
+        self._last_flush = asyncio.get_running_loop().time()
         events = list(self._pending)
         self._pending.clear()
         if not events:

@@ -95,5 +95,5 @@ def event_frame(dropped: int, events: list[LogEvent]) -> bytes:
 def decode_events(body: bytes) -> tuple[int, list[LogEvent]]:
     """(events dropped so far, the events) from one frame's body."""
     dropped, events = marshal.loads(body)
-    return int(dropped), [LogEvent(e[0], tuple(e[1]), *e[2:8], Timings(*e[8]), *e[9:])
+    return int(dropped), [LogEvent._make((e[0], tuple(e[1]), *e[2:8], Timings(*e[8]), *e[9:]))
                           for e in events]

@@ -45,8 +45,17 @@ from typing import Protocol
 from proxy import platform
 from proxy.engine.stats import StatsSnapshot
 
-__all__ = ["CliSession", "Command", "Extra", "Reloader", "Stream", "RuntimeEngine", "UnixSocketUnavailable",
-           "parse_address", "serve"]
+__all__ = [
+    "CliSession",
+    "Command",
+    "Extra",
+    "Reloader",
+    "RuntimeEngine",
+    "Stream",
+    "UnixSocketUnavailable",
+    "parse_address",
+    "serve",
+]
 
 _log = logging.getLogger("proxy.engine.runtime_api")
 MAX_LINE = 65536
