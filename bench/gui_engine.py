@@ -231,7 +231,8 @@ class GuiSide:
         self.graph.stop()
         print(f"  GUI: {self.window.log_view.summary.text()}", file=sys.stderr)
         self.window.document.undo_stack.setClean()
-        self.window.close()  # closeEvent shuts the engine down, as when a user quits
+        self.window.host.stop_blocking()  # else closing asks whether to stop the proxy
+        self.window.close()
         self.app.processEvents()
 
 

@@ -9,7 +9,7 @@ as a child (``proxy.app.engine_process.EngineProcess``) and it runs the same
 
 1. it reads the running copy the app wrote (``--config``; parsed under the name
    of the user's file, ``--name``, so diagnostics point at the user's lines);
-2. it starts the engine -- subscribed to its log events *before* it starts, so
+2. it starts the engine -- recording its log events from *before* the start, so
    no request is missed -- and its private runtime socket (``--control``: a unix
    socket in the app's 0700 directory, or ``ipv4@127.0.0.1:0`` where there are
    no unix sockets; ``proxy.engine.runtime_api`` with ``reload`` and two
@@ -29,11 +29,11 @@ If a graceful stop hangs, the watchdog ends the process ``HARD_EXIT_S`` later.
 ``Success=1|0`` with a JSON object of the message, the located diagnostics and
 the listeners: a refused config changes nothing, the old one keeps serving.
 
-Events are relayed in batches (``EventRelay``): the engine's subscriber only
-appends to a bounded deque; a timer (at once when the last batch left more than
-``FLUSH_S`` ago, else then) encodes the batch once and writes it to each
-streaming client.  A client whose socket buffer is full
-gets its batch dropped and counted, never buffered without bound.
+Events are relayed in batches (``EventRelay``): the engine records them in its
+own bounded deque, as it did for the in-process window; a timer drains it every
+``FLUSH_S``, encodes the batch once and writes it to each streaming client.
+A client whose socket buffer is full gets its batch dropped and counted, never
+buffered without bound.
 """
 
 from __future__ import annotations
@@ -46,7 +46,6 @@ import logging
 import os
 import sys
 import threading
-from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,46 +86,46 @@ class _Client:
 
 
 class EventRelay:
-    """The engine's log events to every ``stream events`` client, in batches."""
+    """The engine's log events to every ``stream events`` client, in batches.
+
+    The engine records its events in its own bounded deque (``drain_events``: a C-level
+    append per request, no Python call); every ``FLUSH_S`` a timer drains it, encodes
+    the batch once and writes it to each client.  Until the first client comes, the
+    deque keeps the backlog (the engine's last 10,000 events)."""
 
     def __init__(self, engine: Engine) -> None:
-        self._pending: deque[LogEvent] = deque(maxlen=BACKLOG_EVENTS)
+        self._engine = engine
         self._clients: list[_Client] = []
-        self._flush_due = False
-        self._last_flush = 0.0
-        engine.subscribe(self._on_event)
+        self._timer: asyncio.TimerHandle | None = None
+        engine.drain_events(0)  # the first drain switches the engine's recording on
 
-    def _on_event(self, event: LogEvent) -> None:  # per request: keep it to an append
-        self._pending.append(event)
-        if not self._flush_due and self._clients:
-            # A quiet engine's event goes out at the end of this loop pass; under load
-            # one batch (one encode, one write) per FLUSH_S.
-            self._flush_due = True
-            loop = asyncio.get_running_loop()
-            loop.call_at(max(loop.time(), self._last_flush + wire.FLUSH_S), self._flush)
+    def _flush_later(self) -> None:
+        self._timer = asyncio.get_running_loop().call_later(wire.FLUSH_S, self._flush)
 
     def _flush(self) -> None:
-        self._flush_due = False
-        self._last_flush = asyncio.get_running_loop().time()
-        events = list(self._pending)
-        self._pending.clear()
-        if not events:
-            return
-        for client in self._clients:
-            if client.writer.transport.get_write_buffer_size() > MAX_BUFFERED:
-                client.dropped += len(events)
-            elif client.binary:
-                client.writer.write(wire.event_frame(client.dropped, events))
-            else:
-                client.writer.write((json.dumps(events, separators=(",", ":")) + "\n").encode())
+        events = self._engine.drain_events(BACKLOG_EVENTS)
+        if events:
+            for client in self._clients:
+                self._send(client, events)
+        if self._clients:
+            self._flush_later()
+
+    @staticmethod
+    def _send(client: _Client, events: list[LogEvent]) -> None:
+        if client.writer.transport.get_write_buffer_size() > MAX_BUFFERED:
+            client.dropped += len(events)
+        elif client.binary:
+            client.writer.write(wire.event_frame(client.dropped, events))
+        else:
+            client.writer.write((json.dumps(events, separators=(",", ":")) + "\n").encode())
 
     async def stream(self, args: list[str], reader: asyncio.StreamReader,
                      writer: asyncio.StreamWriter) -> None:
         """``stream events [json|marshal]``: every event from now on (and the backlog)."""
         client = _Client(writer, binary=args[:1] == ["marshal"])
         self._clients.append(client)
-        if self._pending:
-            self._flush()
+        if self._timer is None or self._timer.cancelled():
+            self._flush()  # the backlog at once, then every FLUSH_S
         try:
             while await reader.read(4096):  # nothing is expected: wait for the client to leave
                 pass
@@ -134,6 +133,15 @@ class EventRelay:
             pass
         finally:
             self._clients.remove(client)
+            if not self._clients and self._timer is not None:
+                self._timer.cancel()
+
+    def close(self) -> None:
+        """End every stream (the engine stops): the clients see the end of the stream."""
+        if self._timer is not None:
+            self._timer.cancel()
+        for client in list(self._clients):
+            client.writer.close()
 
 
 # ------------------------------------------------------------------------------ stop
@@ -223,6 +231,8 @@ async def _serve(args: argparse.Namespace) -> int:
     finally:
         control[0].close()
         await engine.stop(watchdog.grace)
+        relay.close()
+        await asyncio.sleep(0.01)  # the streams see their end and return before the loop does
     return 0
 
 
