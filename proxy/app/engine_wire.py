@@ -47,14 +47,31 @@ __all__ = [
     "encode_events", "event_frame", "listening_from", "snapshot_from_json", "snapshot_to_json",
 ]
 
-FLUSH_S = 0.1  # the child sends its events at most this often (the app polls every 250 ms)
+FLUSH_S = 0.02  # how often the child sends its events: small batches, short pauses (p99)
 FRAME_HEADER = struct.Struct(">I")
 MAX_FRAME = 64 * 1024 * 1024
 
 
 # -- stats ----------------------------------------------------------------------------------
+_ROW_FIELDS = tuple(f.name for f in dataclasses.fields(StatRow))
+_CHECK_FIELDS = tuple(f.name for f in dataclasses.fields(CheckInfo))
+_SNAPSHOT_FIELDS = tuple(f.name for f in dataclasses.fields(StatsSnapshot) if f.name != "rows")
+
+
 def snapshot_to_json(snapshot: StatsSnapshot) -> str:
-    return json.dumps(dataclasses.asdict(snapshot), separators=(",", ":"))
+    """By hand, not ``dataclasses.asdict``: that deep-copies every value (2.8 ms for the
+    tutorial's 14 rows against 0.3 ms to build the snapshot), and the engine pauses for it."""
+    data: dict[str, Any] = {name: getattr(snapshot, name) for name in _SNAPSHOT_FIELDS}
+    data["rows"] = [_row_dict(row) for row in snapshot.rows]
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _row_dict(row: StatRow) -> dict[str, Any]:
+    data = {name: getattr(row, name) for name in _ROW_FIELDS}
+    data["counters"] = dict(row.counters)
+    check = row.check
+    data["check"] = None if check is None else {name: getattr(check, name) for name in _CHECK_FIELDS}
+    return data
 
 
 def snapshot_from_json(text: str) -> StatsSnapshot:

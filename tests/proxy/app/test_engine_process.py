@@ -266,3 +266,19 @@ asyncio.run(main())
 @pytest.fixture
 def origin_port() -> int:
     return 9  # nothing needs to answer: the test only watches processes
+
+
+@pytest.mark.asyncio
+async def test_snapshots_cross_as_json_unchanged(origin: int) -> None:
+    from proxy.app.demo import tutorial_config
+    from proxy.engine.engine import Engine
+
+    engine = Engine(tutorial_config([origin] * 4, 0, stats_port=0, socket_port=None))
+    await engine.start()
+    try:
+        await _get(engine.port_of("main"))
+        snapshot = engine.stats()
+        assert any(row.check is not None for row in snapshot.rows)  # CheckInfo crosses too
+        assert wire.snapshot_from_json(wire.snapshot_to_json(snapshot)) == snapshot
+    finally:
+        await engine.stop(0)
