@@ -23,7 +23,10 @@ keep-alive connections) share core 0.  Core 1 runs both engines, loaded in turn
    engine are two processes the system schedules on two cores; the window's
    work then slows the load generator, not the engine -- if anything against
    the GUI-hosted figure) or to core 1 with the engine (``--gui-core proxy``:
-   one core for both, to see what sharing costs), and
+   one core for both, to see what sharing costs); ``--gui-nice N`` lowers the
+   window's priority (not the engine's) so that, sharing core 0, it takes only
+   what wrk and the origin leave -- the instrument is not starved by the
+   subject's window, as it would not be on a machine with a spare core), and
    shows one tab (``--view``): the Traffic graphs (default), which the window's
    own QTimer feeds from ``stats()`` snapshots, or the Requests table, fed from
    ``drain_events``.  A second QTimer forces a repaint of that tab every
@@ -165,12 +168,28 @@ def _run_qt_until(done: Callable[[], bool], poll_ms: int = 20) -> None:
     timer.stop()
 
 
+@contextlib.contextmanager
+def _normal_priority() -> Iterator[None]:
+    """wrk at niceness 0 even when the window's thread runs niced (``--gui-nice``): on
+    Linux a niceness is per thread and a child inherits its creator's.  Lowering it back
+    needs root (or CAP_SYS_NICE), which ``--gui-nice`` therefore needs."""
+    before = os.getpriority(os.PRIO_PROCESS, 0)
+    if before:
+        os.setpriority(os.PRIO_PROCESS, 0, 0)
+    try:
+        yield
+    finally:
+        if before:
+            os.setpriority(os.PRIO_PROCESS, 0, before)
+
+
 def _wrk_in_thread(port: int, seconds: float) -> tuple[threading.Thread, list[Any]]:
     result: list[Any] = []
 
     def run() -> None:
         try:
-            result.append(eb.run_wrk(port, SCENARIO, seconds))
+            with _normal_priority():
+                result.append(eb.run_wrk(port, SCENARIO, seconds))
         except Exception as exc:  # reported by the caller, not lost in the thread
             result.append(exc)
 
@@ -185,13 +204,16 @@ class GuiSide:
     feeds) and a ``repaint_ms`` timer forcing that tab to repaint on top."""
 
     def __init__(self, config: Path, work: Path, view: str = "traffic",
-                 repaint_ms: int = REPAINT_MS, gui_core: str = eb.LOAD_CORE) -> None:
+                 repaint_ms: int = REPAINT_MS, gui_core: str = eb.LOAD_CORE,
+                 gui_nice: int = 0) -> None:
         from PySide6.QtCore import QTimer
         from PySide6.QtWidgets import QApplication
 
         from gui.main_window import MainWindow
         from gui.theme import apply_theme
 
+        if gui_nice:
+            os.nice(gui_nice)  # before any thread starts: they all inherit it
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
         apply_theme(self.app)
         self.window = window = MainWindow(settings_path=work / "ui.ini")
@@ -205,6 +227,8 @@ class GuiSide:
         if os.cpu_count() != 1:
             os.sched_setaffinity(self.engine_pid, {int(eb.PROXY_CORE)})  # as the headless one
             os.sched_setaffinity(0, {int(gui_core)})  # every thread of the app
+        if gui_nice:  # the engine process inherited the window's niceness: give it back
+            os.setpriority(os.PRIO_PROCESS, self.engine_pid, 0)
         shown = window.traffic_view if view == "traffic" else window.log_view
         window.tabs.setCurrentWidget(shown)
         watched = shown if view == "traffic" else window.log_view.table.viewport()
@@ -242,13 +266,14 @@ class GuiSide:
 
 def headless_run(process: subprocess.Popen[bytes], port: int, seconds: float) -> Run:
     meter = _Meter(process.pid, (os.getpid(),))
-    rate, p99, errors = eb.run_wrk(port, SCENARIO, seconds)
+    with _normal_priority():
+        rate, p99, errors = eb.run_wrk(port, SCENARIO, seconds)
     cpu, noise, _elapsed = meter.finish()
     return Run(rate, p99, errors, _per_10k(cpu, rate, seconds), noise)
 
 
 def measure(work: Path, origin_port: int, seconds: float, repeat: int, view: str,
-            repaint_ms: int, gui_core: str) -> tuple[list[Run], list[Run]]:
+            repaint_ms: int, gui_core: str, gui_nice: int = 0) -> tuple[list[Run], list[Run]]:
     """Every GUI-hosted and headless run, the two alternating so that a disturbance
     of the shared machine hits both sides alike."""
     gui_config, gui_port = eb.http_config(work, origin_port, "gui")
@@ -256,10 +281,10 @@ def measure(work: Path, origin_port: int, seconds: float, repeat: int, view: str
     argv = eb.pinned(eb.PROXY_CORE, [sys.executable, "-m", "proxy.cli", "run", "--quiet",
                                      str(headless_config)])
     with eb.started(argv, headless_port, work / "headless.log") as process:
-        gui = GuiSide(gui_config, work, view, repaint_ms, gui_core)
+        gui = GuiSide(gui_config, work, view, repaint_ms, gui_core, gui_nice)
         try:
             gui.run(gui_port, 1, process.pid)  # warm-ups: pools, health checks
-            eb.run_wrk(headless_port, SCENARIO, 1)
+            headless_run(process, headless_port, 1)
             gui_runs, headless_runs = [], []
             for number in range(1, repeat + 1):
                 print(f"run {number}/{repeat}: GUI-hosted, then headless ...", file=sys.stderr, flush=True)
@@ -319,7 +344,7 @@ def _median_ratio(gui_runs: list[Run], headless_runs: list[Run], key: Callable[[
 
 
 def report(gui_runs: list[Run], headless_runs: list[Run], seconds: float, repeat: int,
-           platform: str, view: str, repaint_ms: int, gui_core: str) -> str:
+           platform: str, view: str, repaint_ms: int, gui_core: str, gui_nice: int = 0) -> str:
     gui, headless = _best(gui_runs), _best(headless_runs)
     ratio = gui.rate / headless.rate if headless.rate else float("nan")
     p99_ratio = gui.p99_ms / headless.p99_ms if headless.p99_ms else float("nan")
@@ -337,7 +362,8 @@ def report(gui_runs: list[Run], headless_runs: list[Run], seconds: float, repeat
         f"wrk -c{SCENARIO.connections} keep-alive on the tutorial config, best of {repeat} x "
         f"{max(1, round(seconds))} s per side (alternating), engine process / headless engine on "
         f"core {eb.PROXY_CORE}, wrk + origin on core {eb.LOAD_CORE}, the app's window on core "
-        f"{gui_core}, load average after: {load}; window on the {view.capitalize()} tab, forced "
+        f"{gui_core}{f' at nice {gui_nice}' if gui_nice else ''}, load average after: {load}; "
+        f"window on the {view.capitalize()} tab, forced "
         f"repaint every {repaint_ms} ms",
         "",
         "| engine | req/s | p99 ms | CPU s per 10k req | errors | other load on core 1 "
@@ -371,6 +397,9 @@ def main() -> None:
                         help=f"force a repaint of that tab this often (default {REPAINT_MS}: 50/s)")
     parser.add_argument("--gui-core", choices=("load", "proxy"), default="load",
                         help="the window's core: with wrk and the origin (default), or with the engine")
+    parser.add_argument("--gui-nice", type=int, default=0,
+                        help="run the window at this niceness (the engine process stays at 0): "
+                             "with --gui-core load, so that it does not starve the load generator")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (apt-get install -y wrk)")
@@ -385,9 +414,9 @@ def main() -> None:
         stack.enter_context(eb.started(eb.pinned(eb.LOAD_CORE, origin.argv), origin.port, work / "origin.log"))
         gui_core = eb.LOAD_CORE if args.gui_core == "load" else eb.PROXY_CORE
         gui, headless = measure(work, origin.port, args.duration, args.repeat, args.view,
-                                args.repaint_ms, gui_core)
+                                args.repaint_ms, gui_core, args.gui_nice)
         print(report(gui, headless, args.duration, args.repeat, os.environ["QT_QPA_PLATFORM"],
-                     args.view, args.repaint_ms, gui_core))
+                     args.view, args.repaint_ms, gui_core, args.gui_nice))
 
 
 if __name__ == "__main__":
