@@ -14,8 +14,9 @@ The host owns one daemon *control thread* running an asyncio loop (uvloop
 where installed): the runner's coroutines (start: launch and wait for the
 child's report; apply: a ``reload`` over its runtime socket; stop) and the
 reader of the child's event stream run there.  It waits on sockets and pipes
-almost all the time, so it costs the GUI nothing; it exists so that the GUI
-can also drive the engine without an asyncio loop of its own (tests,
+almost all the time (decoding the event batches is its only steady work, off
+the engine's GIL); it exists so that the GUI can also drive the engine without
+an asyncio loop of its own (tests,
 ``closeEvent``, where qasync can no longer await).  The GUI either awaits
 (``await host.start(...)`` on the qasync loop, through ``asyncio.wrap_future``)
 or gets a ``concurrent.futures.Future`` (``submit_*``).
@@ -210,15 +211,17 @@ class EngineHost(QObject):
         self._set_listening(listening)
         self._set_state(RUNNING)
 
-    def start_blocking(self, config: Config, base_dir: Path | None = None, timeout: float = 10) -> None:
+    def start_blocking(self, config: Config, base_dir: Path | None = None, timeout: float = 30) -> None:
+        """Start and wait (a process start: imports, compile, bind; 0.4 s here when quiet)."""
         future = self.submit_start(config, base_dir)
         try:
             self.finish_start(future.result(timeout), None)
         except BaseException as exc:
+            future.cancel()  # a start still under way ends its process: nothing left running
             self.finish_start(None, exc)
             raise
 
-    def apply_blocking(self, config: Config, timeout: float = 10) -> None:
+    def apply_blocking(self, config: Config, timeout: float = 30) -> None:
         self._set_listening(self.submit_apply(config).result(timeout))
 
     def stop_blocking(self, timeout: float = 10) -> None:
