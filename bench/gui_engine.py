@@ -212,8 +212,12 @@ class GuiSide:
         from gui.main_window import MainWindow
         from gui.theme import apply_theme
 
+        # Before any thread starts: on Linux affinity and niceness are per thread, and a
+        # thread inherits its creator's (the host's control thread must not join the engine).
+        if os.cpu_count() != 1:
+            os.sched_setaffinity(0, {int(gui_core)})
         if gui_nice:
-            os.nice(gui_nice)  # before any thread starts: they all inherit it
+            os.nice(gui_nice)
         self.app = QApplication.instance() or QApplication([sys.argv[0]])
         apply_theme(self.app)
         self.window = window = MainWindow(settings_path=work / "ui.ini")
@@ -224,9 +228,9 @@ class GuiSide:
         window.host.start_blocking(window.document.config, window.document.base_dir)
         assert window.host.engine is not None and window.host.engine.pid is not None
         self.engine_pid = window.host.engine.pid
-        if os.cpu_count() != 1:
-            os.sched_setaffinity(self.engine_pid, {int(eb.PROXY_CORE)})  # as the headless one
-            os.sched_setaffinity(0, {int(gui_core)})  # every thread of the app
+        if os.cpu_count() != 1:  # it inherited the window's core: to core 1, as the headless one
+            for thread in os.listdir(f"/proc/{self.engine_pid}/task"):
+                os.sched_setaffinity(int(thread), {int(eb.PROXY_CORE)})
         if gui_nice:  # the engine process inherited the window's niceness: give it back
             os.setpriority(os.PRIO_PROCESS, self.engine_pid, 0)
         shown = window.traffic_view if view == "traffic" else window.log_view
