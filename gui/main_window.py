@@ -7,13 +7,13 @@ each change; the window remembers the selected section by its (kind, name)
 key and re-selects it, and it rebuilds the editor only when the key changes,
 so typing in a form never loses focus to a model reset.
 
-Engine control goes through ``EngineHost`` (engine on its own thread).  The
+Engine control goes through ``EngineHost`` (engine in its own process).  The
 actions spawn coroutines on the qasync loop (``start_engine``,
 ``apply_engine``, ``stop_engine``; tests await them directly).  Apply is
 refused before reaching the engine when the validator reports errors, so the
 running engine keeps the previous config; the engine's own refusal (a port
 in use, ...) is shown the same way.  A QTimer drains log events and reads the
-listening state; nothing here is ever called from the engine thread.
+listening state; nothing here is ever called from the host's control thread.
 
 Window state and recent files live in an INI file under the platform's config
 directory (QSettings is used only for UI state).
