@@ -1,0 +1,118 @@
+"""Which build of the engine's request path runs: compiled by mypyc, or pure Python.
+
+Theory of operation
+-------------------
+``python -m proxy.engine.build_native`` compiles the modules in ``MODULES``
+with mypyc into extension modules next to their ``.py`` files
+(``http1.cpython-311-x86_64-linux-gnu.so`` beside ``http1.py``, plus one
+shared ``_native__mypyc`` library holding the code of all of them).
+Python's import system prefers an extension module to a source file of the
+same name, so once built they are what ``import proxy.engine.http1`` loads;
+remove them (``build_native --clean``) and the ``.py`` files run again.
+Nothing else changes: the compiled modules are the same source.
+
+Because the choice is made by files on disk, it can be wrong unnoticed: a
+benchmark of the "pure" engine that actually ran compiled code, or a
+compiled module older than its edited source (which would run the old
+code).  ``status()`` answers both without importing the engine: it finds
+each module's origin with ``importlib.util.find_spec`` and compares the
+source's hash with the one ``build_native`` recorded in ``STAMP``.
+``proxydesk --version`` and ``proxydesk run -v`` print ``describe()``, and
+the test suite refuses to run on a stale build.
+
+This module itself is never compiled (it must work when the others are not).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.machinery
+import importlib.util
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["MODULES", "STAMP", "NativeStatus", "describe", "source_digest", "status"]
+
+# The request path, in the order the profile of a keep-alive request ranks them (see
+# bench/RESULTS.md).  Add a module here and rebuild to compile it too.  A module may be
+# listed only if every class in it that tests or callers subclass, patch or deep-copy
+# supports that compiled (mypyc classes have no __dict__ and are closed to new attributes).
+MODULES: tuple[str, ...] = (
+    "proxy.engine.http",
+    "proxy.engine.http1",
+    "proxy.engine.session",
+    "proxy.engine.balance",
+    "proxy.engine.dispatch",
+    "proxy.engine.pool",
+    "proxy.engine.acl",
+    "proxy.engine.stats",
+    "proxy.engine.counters",
+    "proxy.engine.logformat",
+    "proxy.engine.tcp",
+    "proxy.engine.admission",
+)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+# Written by build_native next to the compiled files: {module: sha256 of its source}.
+STAMP = PACKAGE_DIR / "_native_build.json"
+GROUP = "proxy.engine._native"  # the shared library: proxy/engine/_native__mypyc.*.so
+
+
+@dataclass(frozen=True)
+class NativeStatus:
+    compiled: tuple[str, ...]  # modules whose extension module is what an import loads
+    pure: tuple[str, ...]  # modules that run from their .py file
+    stale: tuple[str, ...]  # compiled, but the .py changed since the build
+
+    @property
+    def active(self) -> bool:
+        return bool(self.compiled)
+
+
+def source_digest(module: str) -> str:
+    return hashlib.sha256(_source_path(module).read_bytes()).hexdigest()
+
+
+def _source_path(module: str) -> Path:
+    return PACKAGE_DIR / (module.rsplit(".", 1)[1] + ".py")
+
+
+def _is_extension(module: str) -> bool:
+    spec = importlib.util.find_spec(module)
+    origin = spec.origin if spec is not None else None
+    return origin is not None and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
+
+
+def _recorded_digests() -> dict[str, str]:
+    try:
+        recorded = json.loads(STAMP.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def status() -> NativeStatus:
+    importlib.invalidate_caches()  # a build or clean in this process changed the directory
+    compiled = tuple(m for m in MODULES if _is_extension(m))
+    recorded = _recorded_digests()
+    stale = tuple(m for m in compiled if recorded.get(m) != source_digest(m))
+    return NativeStatus(compiled, tuple(m for m in MODULES if m not in compiled), stale)
+
+
+def describe(state: NativeStatus | None = None) -> str:
+    """One line for ``--version`` and ``run -v``: which build serves requests."""
+    state = state or status()
+    if not state.active:
+        return "engine: pure Python"
+    line = "engine: compiled (mypyc)"
+    if state.pure:
+        line += f"; pure Python: {', '.join(_short(m) for m in state.pure)}"
+    if state.stale:
+        line += (f"; STALE (source changed since the build): {', '.join(_short(m) for m in state.stale)}"
+                 " -- rebuild with `python -m proxy.engine.build_native` or remove it with --clean")
+    return line
+
+
+def _short(module: str) -> str:
+    return module.rsplit(".", 1)[1]
