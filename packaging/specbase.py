@@ -102,6 +102,14 @@ def trim(toc: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return [entry for entry in toc if not unused(entry[0], entry[1] or "")]
 
 
+def engine_build() -> str:
+    """Which engine the bundle gets: the mypyc-compiled modules are bundled when built
+    (collect_submodules finds them like any module), the .py files otherwise."""
+    if any((ROOT / "proxy" / "engine").glob("*__mypyc*")):
+        return "compiled engine (mypyc)"
+    return "pure-Python engine (python -m proxy.engine.build_native first for the compiled one)"
+
+
 def analysis_options() -> dict[str, object]:
     """Analysis() keyword arguments, the same on every platform."""
     from PyInstaller.utils.hooks import collect_submodules  # only inside a spec run
@@ -109,6 +117,7 @@ def analysis_options() -> dict[str, object]:
     # proxy.cli imports the GUI lazily (the headless commands must not load Qt), so
     # PyInstaller's import scan cannot see it: list the app's packages explicitly.
     hidden = collect_submodules("gui") + collect_submodules("proxy") + ["qasync"]
+    print(f"packaging: bundling the {engine_build()}", file=sys.stderr)
     if sys.platform != "win32":
         hidden.append("uvloop")
     datas = [

@@ -14,8 +14,8 @@ Nothing else changes: the compiled modules are the same source.
 Because the choice is made by files on disk, it can be wrong unnoticed: a
 benchmark of the "pure" engine that actually ran compiled code, or a
 compiled module older than its edited source (which would run the old
-code).  ``status()`` answers both without importing the engine: it finds
-each module's origin with ``importlib.util.find_spec`` and compares the
+code).  ``status()`` answers both without importing the engine: it asks the
+path finder which file an import would load for each module and compares the
 source's hash with the one ``build_native`` recorded in ``STAMP``.
 ``proxydesk --version`` and ``proxydesk run -v`` print ``describe()``, and
 the test suite refuses to run on a stale build.
@@ -27,17 +27,18 @@ from __future__ import annotations
 
 import hashlib
 import importlib.machinery
-import importlib.util
 import json
 from dataclasses import dataclass
 from pathlib import Path
 
 __all__ = ["MODULES", "STAMP", "NativeStatus", "describe", "source_digest", "status"]
 
-# The request path, in the order the profile of a keep-alive request ranks them (see
-# bench/RESULTS.md).  Add a module here and rebuild to compile it too.  A module may be
-# listed only if every class in it that tests or callers subclass, patch or deep-copy
-# supports that compiled (mypyc classes have no __dict__ and are closed to new attributes).
+# The request path: what a keep-alive request runs (profiled with perf: see bench/RESULTS.md).
+# Add a module here and rebuild to compile it too.  A module may be listed only if what
+# callers and tests do with its classes works on mypyc's native classes: no subclassing
+# from uncompiled code (unless @mypyc_attr(allow_interpreted_subclasses=True)), no
+# patching or new attributes, no copy.deepcopy (see balance.preview_copy), no class
+# attributes read through the class without ClassVar.  server_state.py stays out for that.
 MODULES: tuple[str, ...] = (
     "proxy.engine.http",
     "proxy.engine.http1",
@@ -51,6 +52,7 @@ MODULES: tuple[str, ...] = (
     "proxy.engine.logformat",
     "proxy.engine.tcp",
     "proxy.engine.admission",
+    "proxy.engine.runtime",
 )
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -79,7 +81,9 @@ def _source_path(module: str) -> Path:
 
 
 def _is_extension(module: str) -> bool:
-    spec = importlib.util.find_spec(module)
+    # What an import would load from disk now (not sys.modules: a process that imported
+    # the .py files before a build, such as build_native itself, must see the build)
+    spec = importlib.machinery.PathFinder.find_spec(module, [str(PACKAGE_DIR)])
     origin = spec.origin if spec is not None else None
     return origin is not None and origin.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
