@@ -67,8 +67,6 @@ class BalanceError(ValueError):
     """An unknown algorithm, bad algorithm argument or bad hash-type."""
 
 
-
-
 class KeyKind(Enum):
     """Which request property a balancer hashes (see ``request_key``)."""
 
@@ -387,11 +385,7 @@ class _FwrrNode:
     def __init__(self, server: ServerState) -> None:
         self.server = server
         self.eweight = server.weight * BE_WEIGHT_SCALE
-        # (one target per statement: mypyc 2.x's compiled chained assignment to three
-        # attributes left the middle one unset)
-        self.npos = 0
-        self.lpos = 0
-        self.rweight = 0
+        self.npos = self.lpos = self.rweight = 0
         self.tree: _OrderedTree | None = None
         self.entry: tuple[int, int, _FwrrNode] | None = None
 
@@ -418,9 +412,7 @@ class _Fwrr:
     def __init__(self, members: tuple[ServerState, ...]) -> None:
         self.nodes = {s: _FwrrNode(s) for s in members}
         total = sum(n.eweight for n in self.nodes.values())
-        self.curr_pos = total  # (one target per statement: see _FwrrNode)
-        self.curr_weight = total
-        self.next_weight = total
+        self.curr_pos = self.curr_weight = self.next_weight = total
         self.curr, self.init, self.next = _OrderedTree(), _OrderedTree(), _OrderedTree()
         for node in self.nodes.values():
             self._queue_by_weight(self.init, node)
@@ -487,8 +479,7 @@ class _Fwrr:
         chosen: _FwrrNode | None = None
         while chosen is None:
             if not self.curr_weight:
-                self.curr_weight = self.next_weight
-                self.curr_pos = self.next_weight
+                self.curr_pos = self.curr_weight = self.next_weight
             node, switched = self._extract(switched)
             if node is None:
                 chosen = avoided
