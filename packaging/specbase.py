@@ -45,6 +45,7 @@ def version_tuple() -> tuple[int, int, int, int]:
 # QtWidgets; pyqtgraph adds QtOpenGL, QtOpenGLWidgets, QtSvg and QtTest at import time).
 EXCLUDES = [
     "tkinter", "yaml", "PIL", "pytest", "hypothesis", "mypy", "setuptools", "pip",
+    "mypyc",  # proxy/engine/build_native.py compiles with it; the bundle only runs the result
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
     "PySide6.Qt3DCore", "PySide6.Qt3DRender", "PySide6.QtMultimedia", "PySide6.QtCharts",
