@@ -96,11 +96,17 @@ def _recorded_digests() -> dict[str, str]:
     return recorded if isinstance(recorded, dict) else {}
 
 
+def _changed_since_build(module: str, recorded: dict[str, str]) -> bool:
+    if not _source_path(module).exists():
+        return False  # a bundle ships only the compiled modules: nothing can be newer
+    return recorded.get(module) != source_digest(module)
+
+
 def status() -> NativeStatus:
     importlib.invalidate_caches()  # a build or clean in this process changed the directory
     compiled = tuple(m for m in MODULES if _is_extension(m))
     recorded = _recorded_digests()
-    stale = tuple(m for m in compiled if recorded.get(m) != source_digest(m))
+    stale = tuple(m for m in compiled if _changed_since_build(m, recorded))
     return NativeStatus(compiled, tuple(m for m in MODULES if m not in compiled), stale)
 
 

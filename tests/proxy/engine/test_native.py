@@ -12,6 +12,7 @@ import importlib.machinery
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +59,14 @@ def test_without_a_compiler_an_explicit_build_fails_and_if_possible_does_not(
     assert native.status() == before  # nothing was removed or half-built
 
 
-def test_a_stale_build_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stale_build_is_named() -> None:
     state = native.NativeStatus(compiled=native.MODULES, pure=(), stale=("proxy.engine.http1",))
     assert "STALE" in native.describe(state) and "http1" in native.describe(state)
+
+
+def test_without_sources_nothing_is_stale(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    # as in the PyInstaller bundle, which carries the compiled modules and no .py files
+    monkeypatch.setattr(native, "_is_extension", lambda module: True)
+    monkeypatch.setattr(native, "_source_path", lambda module: tmp_path / "absent.py")
+    assert native.status() == native.NativeStatus(compiled=native.MODULES, pure=(), stale=())
+    assert native.describe() == "engine: compiled (mypyc)"
