@@ -41,6 +41,7 @@ __all__ = ["MODULES", "STAMP", "NativeStatus", "describe", "source_digest", "sta
 # attributes read through the class without ClassVar.  server_state.py stays out for that.
 MODULES: tuple[str, ...] = (
     "proxy.engine.http",
+    "proxy.engine.h1conn",
     "proxy.engine.http1",
     "proxy.engine.session",
     "proxy.engine.balance",
