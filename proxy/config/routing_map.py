@@ -58,7 +58,7 @@ TERMINAL_ACTIONS = {
 }
 # Node widths in average characters, per column (the view multiplies by its font's width);
 # a rule's condition wraps onto a second line before it is cut.
-COLUMN_CHARS = (30, 40, 28, 30)
+COLUMN_CHARS = (30, 40, 28, 34)
 TEXT_MARGIN_CHARS = 4  # the stripe and the padding inside a node
 TITLE_LINES = {FRONTEND: 1, RULE: 2, TERMINAL: 2, BACKEND: 1, SERVER: 1}
 PADDING = 0.6  # lines of padding inside a node (top + bottom)
