@@ -96,7 +96,7 @@ from proxy.config.routing_map import (
 
 __all__ = ["MapView", "RuleDialog"]
 
-GAP_CHARS = 9  # room for the edges between columns
+GAP_CHARS = 11  # room for the edges between columns
 DRAW_INTERVAL = 0.5  # seconds between live updates, as the Traffic tab
 MIN_FIT = 0.8  # Fit never shrinks text below 80 %: taller maps scroll
 ZOOM_STEP = 1.2
@@ -134,12 +134,14 @@ class NodeItem(QGraphicsRectItem):
         metrics = QFontMetricsF(plain)
         line = metrics.lineSpacing()
         self.badge_width = metrics.horizontalAdvance(" GOING UP ") if node.kind == SERVER else 0.0
+        # a backend's requests/s go at the end of its title line
+        self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if node.kind == BACKEND else 0.0
         y = rect.top() + line * 0.3
         self.texts: list[QGraphicsSimpleTextItem] = []
         titles = len(node.title_lines)
         for n, text in enumerate(node.text_lines):
             font = bold if n < titles else plain
-            width = rect.width() - 18 - (self.badge_width if n == 0 else 0)
+            width = rect.width() - 18 - (self.badge_width + self.rate_width if n == 0 else 0)
             item = QGraphicsSimpleTextItem(QFontMetricsF(font).elidedText(
                 text, Qt.TextElideMode.ElideRight, width), self)
             item.setFont(font)
@@ -226,8 +228,8 @@ class EdgeItem(QGraphicsPathItem):
         self.label_back.setZValue(1)
         self.label.setParentItem(self.label_back)
         self.label_back.setVisible(False)
-        # labels sit just before the target, where edges into one node fan apart
-        self.anchor = QPointF(end.x() - bend * 0.55, end.y())
+        # labels end just before the target, where edges into one node fan apart
+        self.anchor = QPointF(end.x() - 6, end.y())
 
     def highlight(self, on: bool) -> None:
         colour = self.colours["highlight"] if on else self.colours["edge"]
@@ -243,7 +245,7 @@ class EdgeItem(QGraphicsPathItem):
             box = self.label.boundingRect().adjusted(-3, -1, 3, 1)
             self.label_back.setRect(QRectF(0, 0, box.width(), box.height()))
             self.label.setPos(3, 1)
-            self.label_back.setPos(self.anchor.x() - box.width() / 2, self.anchor.y() - box.height() / 2)
+            self.label_back.setPos(self.anchor.x() - box.width(), self.anchor.y() - box.height() / 2)
 
 
 class MapGraphicsView(QGraphicsView):
@@ -579,7 +581,7 @@ class MapView(QWidget):
         if node.kind == FRONTEND and node.section[0] == "frontend":
             routes = menu.addMenu("Add a rule to backend")
             for backend in self.graph.of_kind(BACKEND):
-                routes.addAction(backend.title, functools.partial(self.prompt_add_rule, node, backend))
+                routes.addAction(f"{backend.section[0]} {backend.backend}", functools.partial(self.prompt_add_rule, node, backend))
             routes.setEnabled(not routes.isEmpty())
         if node.kind == SERVER:
             menu.addAction("Edit weight…", lambda: self.prompt_weight(node))

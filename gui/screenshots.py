@@ -129,6 +129,82 @@ def _protect_demo_frontend(window: object) -> None:
     window.document.edit("Protect /admin", change)
 
 
+def _use_scheme(app: object, dark: bool) -> None:
+    """The light or dark palette: offscreen Qt reports no system scheme, so say which."""
+    from gui import theme
+
+    theme.is_dark = lambda: dark  # read by every palette user
+    theme._apply_palette(app)  # type: ignore[arg-type]  # a QApplication
+
+
+def render_map(outdir: Path, suffix: str = "") -> list[Path]:
+    """The Map tab: the tutorial idle and under load (with a what-if path), and a ten-backend
+    config, in the light and the dark palette."""
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtWidgets import QApplication
+
+    from gui.theme import apply_theme
+
+    app = QApplication.instance() or QApplication([])
+    assert isinstance(app, QApplication)
+    apply_theme(app)
+    outdir.mkdir(parents=True, exist_ok=True)
+    shots: list[Path] = []
+    for scheme in ("light", "dark"):
+        _use_scheme(app, scheme == "dark")
+        shots += _map_shots(app, outdir, f"-{scheme}{suffix}")
+    (outdir / ".screenshots-ui.ini").unlink(missing_ok=True)
+    return shots
+
+
+def _map_shots(app: object, outdir: Path, suffix: str) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from gui.app import load_demo
+    from gui.editors.whatif import WhatIfTester
+    from gui.main_window import MainWindow
+
+    ten = Path(__file__).resolve().parent.parent / "tests" / "data" / "gui" / "ten-backends.cfg"
+    window = MainWindow(settings_path=outdir / ".screenshots-ui.ini")
+    window.resize(*SIZE)
+    window.show()
+    shots: list[Path] = []
+
+    def shot(name: str) -> None:
+        for _ in range(5):
+            QApplication.processEvents()
+        path = outdir / f"{name}{suffix}.png"
+        window.grab().save(str(path))
+        shots.append(path)
+
+    load_demo(window)
+    window.tabs.setCurrentWidget(window.map_view)
+    window.map_view.fit()
+    for _ in range(3):  # two samples make a rate: idle shows 0 req/s, not a blank
+        time.sleep(0.3)
+        window.poll_engine()
+    shot("map-tutorial")
+    window.select_section(("frontend", "main"))
+    editor = window.editor_area.widget()
+    tester = editor.findChild(WhatIfTester) if editor is not None else None
+    if tester is not None:  # the what-if tester lights up the path of /heavywork
+        tester.path.setText("/heavywork")
+        tester.run()
+    window.tabs.setCurrentWidget(window.map_view)
+    _send_traffic_while_polling(window, seconds=8.0)
+    shot("map-under-load")
+    window.host.stop_blocking()
+    window.document.undo_stack.setClean()
+    window.open_path(ten)
+    window.map_view.fit()
+    shot("map-ten-backends")
+    window.document.undo_stack.setClean()
+    window.close()
+    window.host.shutdown()
+    window.deleteLater()
+    return shots
+
+
 def render(outdir: Path, suffix: str = "") -> list[Path]:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -238,14 +314,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument("outdir", type=Path)
     parser.add_argument("--scale", type=int, help="device pixel ratio (2: the @2x set)")
     parser.add_argument("--suffix", default="", help=argparse.SUPPRESS)  # set by --scale
+    parser.add_argument("--map-only", action="store_true", help="only the Map tab's screens")
     args = parser.parse_args(argv)
     if args.scale is not None:
         # Qt reads the factor at start-up only: render in a child process that has it
         # (given --suffix, never --scale, so it cannot start another child).
         env = dict(os.environ, QT_SCALE_FACTOR=str(args.scale), QT_QPA_PLATFORM="offscreen")
         return subprocess.call([sys.executable, "-m", "gui.screenshots", str(args.outdir),
-                                "--suffix", f"@{args.scale}x"], env=env)
-    for path in render(args.outdir, args.suffix):
+                                "--suffix", f"@{args.scale}x", *(["--map-only"] if args.map_only else [])],
+                               env=env)
+    for path in [*([] if args.map_only else render(args.outdir, args.suffix)),
+                 *render_map(args.outdir, args.suffix)]:
         print(path)
     return 0
 

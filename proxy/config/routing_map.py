@@ -58,7 +58,7 @@ TERMINAL_ACTIONS = {
 }
 # Node widths in average characters, per column (the view multiplies by its font's width);
 # a rule's condition wraps onto a second line before it is cut.
-COLUMN_CHARS = (30, 40, 28, 34)
+COLUMN_CHARS = (30, 40, 30, 34)
 TEXT_MARGIN_CHARS = 4  # the stripe and the padding inside a node
 TITLE_LINES = {FRONTEND: 1, RULE: 2, TERMINAL: 2, BACKEND: 1, SERVER: 1}
 PADDING = 0.6  # lines of padding inside a node (top + bottom)
@@ -253,12 +253,12 @@ def _add_backend(graph: RoutingMap, meaning: ProxyMeaning) -> str:
     templates = [s for s in meaning.own if s.keyword == "server-template"]
     algorithm = " ".join(meaning.balance.value)
     count = len(servers) + sum(_template_count(s) for s in templates)
-    detail = f"{algorithm} · {count} server(s)" if count else "no servers"
+    what = algorithm if count else "no servers"  # the servers are drawn beside it
     if meaning.section.kind == "listen" and not count and meaning.last_statement("stats"):
-        detail = "statistics page"
+        what = "statistics page"
     node_id = f"backend:{name}"
-    graph.add(MapNode(node_id, BACKEND, f"{'listen' if section.kind == 'listen' else 'backend'} {name}",
-                      detail, key, line=section.header.location()[0], backend=name,
+    # the title is the name alone: its live requests/s share the line
+    graph.add(MapNode(node_id, BACKEND, name, f"{section.kind} · {what}", key, line=section.header.location()[0], backend=name,
                       tooltip=f"{section.kind} {name}: balance {algorithm}"))
     for stmt, server in servers:
         merged = meaning.merged_server(server)
