@@ -313,6 +313,7 @@ class MainWindow(QMainWindow):
         selection.currentChanged.connect(self._tree_current_changed)
         self.tree_model.modelReset.connect(self._tree_reset)
         self.map_view.sectionRequested.connect(self.open_section)
+        self.map_view.lineRequested.connect(self.show_line)
         self.map_view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.diagnostics.activated.connect(self.jump_to_diagnostic)
         self.diagnostics.clicked.connect(self.jump_to_diagnostic)
@@ -390,6 +391,10 @@ class MainWindow(QMainWindow):
             tester.routed.connect(self.map_view.show_decision)
         self.editor_area.setWidget(editor)
         self.tabs.setCurrentWidget(self.editor_area)
+
+    def show_line(self, line: int) -> None:
+        self.tabs.setCurrentWidget(self.text_view)
+        self.text_view.go_to_line(line)
 
     def open_section(self, key: SectionKey) -> None:
         """A map node was clicked: its form, as selecting it in the tree shows it."""

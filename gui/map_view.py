@@ -339,6 +339,7 @@ class MapView(QWidget):
     """The Map tab."""
 
     sectionRequested = Signal(object)  # (kind, name): open its form, as the tree does
+    lineRequested = Signal(int)  # show this line of haproxy.cfg
     message = Signal(str)  # for the status bar
 
     def __init__(self, document: Document, host: Callable[[], EngineHost] | None = None,
@@ -594,8 +595,8 @@ class MapView(QWidget):
                 action.setEnabled(running)
                 if not running:
                     action.setToolTip("Start the engine first")
-        if node.kind in (RULE, TERMINAL):
-            menu.addAction("Show in haproxy.cfg line", lambda: self.sectionRequested.emit(node.section))
+        if node.line:
+            menu.addAction(f"Show line {node.line} in haproxy.cfg", lambda: self.lineRequested.emit(node.line))
         return menu
 
     def _running_host(self) -> EngineHost | None:

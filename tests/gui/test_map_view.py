@@ -122,6 +122,10 @@ def test_clicking_a_node_opens_its_form(window: MainWindow) -> None:
     window.map_view.view.nodeClicked.emit(nodes["server:heavy/server3"])
     assert window.current_key == ("backend", "heavy")
     assert window.tabs.currentWidget() is window.editor_area
+    rule = window.map_view.graph.nodes["rule:main:3"]
+    _menu_action(window.map_view, rule.id, f"Show line {rule.line} in haproxy.cfg").trigger()
+    assert window.tabs.currentWidget() is window.text_view
+    assert window.document.text.splitlines()[rule.line - 1].strip() == "use_backend heavy if is_heavy"
 
 
 def _menu_action(view: MapView, node_id: str, text: str) -> QAction:
