@@ -66,23 +66,28 @@ def load_demo(window: MainWindow, listen_port: int | None = None) -> bool:
     """Start the four demo servers, load the tutorial pointed at them, start the engine,
     and show the first traffic: the Requests tab, fed by one round of the tutorial's URLs.
 
-    The tutorial's ports (or ``listen_port``) where they are free, else free ones: the
-    document always names the ports the engine really listens on."""
+    The document names the tutorial's ports (or ``listen_port``); where one is taken the
+    engine listens on a free one instead (``EngineHost.port_substitutes``), the status bar
+    says which, and the document, which is the user's, keeps what it says."""
     from proxy.app import demo
 
     window.run_on.choose_embedded()
     ports = window.host.start_demo_servers_blocking()
+    wanted = (demo.DEFAULT_LISTEN_PORT if listen_port is None else listen_port,
+              demo.DEFAULT_STATS_PORT, demo.DEFAULT_SOCKET_PORT)
     problem: EngineError | None = None
     for _attempt in range(2):  # a port taken between the probe and the bind: pick again
-        main, stats, runtime = demo.demo_ports(demo.DEFAULT_LISTEN_PORT if listen_port is None else listen_port)
-        config = demo.tutorial_config(ports, main, stats_port=stats, socket_port=runtime)
+        found = demo.demo_ports(wanted[0])
+        named = [w or f for w, f in zip(wanted, found, strict=True)]  # --port 0: the one picked
+        config = demo.tutorial_config(ports, named[0], stats_port=named[1], socket_port=named[2])
         window.document.load_text(write(config), "tutorial.cfg")
+        window.host.port_substitutes = {n: f for n, f in zip(named, found, strict=True) if n != f}
         try:
             window.host.start_blocking(window.document.config, window.document.base_dir)
         except EngineError as exc:
             problem = exc
             continue
-        _show_demo_traffic(window)
+        _show_demo_traffic(window)  # the status bar's engine line names any substitutes
         return True
     if problem is not None:
         window.statusBar().showMessage(f"The demo could not start: {problem.message}")

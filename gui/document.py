@@ -29,9 +29,9 @@ from typing import ClassVar
 from PySide6.QtCore import QObject, QSaveFile, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from proxy.config.assist import diagnose_text
 from proxy.config.model import Config, Diagnostic, Section
 from proxy.config.parser import decode, parse
-from proxy.config.validate import validate
 from proxy.config.writer import write
 
 __all__ = ["Document", "SaveError"]
@@ -94,6 +94,8 @@ class Document(QObject):
         self.undo_stack = QUndoStack(self)
         self.undo_stack.cleanChanged.connect(self._clean_changed)
         self._parse_diagnostics: list[Diagnostic] = []
+        # counts changes, so views can cache what they derive from the config until the next one
+        self.revision = 0
 
     # -- reading ------------------------------------------------------------------------
     @property
@@ -242,6 +244,7 @@ class Document(QObject):
         self._after_change(text)
 
     def _after_change(self, text: str) -> None:
+        self.revision += 1
         self.changed.emit()
         # Decoding warnings of the opened file stay true until another file is opened.
         self._recompute_diagnostics(text, self._parse_diagnostics)
@@ -249,9 +252,5 @@ class Document(QObject):
     def _recompute_diagnostics(self, text: str, extra: list[Diagnostic]) -> None:
         # Parse the written text (not the live model) so every diagnostic has the
         # line number the text view shows, even for statements added by a form.
-        result = parse(text, self._config_path)
-        diagnostics = extra + result.diagnostics
-        diagnostics += validate(result.config, base_dir=self.base_dir)
-        diagnostics.sort(key=lambda d: (d.line, d.col))
-        self.diagnostics = diagnostics
+        self.diagnostics = diagnose_text(text, self._config_path, base_dir=self.base_dir, extra=extra)
         self.diagnosticsChanged.emit()

@@ -27,8 +27,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import re
 import threading
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,33 @@ def _new_loop() -> asyncio.AbstractEventLoop:
     return platform.new_event_loop()  # uvloop where installed, never on Windows
 
 
-def private_copy(config: Config) -> Config:
-    """A copy sharing nothing with the GUI's model (write(parse(t)) == t makes it exact)."""
-    return parse(write(config), config.path).config
+_HOST_PORT = re.compile(r"^(?P<head>.*):(?P<port>\d+)$")
+
+
+def private_copy(config: Config, substitutes: Mapping[int, int] | None = None) -> Config:
+    """A copy sharing nothing with the GUI's model (write(parse(t)) == t makes it exact),
+    listening on ``substitutes[port]`` wherever the document says ``port``: the document
+    keeps the user's ports, only the engine's copy moves off the ones that are taken."""
+    copy = parse(write(config), config.path).config
+    if substitutes:
+        _substitute_ports(copy, substitutes)
+    return copy
+
+
+def _substitute_ports(config: Config, substitutes: Mapping[int, int]) -> None:
+    def moved(address: str) -> str:
+        match = _HOST_PORT.match(address)
+        if match is None or int(match["port"]) not in substitutes:
+            return address
+        return f"{match['head']}:{substitutes[int(match['port'])]}"
+
+    for section in config.sections:
+        for bind in section.binds:
+            bind.addresses = [moved(a) for a in bind.addresses]
+    for stmt in config.global_section.statements("stats") if config.global_section else ():
+        words = getattr(stmt.node, "words", [])
+        if words[1:2] == ["socket"] and len(words) > 2:  # the runtime API's ipv4@host:port
+            words[2] = moved(words[2])
 
 
 class EngineHost(QObject):
@@ -67,6 +92,10 @@ class EngineHost(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._demo_servers: list[asyncio.Server] = []
+        # document port -> the port the engine listens on instead (the demo, when its
+        # ports are taken); kept until another document, so Apply and a new Start listen
+        # where the first start did
+        self.port_substitutes: dict[int, int] = {}
 
     # -- the engine thread --------------------------------------------------------------
     def _ensure_thread(self) -> asyncio.AbstractEventLoop:
@@ -134,11 +163,11 @@ class EngineHost(QObject):
         if self.state != STOPPED:
             raise EngineError(f"the engine is {self.state}")
         self._set_state(STARTING)
-        future = self._submit(self._start(private_copy(config), base_dir))
+        future = self._submit(self._start(private_copy(config, self.port_substitutes), base_dir))
         return future
 
     def submit_apply(self, config: Config) -> concurrent.futures.Future[Any]:
-        return self._submit(self._apply(private_copy(config)))
+        return self._submit(self._apply(private_copy(config, self.port_substitutes)))
 
     def submit_stop(self, grace: float = 2.0) -> concurrent.futures.Future[Any]:
         self._set_state(STOPPING)

@@ -118,8 +118,13 @@ class LogView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for column, width in enumerate((70, 130, 80, 140, 55, 170, 70, 60, 50)):
-            self.table.setColumnWidth(column, width)
+        # From the font, not pixels: the columns fit their usual content at any font size,
+        # and "Decided by" (the last, stretched) keeps the room that is left.
+        metrics = self.table.fontMetrics()
+        for column, sample in enumerate(("88:88:88", "127.0.0.1:65535", "frontend",
+                                         "heavy/server4", "Status", "GET /heavywork",
+                                         "Total ms", "Bytes", "State")):
+            self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 20)
         self.summary = QLabel()
         self.summary.setContentsMargins(6, 2, 6, 2)
         self.hint = QLabel()  # "try these URLs", when the window knows some (the demo)

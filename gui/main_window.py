@@ -67,11 +67,18 @@ from gui.local_routes import show_local_routes
 from gui.log_view import LogView
 from gui.map_view import MapView
 from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
+from gui.running_engine import RunningChoice, ask_running_engine, confirm_apply_over
+from gui.shortcuts import show_shortcuts
 from gui.text_view import TextView
 from gui.theme import icon
 from gui.traffic_view import TrafficView
 from proxy import __version__
-from proxy.config.edit import rename_section, valid_section_name
+from proxy.config.edit import (
+    add_defaults_section,
+    add_global_section,
+    rename_section,
+    valid_section_name,
+)
 from proxy.config.model import Config, Diagnostic
 from proxy.config.parser import parse
 from proxy.config.validate import BIND_PORT_ZERO
@@ -115,6 +122,9 @@ class MainWindow(QMainWindow):
         self._current_key: SectionKey | None = None
         self._tasks: set[asyncio.Task[Any]] = set()  # strong references: see qasync pitfalls
         self._closing = False
+        # What the running proxy serves when it is not this document ("keep serving" when
+        # another file was opened); None: it serves this one, or nothing runs.
+        self.serving_other: str | None = None
         self.setWindowIcon(icon("app"))
         self.setMinimumSize(900, 560)
         self._build_views()
@@ -210,12 +220,14 @@ class MainWindow(QMainWindow):
         self.open_action = a("&Open / Import…", self.file_open, std.Open)
         self.save_action = a("&Save", self.file_save, std.Save)
         self.save_as_action = a("Save &As…", self.file_save_as, "Ctrl+Shift+S")
+        self.revert_action = a("Re&vert", self.file_revert,
+                               tip="Reload the file from disk, dropping the changes since it was saved")
         self.export_action = a("&Export…", self.file_export, "Ctrl+E",
                                tip="Save a copy for HAProxy, keeping this document's file")
         self.quit_action = a("&Quit", self.close, "Ctrl+Q")
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcuts(std.Undo)
-        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "Re&do")  # &R: Remove
         # Every platform binding of Redo, plus both common spellings (Ctrl+Y, Ctrl+Shift+Z).
         redo_keys = QKeySequence.keyBindings(std.Redo)
         for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
@@ -225,16 +237,20 @@ class MainWindow(QMainWindow):
         self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
         self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
         self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
-        self.add_userlist_action = a("Add &userlist…", lambda: self.prompt_add("userlist"),
+        self.add_userlist_action = a("Add u&serlist…", lambda: self.prompt_add("userlist"),
                                      "Ctrl+Shift+U", "userlist",
                                      tip="Users and passwords for http-request auth")
+        self.add_defaults_action = a("Add &defaults…", self.prompt_add_defaults,
+                                     tip="Mode and timeouts every frontend and backend after it inherits")
+        self.add_global_action = a("Add &global", self.add_global,
+                                   tip="Process-wide settings: connection limit, logs, TLS defaults")
         self.remove_action = a("&Remove section", self.remove_selected, "Ctrl+Del", "remove")
         self.rename_action = a("Re&name section…", self.prompt_rename, "F2")
         self.start_action = a("&Start", lambda: self._spawn(self.start_engine()), "F5", "start",
                               tip="Start serving this configuration")
         self.stop_action = a("S&top", lambda: self._spawn(self.stop_engine()), "Shift+F5", "stop",
                              tip="Stop the engine")
-        self.apply_action = a("&Apply", lambda: self._spawn(self.apply_engine()), "Ctrl+R", "apply",
+        self.apply_action = a("&Apply", self.apply_clicked, "Ctrl+R", "apply",
                               tip="Validate, then hot-reload the running engine")
         self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentWidget(self.editor_area), "Ctrl+1")
         self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentWidget(self.text_view), "Ctrl+2")
@@ -247,9 +263,15 @@ class MainWindow(QMainWindow):
                                       tip="Show or hide the list of errors and warnings")
         self.show_problems_action.setCheckable(True)
         self.show_problems_action.setChecked(True)
+        self.show_tree_action = a("Section &list", lambda: self.tree.setVisible(self.show_tree_action.isChecked()),
+                                  tip="Show or hide the list of sections on the left")
+        self.show_tree_action.setCheckable(True)
+        self.show_tree_action.setChecked(True)
         self.manual_action = a("HAProxy 2.6 &manual", lambda: QDesktopServices.openUrl(QUrl(MANUAL_URL)),
                                std.HelpContents, tip="The configuration manual every keyword here follows")
         self.about_action = a("&About Proxydesk", self.show_about)
+        self.shortcuts_action = a("&Keyboard shortcuts", lambda: show_shortcuts(self), "Ctrl+/",
+                                  tip="Every shortcut of the menus, read from the menus themselves")
         self.certificates_action = a("&Certificates…", lambda: show_certificates(self, lambda: self.document.config),
                                      "Ctrl+Shift+K", tip="The local CA and HTTPS certificates for dev host names")
         self.local_routes_action = a("&Local routes…", lambda: show_local_routes(self), "Ctrl+Shift+J",
@@ -262,7 +284,7 @@ class MainWindow(QMainWindow):
             file_menu.addAction(action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         file_menu.addSeparator()
-        for action in (self.save_action, self.save_as_action, self.export_action):
+        for action in (self.save_action, self.save_as_action, self.export_action, self.revert_action):
             file_menu.addAction(action)
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
@@ -270,8 +292,12 @@ class MainWindow(QMainWindow):
         for action in (self.undo_action, self.redo_action):
             edit_menu.addAction(action)
         edit_menu.addSeparator()
+        for action in self._find_actions():
+            edit_menu.addAction(action)
+        edit_menu.addSeparator()
         for action in (self.add_frontend_action, self.add_backend_action, self.add_listen_action,
-                       self.add_userlist_action, self.rename_action, self.remove_action):
+                       self.add_userlist_action, self.add_defaults_action, self.add_global_action,
+                       self.rename_action, self.remove_action):
             edit_menu.addAction(action)
         view_menu = bar.addMenu("&View")
         for action in (self.show_map_action, self.show_editor_action, self.show_text_action,
@@ -279,6 +305,7 @@ class MainWindow(QMainWindow):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.show_problems_action)
+        view_menu.addAction(self.show_tree_action)
         engine_menu = bar.addMenu("E&ngine")
         for action in (self.start_action, self.stop_action, self.apply_action):
             engine_menu.addAction(action)
@@ -289,6 +316,7 @@ class MainWindow(QMainWindow):
         tools_menu.addAction(self.certificates_action)
         help_menu = bar.addMenu("&Help")
         help_menu.addAction(self.manual_action)
+        help_menu.addAction(self.shortcuts_action)
         help_menu.addSeparator()
         help_menu.addAction(self.about_action)
         self.toolbar = QToolBar("Main")
@@ -300,7 +328,19 @@ class MainWindow(QMainWindow):
         for action in (self.add_frontend_action, self.add_backend_action, self.remove_action):
             self.toolbar.addAction(action)
         self.addToolBar(self.toolbar)
+        toolbar_toggle = self.toolbar.toggleViewAction()
+        toolbar_toggle.setText("T&oolbar")
+        view_menu.addAction(toolbar_toggle)
         self._refresh_recent_menu()
+
+    def _find_actions(self) -> list[QAction]:
+        """The text view's Find/Replace, window-wide: they show the text view first."""
+        view = self.text_view
+        actions = [view.find_action, view.replace_action, view.find_next_action, view.find_previous_action]
+        for action in actions:
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        view.revealRequested.connect(lambda: self.tabs.setCurrentWidget(view))
+        return actions
 
     def _build_status_bar(self) -> None:
         self.engine_label = QLabel()
@@ -421,7 +461,7 @@ class MainWindow(QMainWindow):
             self.select_section(key)
         if diagnostic.line > 0:
             self.tabs.setCurrentWidget(self.text_view)
-            self.text_view.go_to_line(diagnostic.line)
+            self.text_view.go_to_line(diagnostic.line, diagnostic.col)
 
     # -- section management -------------------------------------------------------------------
     def _selected_group_kind(self) -> str | None:
@@ -444,6 +484,30 @@ class MainWindow(QMainWindow):
         self.document.edit(f"Add {kind} {name}", lambda config: config.add_named_section(kind, name))
         self.select_section((kind, name))
         return True
+
+    def prompt_add_defaults(self) -> None:
+        name, ok = QInputDialog.getText(
+            self, "Add defaults", "Name of the new defaults section (empty: unnamed, used by the "
+            "sections after it;\na name lets other sections pick it with 'from'):")
+        if ok:
+            self.add_defaults(name.strip())
+
+    def add_defaults(self, name: str = "") -> bool:
+        """A new defaults section (edit.add_defaults_section places it and seeds it)."""
+        problem = valid_section_name(name) if name else None
+        if problem is None and name and self.document.section("defaults", name) is not None:
+            problem = "there is already one"
+        if problem is not None:
+            self.statusBar().showMessage(f"Cannot add defaults '{name}': {problem}", 5000)
+            return False
+        self.document.edit(f"Add defaults {name}".strip(), lambda config: add_defaults_section(config, name))
+        self.select_section(("defaults", name or None))
+        return True
+
+    def add_global(self) -> None:
+        if self.document.config.global_section is None:
+            self.document.edit("Add global", add_global_section)
+        self.select_section(("global", None))
 
     def remove_selected(self) -> None:
         key = self._current_key
@@ -502,9 +566,8 @@ class MainWindow(QMainWindow):
         return answer == buttons.Discard
 
     def confirm_stop_engine(self, doing: str, button: str) -> bool:
-        """True when nothing runs, or the user agrees that ``doing`` stops the running proxy
-        (which then stops).  Without this the window would show one file while the engine
-        serves another, and the next Apply would push the new one live unasked."""
+        """True when nothing runs, or the user agrees that ``doing`` (quitting) stops the
+        running proxy (which then stops)."""
         if not self.host.running:
             return True
         buttons = QMessageBox.StandardButton
@@ -523,21 +586,73 @@ class MainWindow(QMainWindow):
             self._update_engine_actions()
         return agreed
 
+    def replace_document(self, doing: str, new: str, load: Callable[[], bool],
+                         served: str | None = None) -> bool:
+        """``load`` another document (New, Open, Revert).  A running proxy, serving
+        ``served`` (default: this document's name), is stopped, kept on what it serves or
+        given the new document, as the user answers (module gui.running_engine); Cancel,
+        or a load that fails, changes nothing."""
+        served = self.serving_other or served or self.document.display_name
+        choice = ask_running_engine(self, doing, served, new) if self.host.running else None
+        if self.host.running and choice is None:
+            return False
+        if not load():
+            return False
+        if choice is None or choice is RunningChoice.STOP:
+            if self.host.running:
+                self.host.stop_blocking()
+            self.host.port_substitutes = {}  # they were for the previous document
+        else:
+            self.serving_other = served  # APPLY: until the apply succeeds
+            if choice is RunningChoice.APPLY:
+                self._spawn(self.apply_engine())
+        self._update_engine_actions()
+        return True
+
     def file_new(self) -> None:
-        if self.confirm_discard() and self.confirm_stop_engine("A new file", "Stop and create"):
-            self.document.new()
-            self._show_placeholder()
+        if self.confirm_discard():
+            self.replace_document("Creating a new file", "the new file", self._load_new)
+
+    def _load_new(self) -> bool:
+        self.document.new()
+        self._show_placeholder()
+        return True
 
     def file_open(self) -> None:
         if not self.confirm_discard():
             return
         path, _filter = QFileDialog.getOpenFileName(self, "Open haproxy.cfg", self._last_dir(), CFG_FILTER)
-        if path and self.confirm_stop_engine(f"Opening {Path(path).name}", "Stop and open"):
-            self.open_path(Path(path))
+        if path:
+            self.replace_document(f"Opening {Path(path).name}", Path(path).name,
+                                  lambda: self.open_path(Path(path)))
 
     def open_recent(self, path: Path) -> bool:
-        return (self.confirm_discard() and self.confirm_stop_engine(f"Opening {path.name}", "Stop and open")
-                and self.open_path(path))
+        return self.confirm_discard() and self.replace_document(
+            f"Opening {path.name}", path.name, lambda: self.open_path(path))
+
+    def file_revert(self) -> bool:
+        """Reload the document's file from disk, after asking when changes would go."""
+        path = self.document.path
+        if path is None:
+            self.statusBar().showMessage("Nothing to revert to: this document was never saved", 5000)
+            return False
+        if self.document.dirty and not self._confirm_revert(path.name):
+            return False
+        return self.replace_document(f"Reverting {path.name}", f"the saved {path.name}",
+                                     lambda: self.open_path(path), served=f"the edited {path.name}")
+
+    def _confirm_revert(self, name: str) -> bool:
+        buttons = QMessageBox.StandardButton
+        box = QMessageBox(QMessageBox.Icon.Warning, "Revert",
+                          f"Drop the changes to {name} and reload it from disk?",
+                          buttons.Cancel, self)
+        revert = box.addButton("&Revert", QMessageBox.ButtonRole.DestructiveRole)
+        box.setDefaultButton(buttons.Cancel)
+        box.setEscapeButton(buttons.Cancel)
+        box.exec()
+        agreed = box.clickedButton() is revert
+        box.deleteLater()
+        return agreed
 
     def open_path(self, path: Path) -> bool:
         try:
@@ -633,7 +748,8 @@ class MainWindow(QMainWindow):
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no qasync loop (an embedding without one): run to completion
-            asyncio.new_event_loop().run_until_complete(coro)
+            with contextlib.closing(asyncio.new_event_loop()) as own_loop:
+                own_loop.run_until_complete(coro)
             return
         task = loop.create_task(coro)
         self._tasks.add(task)
@@ -650,8 +766,17 @@ class MainWindow(QMainWindow):
             self._show_engine_error("Start", exc)
             return False
         self._show_refusal([])
+        self.serving_other = None
         self.statusBar().showMessage("Engine started", 3000)
         return True
+
+    def apply_clicked(self) -> None:
+        """Engine > Apply; after "keep serving" it first asks to replace what is served."""
+        served = self.serving_other
+        if served is not None and self.host.running \
+                and not confirm_apply_over(self, served, self.document.display_name):
+            return
+        self._spawn(self.apply_engine())
 
     async def apply_engine(self) -> bool:
         if self.host.state != RUNNING:
@@ -664,6 +789,8 @@ class MainWindow(QMainWindow):
             self._show_engine_error("Apply", exc)
             return False
         self._show_refusal([])
+        self.serving_other = None
+        self._update_engine_label()
         self.statusBar().showMessage("Configuration applied", 3000)
         return True
 
@@ -716,6 +843,8 @@ class MainWindow(QMainWindow):
 
     def _update_engine_actions(self) -> None:
         state = self.host.state
+        if state == STOPPED:
+            self.serving_other = None
         self.start_action.setEnabled(state == STOPPED)
         self.stop_action.setEnabled(state == RUNNING)
         self.apply_action.setEnabled(state in (RUNNING, STOPPED))
@@ -725,10 +854,25 @@ class MainWindow(QMainWindow):
     def _update_engine_label(self) -> None:
         runner = self.host.label
         if self.host.state != RUNNING:
-            self.engine_label.setText(f"{runner}: {self.host.state}")
+            self._set_engine_text(f"{runner}: {self.host.state}")
             return
         places = ", ".join(f"{f} on {h or '*'}:{p}" for f, h, p in self.host.listening)
-        self.engine_label.setText(f"{runner}: running — {places or 'no listeners'}")
+        doing = f"serving {self.serving_other}, not this document" if self.serving_other else "running"
+        moved = self.host.port_substitutes  # the listeners above are on the substitutes
+        taken = f" (port {', '.join(map(str, moved))} taken)" if moved else ""
+        more = " Apply serves this document instead." if self.serving_other else ""
+        if moved:
+            more += " Substitutes: " + ", ".join(f"{a} → {b}" for a, b in moved.items()) + "."
+        self._set_engine_text(f"{runner}: {doing}{taken} — {places or 'no listeners'}", more)
+
+    def _set_engine_text(self, text: str, more: str = "") -> None:
+        """Cut short past half the window (a status bar widget as wide as its text would
+        widen the window, and the other half is for the status messages); the whole of
+        it, and ``more``, in the tooltip."""
+        self.engine_label.setToolTip(text + "." + more if more else text)
+        room = max(300, self.width() // 2 + 60)
+        self.engine_label.setText(
+            self.engine_label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideRight, room))
 
     def _update_diagnostics_title(self) -> None:
         diagnostics = self.diagnostics_model.items
@@ -765,6 +909,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         self.setWindowTitle(f"{self.document.display_name}[*] — Proxydesk")
         self.setWindowModified(self.document.dirty)
+        self.revert_action.setEnabled(self.document.path is not None)
 
     # -- closing ---------------------------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtCore import (
 
 from gui.document import Document
 from gui.theme import icon
+from proxy.config.assist import marker_kind
 from proxy.config.model import Diagnostic
 
 __all__ = ["DIAGNOSTIC_ROLE", "KEY_ROLE", "ConfigTreeModel", "DiagnosticsModel"]
@@ -152,7 +153,6 @@ class ConfigTreeModel(QAbstractItemModel):
         return None
 
 
-_SEVERITY_ICONS = {"error": "error", "warning": "warning"}
 
 
 class HeadedTableModel(QAbstractTableModel):
@@ -216,7 +216,7 @@ class DiagnosticsModel(HeadedTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (diagnostic.severity, str(diagnostic.line), diagnostic.message)[column]
         if role == Qt.ItemDataRole.DecorationRole and column == 0:
-            return icon(_SEVERITY_ICONS.get(diagnostic.severity, "warning"))
+            return icon(marker_kind(diagnostic))  # the text view's gutter shows the same mark
         if role == Qt.ItemDataRole.ToolTipRole:
             return str(diagnostic)
         if role == DIAGNOSTIC_ROLE:

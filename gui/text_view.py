@@ -5,6 +5,14 @@ user has no unapplied edits of their own.  "Apply text" hands the text to
 ``Document.set_text``: parse errors are underlined in place and listed under
 the editor, and the model stays untouched until the text parses.
 
+Edits of any kind - typing, completion, Replace, Replace all - go to the editor's
+own undo stack (Ctrl+Z while typing) and reach the document's undo stack as one
+"Edit text" step on Apply.  The line marks show the document's diagnostics while
+the text is the model's; once the user edits, the text is checked again
+(``assist.diagnose_text``) after a short pause in typing, so the marks follow
+the text being written.  The editor widget itself is gui/code_editor.py, the
+find bar gui/find_bar.py.
+
 The highlighter reads the keyword registry: section headers, statement
 keywords (the longest multi-word match, as HAProxy's parser does), comments,
 quoted strings, ``if``/``unless`` conditions and time/number values.
@@ -13,34 +21,39 @@ quoted strings, ``if``/``unless`` conditions and time/number values.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, QTimer, Signal
 from PySide6.QtGui import (
+    QAction,
     QColor,
     QFont,
-    QFontDatabase,
+    QKeySequence,
     QSyntaxHighlighter,
     QTextCharFormat,
     QTextCursor,
     QTextDocument,
-    QTextFormat,
 )
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QPlainTextEdit,
     QPushButton,
-    QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from gui.document import Document
+from gui.code_editor import CodeEditor
+from gui.document import MEMORY_PATH, Document
+from gui.find_bar import FindBar
 from gui.theme import syntax_colours
+from proxy.config import assist
 from proxy.config import keywords as kw
 from proxy.config.model import Diagnostic
 
-__all__ = ["ConfigHighlighter", "TextView"]
+__all__ = ["RECHECK_DELAY_MS", "ConfigHighlighter", "TextView"]
+
+RECHECK_DELAY_MS = 400  # pause in typing before edited text is checked again
 
 _WORD = re.compile(r"\S+")
 _NUMBER = re.compile(r"(?<![\w.:-])\d+(?:ms|us|s|m|h|d)?(?![\w.])")
@@ -60,6 +73,15 @@ def _format(colour: QColor, *, bold: bool = False, italic: bool = False) -> QTex
 class ConfigHighlighter(QSyntaxHighlighter):
     def __init__(self, document: QTextDocument) -> None:
         super().__init__(document)
+        self.formats: dict[str, QTextCharFormat] = {}
+        self._make_formats()
+
+    def refresh_colours(self) -> None:
+        """After a light/dark switch: the new scheme's colours, everywhere."""
+        self._make_formats()
+        self.rehighlight()
+
+    def _make_formats(self) -> None:
         colours = syntax_colours()
         self.formats = {
             "section": _format(colours["section"], bold=True),
@@ -113,14 +135,15 @@ def _split_comment(text: str) -> tuple[str, int | None]:
 
 
 class TextView(QWidget):
+    revealRequested = Signal()  # Find/Replace was asked for: the window shows this view
+
     def __init__(self, document: Document) -> None:
         super().__init__()
         self.document = document
-        self.editor = QPlainTextEdit()
-        self.editor.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
-        self.editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+        self.editor = CodeEditor()
         self.editor.setMinimumSize(400, 200)
         self.highlighter = ConfigHighlighter(self.editor.document())
+        self.find_bar = FindBar(self.editor)
         self.apply_button = QPushButton("Apply text")
         self.apply_button.setToolTip("Parse this text into the model (Ctrl+Return)")
         self.apply_button.setShortcut("Ctrl+Return")
@@ -138,10 +161,37 @@ class TextView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.editor, 1)
+        layout.addWidget(self.find_bar)
         layout.addLayout(buttons)
+        self._recheck = QTimer(self)  # re-validates edited text once typing pauses
+        self._recheck.setSingleShot(True)
+        self._recheck.setInterval(RECHECK_DELAY_MS)
+        self._recheck.timeout.connect(self._check_edited_text)
+        self._build_actions()
+        self.editor.escapePressed.connect(lambda: self.find_bar.close_bar() if self.find_bar.isVisible() else None)
         self.editor.document().modificationChanged.connect(self._update_buttons)
+        self.editor.document().contentsChanged.connect(self._text_edited)
         document.changed.connect(self._model_changed)
+        document.diagnosticsChanged.connect(self._model_diagnostics_changed)
         self.reload()
+
+    def _build_actions(self) -> None:
+        """Find/Replace; they work while the view has focus, and the window puts them in its
+        Edit menu (giving them a window-wide shortcut there)."""
+        def action(text: str, keys: QKeySequence | QKeySequence.StandardKey | str,
+                   slot: Callable[[], object]) -> QAction:
+            made = QAction(text, self)
+            made.setShortcut(QKeySequence(keys))
+            made.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            made.triggered.connect(lambda _checked=False: slot())
+            self.addAction(made)
+            return made
+
+        self.find_action = action("&Find…", "Ctrl+F", self.open_find)
+        self.replace_action = action("Find and &replace…", "Ctrl+H", lambda: self.open_find(replace=True))
+        self.find_next_action = action("Find &next", "F3", self.find_next)
+        self.find_previous_action = action("Find pre&vious", "Shift+F3",
+                                           lambda: self.find_next(backward=True))
 
     @property
     def has_local_edits(self) -> bool:
@@ -151,6 +201,10 @@ class TextView(QWidget):
         if not self.has_local_edits:
             self.reload()
 
+    def _model_diagnostics_changed(self) -> None:
+        if not self.has_local_edits:
+            self.editor.set_diagnostics(self.document.diagnostics)
+
     def reload(self) -> None:
         """Show the model's text (keeping the scroll position)."""
         bar = self.editor.verticalScrollBar()
@@ -159,22 +213,58 @@ class TextView(QWidget):
         self.editor.document().setModified(False)
         if bar is not None:
             bar.setValue(position)
+        self._recheck.stop()
         self._show_errors([])
+        self.editor.set_diagnostics(self.document.diagnostics)
 
     def apply(self) -> list[Diagnostic]:
         errors = self.document.set_text(self.editor.toPlainText())
         if errors:
             self._show_errors(errors)
+            self._check_edited_text()
             return errors
         self.reload()
         return []
 
-    def go_to_line(self, line: int) -> None:
-        block = self.editor.document().findBlockByLineNumber(max(line - 1, 0))
+    def go_to_line(self, line: int, col: int = 1) -> None:
+        """Put the cursor at ``line``:``col`` (1-based), in the middle of the view, and focus it."""
+        block = self.editor.document().findBlockByNumber(max(line - 1, 0))
         cursor = QTextCursor(block)
+        cursor.setPosition(block.position() + min(max(col - 1, 0), max(block.length() - 1, 0)))
         self.editor.setTextCursor(cursor)
         self.editor.centerCursor()
         self.editor.setFocus()
+
+    # -- find / replace ---------------------------------------------------------------------
+    def open_find(self, *, replace: bool = False) -> None:
+        self.revealRequested.emit()
+        self.find_bar.open_find(replace=replace)
+
+    def find_next(self, *, backward: bool = False) -> bool:
+        self.revealRequested.emit()
+        return self.find_bar.find_next(backward=backward)
+
+    # -- live checking of edited text -----------------------------------------------------------
+    def _text_edited(self) -> None:
+        if self.has_local_edits:
+            self._recheck.start()
+
+    def _check_edited_text(self) -> None:
+        if not self.has_local_edits:
+            return
+        path = str(self.document.path) if self.document.path is not None else MEMORY_PATH
+        started = time.perf_counter()
+        self.editor.set_diagnostics(
+            assist.diagnose_text(self.editor.toPlainText(), path, base_dir=self.document.base_dir))
+        # The check runs on the GUI thread (~0.4 s for a 7,000-line file): on big files,
+        # wait for a longer pause so typing is not interrupted every few words.
+        took_ms = (time.perf_counter() - started) * 1000
+        self._recheck.setInterval(max(RECHECK_DELAY_MS, int(3 * took_ms)))
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
+            self.highlighter.refresh_colours()
 
     def _update_buttons(self, modified: bool) -> None:
         self.apply_button.setEnabled(modified)
@@ -183,18 +273,7 @@ class TextView(QWidget):
             self.status.setText("Text edited: Apply to update the model.")
 
     def _show_errors(self, errors: list[Diagnostic]) -> None:
-        selections = []
-        colour = syntax_colours()["error"]
-        for error in errors:
-            block = self.editor.document().findBlockByLineNumber(max(error.line - 1, 0))
-            selection = QTextEdit.ExtraSelection()
-            selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            selection.format.setUnderlineColor(colour)
-            selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
-            selection.cursor = QTextCursor(block)
-            selection.cursor.select(QTextCursor.SelectionType.LineUnderCursor)
-            selections.append(selection)
-        self.editor.setExtraSelections(selections)
+        """List the errors that kept Apply from working (the editor marks them in place)."""
         text = "\n".join(f"line {e.line}: {e.message}" for e in errors[:5])
         if errors:
             text = "Not applied - fix these first:\n" + text

@@ -7,6 +7,7 @@ everywhere, which keeps the screenshots honest; the palette comes from the syste
 
 from __future__ import annotations
 
+import os
 from functools import cache
 from pathlib import Path
 
@@ -14,8 +15,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QIcon, QPalette
 from PySide6.QtWidgets import QApplication
 
-__all__ = ["ICON_DIR", "RESOURCE_DIR", "apply_theme", "icon", "is_dark"]
+__all__ = ["ICON_DIR", "RESOURCE_DIR", "SCHEME_ENV", "apply_theme", "icon", "is_dark", "set_scheme"]
 
+# "dark" or "light" overrides the system's scheme: screenshots and tests of both, and a
+# way out where the platform reports none (the offscreen platform, some X11 desktops).
+SCHEME_ENV = "PROXYDESK_COLOR_SCHEME"
+_forced: list[str | None] = [None]  # set_scheme's choice, over the environment's
 
 
 def _resource_dir() -> Path:
@@ -28,7 +33,14 @@ def _resource_dir() -> Path:
 RESOURCE_DIR = _resource_dir()
 ICON_DIR = RESOURCE_DIR / "icons"
 
-# (role, dark colour); the light scheme is Fusion's own palette.
+# (role, colour) over Fusion's own light palette: its selection (#308cc6) gives white text
+# 3.7:1 and its greyed text (#bebebe) 1.6:1 on the window, both too faint to read.
+_LIGHT: tuple[tuple[QPalette.ColorRole, str], ...] = (
+    (QPalette.ColorRole.Highlight, "#2a6fb0"),  # white on it: 5.3:1
+)
+_LIGHT_DISABLED_TEXT = "#8a8a8a"  # 3.0:1 on the window: greyed, still readable
+
+# (role, dark colour)
 _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
     (QPalette.ColorRole.Window, "#2b2d31"),
     (QPalette.ColorRole.WindowText, "#e6e6e6"),
@@ -39,10 +51,17 @@ _DARK: tuple[tuple[QPalette.ColorRole, str], ...] = (
     (QPalette.ColorRole.Text, "#e6e6e6"),
     (QPalette.ColorRole.Button, "#34373d"),
     (QPalette.ColorRole.ButtonText, "#e6e6e6"),
-    (QPalette.ColorRole.Highlight, "#3d7be0"),
+    (QPalette.ColorRole.Highlight, "#2f66c4"),  # white on it: 5.5:1 (WCAG AA is 4.5)
     (QPalette.ColorRole.HighlightedText, "#ffffff"),
     (QPalette.ColorRole.Link, "#76a7ff"),
     (QPalette.ColorRole.PlaceholderText, "#8d9199"),
+    (QPalette.ColorRole.LinkVisited, "#b79cff"),
+    # Fusion draws frames, splitters and scroll bars in these; the light ones would glare
+    (QPalette.ColorRole.Light, "#4a4d55"),
+    (QPalette.ColorRole.Midlight, "#3f4249"),
+    (QPalette.ColorRole.Mid, "#25272b"),
+    (QPalette.ColorRole.Dark, "#1b1c1f"),
+    (QPalette.ColorRole.Shadow, "#121315"),
 )
 
 
@@ -54,8 +73,19 @@ def icon(name: str) -> QIcon:
 
 
 def is_dark() -> bool:
+    forced = _forced[0] or os.environ.get(SCHEME_ENV, "").lower()
+    if forced in ("dark", "light"):
+        return forced == "dark"
     hints = QGuiApplication.styleHints()
     return bool(hints is not None and hints.colorScheme() == Qt.ColorScheme.Dark)
+
+
+def set_scheme(app: QApplication, scheme: str | None) -> None:
+    """Force "dark" or "light" (None: follow the system again) and restyle the app now."""
+    if scheme not in (None, "dark", "light"):
+        raise ValueError(f"colour scheme {scheme!r}: expected 'dark', 'light' or None")
+    _forced[0] = scheme
+    _apply_palette(app)
 
 
 def apply_theme(app: QApplication) -> None:
@@ -71,20 +101,23 @@ def apply_theme(app: QApplication) -> None:
 def _apply_palette(app: QApplication) -> None:
     style = app.style()
     palette = style.standardPalette() if style is not None else QPalette()
-    if is_dark():
-        for role, colour in _DARK:
-            palette.setColor(role, QColor(colour))
-        for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
-            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7d8088"))
+    dark = is_dark()
+    for role, colour in _DARK if dark else _LIGHT:
+        palette.setColor(role, QColor(colour))
+    disabled = QColor("#7d8088" if dark else _LIGHT_DISABLED_TEXT)
+    for role in (QPalette.ColorRole.Text, QPalette.ColorRole.ButtonText, QPalette.ColorRole.WindowText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, disabled)
     app.setPalette(palette)
 
 
 def syntax_colours() -> dict[str, QColor]:
-    """Text view colours readable on the current scheme."""
+    """Text view colours readable on the current scheme (the engine-* ones are line tints)."""
     if is_dark():
         return {"section": QColor("#ff9e64"), "keyword": QColor("#7aa2f7"), "comment": QColor("#7f8795"),
                 "string": QColor("#9ece6a"), "acl": QColor("#e0af68"), "error": QColor("#f7768e"),
-                "number": QColor("#bb9af7")}
+                "number": QColor("#bb9af7"), "warning": QColor("#e0af68"),
+                "engine-refuses": QColor(247, 118, 180, 40), "engine-ignores": QColor(150, 170, 210, 28)}
     return {"section": QColor("#b35300"), "keyword": QColor("#1b4fbf"), "comment": QColor("#6a737d"),
             "string": QColor("#2b7a0b"), "acl": QColor("#8a5a00"), "error": QColor("#c62828"),
-            "number": QColor("#7b3fb5")}
+            "number": QColor("#7b3fb5"), "warning": QColor("#c77800"),
+            "engine-refuses": QColor(194, 65, 143, 30), "engine-ignores": QColor(90, 110, 150, 26)}

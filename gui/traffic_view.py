@@ -19,8 +19,17 @@ sessions), then two plots side by side, requests/s (sessions/s for TCP) and
 current sessions (concurrency: what a slow or overloaded server shows first;
 the engine keeps no per-server byte counts in HTTP mode, so no bytes/s).
 Colours keep to the server's position in its backend, so a server keeps its
-colour from tick to tick; plot backgrounds and text follow the window's
+colour from tick to tick; plot backgrounds, grid and text follow the window's
 palette, so the graphs switch with the system's light/dark scheme.
+
+Equal lines (round robin gives every server the same rate) would hide each
+other, so each server also gets a stroke of its own (``STROKES``): the first is
+wide and solid, the later ones narrower and dashed, so a line drawn over another
+leaves it showing at its sides and through its gaps; the legend shows the stroke.
+
+Tick labels are laid out from the axis' real length and the font's metrics
+(``time_ticks``, ``count_ticks``, ``label_rects``): as many as fit with a gap
+between them, at any window size and scale factor, recomputed when a plot resizes.
 """
 
 from __future__ import annotations
@@ -33,8 +42,8 @@ from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, Qt
-from PySide6.QtGui import QColor, QFontMetrics, QPalette, QShowEvent
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QFontMetricsF, QPalette, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -49,7 +58,8 @@ from gui.engine_host import EngineError, EngineHost
 from gui.traffic_series import BackendSeries, ServerSeries, TrafficHistory
 from proxy.engine.stats import StatsSnapshot
 
-__all__ = ["SERVER_COLOURS", "WINDOW_SECONDS", "BackendPanel", "TrafficView"]
+__all__ = ["SERVER_COLOURS", "STROKES", "WINDOW_SECONDS", "BackendPanel", "TrafficView",
+           "count_ticks", "label_rects", "time_ticks"]
 
 WINDOW_SECONDS = 120
 POLL_SECONDS = 0.25  # the main window's poll interval: one sample per tick
@@ -59,6 +69,17 @@ POLL_SECONDS = 0.25  # the main window's poll interval: one sample per tick
 DRAW_INTERVAL = 0.5
 SERVER_COLOURS = ("#4e79a7", "#f28e2b", "#59a14f", "#e15759", "#b07aa1",
                   "#76b7b2", "#9c755f", "#ff9da7", "#bab0ac", "#edc948")  # Tableau 10: both schemes
+# (pen style, width, legend sample) by server position: wide and solid first, then narrower
+# dashed strokes, so a line drawn over an equal one leaves it visible (module docstring)
+STROKES: tuple[tuple[Qt.PenStyle, float, str], ...] = (
+    (Qt.PenStyle.SolidLine, 4.0, "&#9473;&#9473;&#9473;"),  # ━━━
+    (Qt.PenStyle.DashLine, 2.0, "&#9477;&#9477;&#9477;"),  # ┅┅┅ (dashes)
+    (Qt.PenStyle.DotLine, 2.0, "&#183;&#183;&#183;"),  # ···
+    (Qt.PenStyle.DashDotLine, 1.5, "&#9476;&#183;&#9476;"),  # ┄·┄
+)
+X_PADDING = 0.05  # of the x range, each side: room for the edge labels
+LABEL_GAP_EMS = 1.0  # at least this many "M" widths between two tick labels
+TIME_STEPS = (10, 20, 30, 40, 60, 120)  # seconds between "seconds ago" labels
 STOPPED_TEXT = "Engine stopped — press Start to see traffic"
 NO_SERVERS_TEXT = "The running configuration has no backend with servers to graph"
 _ALARM_STATES = ("DOWN", "MAINT", "NOLB")
@@ -72,7 +93,46 @@ def format_rate(rate: float) -> str:
     return f"{rate:.0f}" if rate >= 10 else f"{rate:.1f}"
 
 
-def legend_entry(colour: str, server: ServerSeries, unit: str) -> str:
+def stroke_of(position: int) -> tuple[Qt.PenStyle, float, str]:
+    return STROKES[position % len(STROKES)]
+
+
+def time_ticks(axis_pixels: float, font: QFont) -> list[tuple[float, str]]:
+    """Labels every 10, 20, ... seconds: the closest spacing at which the widest label
+    ("120") and a gap fit between two ticks on an axis ``axis_pixels`` long."""
+    metrics = QFontMetricsF(font)
+    needed = metrics.horizontalAdvance(str(WINDOW_SECONDS)) + LABEL_GAP_EMS * metrics.horizontalAdvance("M")
+    per_second = axis_pixels / (WINDOW_SECONDS * (1 + 2 * X_PADDING))
+    step = next((s for s in TIME_STEPS if s * per_second >= needed), TIME_STEPS[-1])
+    return [(float(s), str(s)) for s in range(0, WINDOW_SECONDS + 1, step)]
+
+
+def count_ticks(axis_pixels: float, font: QFont) -> int:
+    """How many labels a vertical axis ``axis_pixels`` high holds, each a line high
+    with a line's gap: 2 at least (0 and the top)."""
+    line = QFontMetricsF(font).height()
+    return max(2, int(axis_pixels // (2 * line)))
+
+
+def label_rects(ticks: Sequence[tuple[float, str]], low: float, high: float, axis_pixels: float,
+                font: QFont, vertical: bool = False, inverted: bool = False) -> list[QRectF]:
+    """Where each tick label is drawn along an axis showing ``low``..``high`` over
+    ``axis_pixels``, centred on its tick as pyqtgraph's AxisItem draws it (for tests:
+    labels that do not intersect do not collide)."""
+    metrics = QFontMetricsF(font)
+    rects = []
+    for value, text in ticks:
+        fraction = (value - low) / (high - low)
+        if inverted != vertical:  # y grows upwards; an inverted x axis grows leftwards
+            fraction = 1 - fraction
+        centre = fraction * axis_pixels
+        width, height = metrics.horizontalAdvance(text), metrics.height()
+        rects.append(QRectF(0, centre - height / 2, width, height) if vertical
+                     else QRectF(centre - width / 2, 0, width, height))
+    return rects
+
+
+def legend_entry(colour: str, server: ServerSeries, unit: str, sample: str = "&#9632;") -> str:
     """One server's legend line (rich text): swatch, name, state, its latest rate and sessions.
 
     The figures are there because equal lines hide each other: round robin draws
@@ -82,7 +142,9 @@ def legend_entry(colour: str, server: ServerSeries, unit: str) -> str:
         state = f'<b style="color:#d64545">{state}</b>'  # readable on both light and dark
     rate = format_rate(server.requests[-1] if server.requests else math.nan)
     sessions = server.current_sessions
-    return (f'<span style="color:{colour}">&#9632;</span>&nbsp;<b>{html.escape(server.name)}</b>'
+    # monospace: every stroke's sample is as wide as the others, so the names line up
+    return (f'<span style="color:{colour};font-family:monospace">{sample}</span>'
+            f'&nbsp;<b>{html.escape(server.name)}</b>'
             f"&nbsp;{state} · {rate}&nbsp;{unit} · {sessions}&nbsp;session{'' if sessions == 1 else 's'}")
 
 
@@ -107,12 +169,8 @@ def _make_plot(unit_label: str, units: str | None) -> pg.PlotWidget:
     item.setMouseEnabled(x=False, y=False)
     item.invertX(True)  # "seconds ago": now at the right, like every scrolling monitor
     # A margin: with the grid on, pyqtgraph drops a tick label that overflows the plot's edge.
-    item.setXRange(0, WINDOW_SECONDS, padding=0.05)
-    # The same ticks on every plot (pyqtgraph would pick 10 s or 20 s by the plot's width).
-    item.getAxis("bottom").setTicks([
-        [(float(s), str(s)) for s in range(0, WINDOW_SECONDS + 1, 20)],
-        [(float(s), "") for s in range(10, WINDOW_SECONDS, 20)],
-    ])
+    item.setXRange(0, WINDOW_SECONDS, padding=X_PADDING)
+    item.getAxis("bottom").setTicks([time_ticks(0, plot.font())])  # the widest until laid out
     item.showGrid(x=True, y=True, alpha=0.15)
     item.setLabel("bottom", "seconds ago")
     item.setLabel("left", unit_label, units=units)
@@ -144,6 +202,10 @@ class BackendPanel(QFrame):
         self.colours: dict[str, str] = {}  # server -> its colour, kept while it exists
         self._unit = "requests/s"
         self._y_ticks: dict[int, list[tuple[float, str]]] = {}  # id(plot) -> its left ticks
+        self._x_ticks: dict[int, list[tuple[float, str]]] = {}  # id(plot) -> its bottom ticks
+        for plot in (self.requests_plot, self.sessions_plot):
+            plot.getPlotItem().getViewBox().sigResized.connect(
+                lambda _box, plot=plot: self._fit_time_ticks(plot))
         key = QVBoxLayout()  # read left to right: the backend, its servers, their graphs
         key.addWidget(self.title)
         key.addWidget(self.legend, 1)
@@ -155,16 +217,27 @@ class BackendPanel(QFrame):
         self.apply_palette()
 
     def apply_palette(self) -> None:
-        """Plot background and text from the window palette (pyqtgraph defaults to black)."""
+        """Plot background, axes, grid and text from the window palette (pyqtgraph
+        defaults to white on black); the grid is the axis pen at low alpha."""
         palette = self.palette()
         background = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.WindowText)
         for plot in (self.requests_plot, self.sessions_plot):
             plot.setBackground(background)
+            item = plot.getPlotItem()
             for side in ("left", "bottom"):
-                axis = plot.getPlotItem().getAxis(side)
+                axis = item.getAxis(side)
                 axis.setPen(text)
                 axis.setTextPen(text)
+            item.showGrid(x=True, y=True, alpha=0.15)
+
+    def _fit_time_ticks(self, plot: pg.PlotWidget) -> None:
+        """As many "seconds ago" labels as the plot's width holds (module docstring)."""
+        item = plot.getPlotItem()
+        ticks = time_ticks(item.getViewBox().width(), plot.font())
+        if self._x_ticks.get(id(plot)) != ticks:
+            self._x_ticks[id(plot)] = ticks
+            item.getAxis("bottom").setTicks([ticks])
 
     def changeEvent(self, event: QEvent) -> None:
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.ApplicationPaletteChange):
@@ -188,8 +261,13 @@ class BackendPanel(QFrame):
                 plot.removeItem(curves.pop(gone))
             for name in series.servers:
                 if name not in curves:
-                    pen = pg.mkPen(QColor(self.colours[name]), width=2)
+                    position = SERVER_COLOURS.index(self.colours[name]) if self.colours[name] in SERVER_COLOURS else 0
+                    style, width, _sample = stroke_of(position)
+                    # pyqtgraph's pens are cosmetic (device pixels): as wide on a 2x screen
+                    pen = pg.mkPen(QColor(self.colours[name]), width=width * self.devicePixelRatioF(),
+                                   style=style)
                     curves[name] = plot.plot(name=name, pen=pen, antialias=False, connect="finite")
+                    curves[name].setZValue(-width)  # the wide strokes under the narrow ones
 
     def draw(self, series: BackendSeries) -> None:
         self._sync_curves(series)
@@ -198,7 +276,8 @@ class BackendPanel(QFrame):
             self.requests_plot.getPlotItem().setLabel("left", series.unit)
         self._set_text(self.title, f"backend <b>{html.escape(series.name)}</b>")
         unit = "req/s" if series.mode == "http" else "sess/s"
-        entries = [legend_entry(self.colours[s.name], s, unit) for s in series.servers.values()]
+        entries = [legend_entry(self.colours[s.name], s, unit, self._sample(s.name))
+                   for s in series.servers.values()]
         self._set_text(self.legend, "<br>".join(entries))
         # Grow only: a column that narrowed and widened with the figures would resize the
         # plots beside it (a relayout of both) several times a second.
@@ -214,11 +293,16 @@ class BackendPanel(QFrame):
         self._set_y_range(self.requests_plot, max(1.0, _finite_peak(requests) * 1.1))
         self._set_y_range(self.sessions_plot, max(2.0, _finite_peak(sessions) * 1.1))
 
+    def _sample(self, server: str) -> str:
+        colour = self.colours[server]
+        return stroke_of(SERVER_COLOURS.index(colour) if colour in SERVER_COLOURS else 0)[2]
+
     def _set_y_range(self, plot: pg.PlotWidget, top: float) -> None:
-        """From zero to ``top``, labelled in whole steps from 0 (requests and sessions count)."""
+        """From zero to ``top``, labelled in whole steps from 0 (requests and sessions count),
+        as many as the plot's height holds."""
         item = plot.getPlotItem()
         item.setYRange(-0.1 * top, top, padding=0)  # room below 0 for its label (see _make_plot)
-        step = whole_step(top)
+        step = whole_step(top, max(1, count_ticks(item.getViewBox().height(), plot.font()) - 1))
         ticks = [(float(v), str(v)) for v in range(0, math.floor(top) + 1, step)]
         if self._y_ticks.get(id(plot)) != ticks:  # the same ticks: no relayout of the axis
             self._y_ticks[id(plot)] = ticks

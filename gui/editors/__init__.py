@@ -18,17 +18,11 @@ from gui.editors.backend import BackendEditor
 from gui.editors.defaults import DefaultsEditor
 from gui.editors.frontend import FrontendEditor
 from gui.editors.generic import GenericSectionEditor
+from gui.editors.global_section import GlobalEditor
 from gui.editors.listen import ListenEditor
 from gui.editors.userlist import UserlistEditor
 
 EditorFactory = Callable[[Document, str | None], QWidget]
-
-
-def _generic(kind: str) -> EditorFactory:
-    def factory(document: Document, name: str | None) -> QWidget:
-        return GenericSectionEditor(document, kind, name)
-
-    return factory
 
 
 EDITORS: dict[str, EditorFactory] = {
@@ -37,7 +31,7 @@ EDITORS: dict[str, EditorFactory] = {
     "backend": BackendEditor,
     "listen": ListenEditor,
     "defaults": DefaultsEditor,
-    "global": _generic("global"),
+    "global": GlobalEditor,  # maxconn, log targets, stats socket, TLS defaults (global_section.py)
     "userlist": UserlistEditor,  # users and groups for HTTP basic auth (gui/editors/userlist.py)
     # Any other kind (resolvers, peers, cache, ...) gets the generic
     # statement-list editor through ``editor_for``; it needs the real kind to find

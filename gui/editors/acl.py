@@ -37,8 +37,17 @@ from PySide6.QtWidgets import (
 )
 
 from gui.document import Document
+from gui.editors.checks import name_problem
 from gui.editors.item_models import AclsModel, set_acl_fields
-from gui.editors.widgets import SPACING, SectionEditor, combo, row_table, split_words
+from gui.editors.widgets import (
+    SPACING,
+    SectionEditor,
+    combo,
+    mark_refused,
+    refusal_label,
+    row_table,
+    split_words,
+)
 from proxy.config import keywords as kw
 from proxy.config.edit import place_node
 from proxy.config.nodes import Acl, Condition, NodeError, Term
@@ -303,7 +312,9 @@ class AclEditor(SectionEditor):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.table, 1)
+        layout.addWidget(refusal_label(self.model))
         layout.addWidget(self._composer())
+        layout.addWidget(self.problem)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
@@ -322,6 +333,8 @@ class AclEditor(SectionEditor):
         self.new_patterns.setPlaceholderText("/api /v2  (space-separated; any one matches)")
         self.add_button = QPushButton("Add ACL")
         self.add_button.clicked.connect(self.add_acl)
+        self.new_name.textEdited.connect(
+            lambda text: mark_refused(self.new_name, name_problem(text, "ACL name") if text else None))
         self.new_patterns.returnPressed.connect(self.add_acl)
         self.new_fetch.currentTextChanged.connect(self._explain_fetch)
         self.fetch_doc = QLabel()
@@ -353,7 +366,11 @@ class AclEditor(SectionEditor):
 
     def add_acl(self) -> None:
         name, fetch = self.new_name.text().strip(), self.new_fetch.currentText().strip()
-        if not name or not fetch or any(c.isspace() for c in name + fetch):
+        problem = name_problem(name, "ACL name") or (
+            "a fetch is required" if not fetch else
+            "the fetch is one word, without blanks" if any(c.isspace() for c in fetch) else None)
+        self.show_problem(self.new_name, "New ACL", problem)
+        if problem is not None:
             self.new_name.setFocus()
             return
         node = Acl(name, fetch)

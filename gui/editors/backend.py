@@ -35,10 +35,12 @@ from PySide6.QtWidgets import (
 )
 
 from gui.document import Document
+from gui.editors.checks import name_problem, option_problem
 from gui.editors.frontend import INHERITED, inherited_text, mode_combo, timeouts_group
 from gui.editors.inherit import BUILTIN, inherited_balance
 from gui.editors.inherit import default_server_option as default_server_value
 from gui.editors.item_models import ServersModel
+from gui.editors.settings import SettingsCache, SettingsGrid
 from gui.editors.widgets import (
     AddressPortEdit,
     SectionEditor,
@@ -46,6 +48,8 @@ from gui.editors.widgets import (
     combo,
     grey_special_value,
     keyword_tip,
+    mark_refused,
+    refusal_label,
     row_table,
     set_item_text,
     split_words,
@@ -54,6 +58,7 @@ from proxy.config import keywords as kw
 from proxy.config.edit import place_node
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Balance, Generic, OptionLine, Server
+from proxy.config.semantics import ProxyMeaning, Value
 
 __all__ = ["BACKEND_TIMEOUTS", "BackendEditor", "balance_parts", "make_balance"]
 
@@ -153,14 +158,33 @@ def default_server_option(section: Section, name: str) -> str:
     return args[0] if args else ""
 
 
-def set_default_server_option(section: Section, name: str, value: str) -> None:
+def default_server_flag(section: Section, names: tuple[str, str]) -> str:
+    """Which of a flag and its reset (``check``/``no-check``) the default-server line has."""
+    node = section.default_server
+    found = [o[0] for o in node.options if o[0] in names] if node else []
+    return found[-1] if found else INHERITED
+
+
+def set_default_server_flag(section: Section, names: tuple[str, str], value: str) -> None:
+    """Set one of ``names`` on the default-server line, the other removed; INHERITED: neither."""
+    node = section.default_server
+    if node is not None:
+        node.options[:] = [o for o in node.options if o[0] not in names or o[0] == value]
+    set_default_server_option(section, value, "" if value == INHERITED else None)
+
+
+def set_default_server_option(section: Section, name: str, value: str | None) -> None:
+    """``name value`` on the section's default-server line (a flag when ``value`` is None),
+    created when needed; "" removes it, and the line when nothing is left on it."""
     node = section.default_server
     if node is None:
-        if not value:
+        if value == "":
             return
         node = Server(default=True)
         place_node(section, node)
-    if value:
+    if value is None:
+        node.set_flag(name, True)
+    elif value:
         node.set_option(name, value)
     else:
         node.remove_option(name)
@@ -198,16 +222,22 @@ class ServersPage(QGroupBox):
         buttons.addWidget(QLabel("<small>Double-click a cell to change it.</small>"))
         buttons.addStretch(1)
         buttons.addWidget(self.remove_button)
+        self.message = refusal_label(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
         layout.addLayout(add_row)
         layout.addLayout(buttons)
         self.model.modelReset.connect(self._resize)
+        self.model.dataChanged.connect(lambda *_changed: self._resize())  # values changed in place
         self._resize()
         self._suggest_name()
 
     def _resize(self) -> None:
         self.table.resizeColumnsToContents()
+        # Room for any port a user may type (a refused 99999 was elided to "99...").
+        port_room = self.table.fontMetrics().horizontalAdvance("655350") + 16
+        self.table.setColumnWidth(2, max(self.table.columnWidth(2), port_room))
         self.table.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
 
     def _suggest_name(self) -> None:
@@ -217,8 +247,13 @@ class ServersPage(QGroupBox):
 
     def add_server(self) -> None:
         name = self.new_name.text().strip() or self.new_name.placeholderText()
-        if any(c.isspace() for c in name):
+        problem = name_problem(name, "server name")
+        mark_refused(self.new_name, problem)
+        if problem is not None:
+            self.message.setText(f"Server not added: {problem}.")
+            self.message.show()
             return
+        self.message.hide()
         address = self.new_address.value()
         node = Server(name, f"127.0.0.1{address}" if address.startswith(":") else address)
         if self.new_check.isChecked():
@@ -235,11 +270,12 @@ def _inherited_balance_doc(config: Config, section: Section) -> str:
     return f"{where}: {found.value}. {spec.doc if spec else ''}".strip()
 
 
-def balance_group(editor: SectionEditor) -> QGroupBox:
+def balance_group(editor: SectionEditor, *, with_mode: bool = True) -> QGroupBox:
     group = QGroupBox("Load balancing")
     form = QFormLayout(group)
-    editor.mode_box = mode_combo(editor)
-    form.addRow("Mode", editor.mode_box)
+    if with_mode:  # the defaults form has its mode on its General tab
+        editor.mode_box = mode_combo(editor)
+        form.addRow("Mode", editor.mode_box)
     algorithm = combo([INHERITED, *kw.BALANCE_ALGORITHMS], BALANCE_TIPS)
     algorithm.setToolTip(keyword_tip("balance"))
     arguments = QLineEdit()
@@ -343,6 +379,55 @@ def health_group(editor: SectionEditor) -> QGroupBox:
     return group
 
 
+# The default-server settings the form offers besides the health-check ones: the
+# registry's bounds check each (SERVER_OPTIONS), the hint says what applies when unset.
+DEFAULT_SERVER_FIELDS = ("weight", "maxconn", "maxqueue", "slowstart")
+CHECK_FLAG = ("check", "no-check")
+
+
+def default_server_group(editor: SectionEditor, cache: SettingsCache) -> SettingsGrid:
+    """The section's own ``default-server`` line as fields: what every server line below
+    gets unless it sets the option itself."""
+    group = SettingsGrid("Every server (default-server)", editor, cache)
+    group.setToolTip(keyword_tip("default-server"))
+    check = combo([INHERITED, *CHECK_FLAG], {n: kw.SERVER_OPTIONS[n].doc for n in CHECK_FLAG})
+    editor.bind(check, "default-server check", lambda s: default_server_flag(s, CHECK_FLAG),
+                lambda s, v: set_default_server_flag(s, CHECK_FLAG, v))
+    group.add_row("Health check", check, keyword="default-server",
+                  read=lambda m: m.server_option("check") or _flag_value(m, CHECK_FLAG))
+    editor.default_server_widgets = {"check": check}
+    for name in DEFAULT_SERVER_FIELDS:
+        editor.default_server_widgets[name] = _default_server_row(editor, group, name)
+    return group
+
+
+def _default_server_row(editor: SectionEditor, group: SettingsGrid, name: str) -> QLineEdit:
+    spec = kw.SERVER_OPTIONS[name]
+    field = QLineEdit()
+    field.setToolTip(spec.doc)
+
+    def hint(config: Config, section: Section) -> None:
+        field.setPlaceholderText(inherited_text(default_server_value(config, section, name, include_own=False)))
+
+    editor.bind(field, f"default-server {name}", lambda s: default_server_option(s, name),
+                lambda s, v: set_default_server_option(s, name, v.strip()),
+                check=lambda text: option_problem(kw.SERVER_OPTIONS, name, text))
+    editor.add_hint(hint)
+    group.add_row(name.capitalize() if name != "maxconn" else "Max conn", field, keyword="default-server",
+                  read=lambda m: m.server_option(name))
+    return field
+
+
+def _flag_value(meaning: ProxyMeaning, names: tuple[str, str]) -> Value[str] | None:
+    """The last of a flag and its reset on the default-server lines that apply, with its line."""
+    for stmt in reversed(meaning.default_server_lines()):
+        assert isinstance(stmt.node, Server)
+        found = [o[0] for o in stmt.node.options if o[0] in names]
+        if found:
+            return meaning.sourced(stmt, found[-1])
+    return None
+
+
 def servers_page(editor: SectionEditor) -> QWidget:
     page = QWidget()
     layout = QVBoxLayout(page)
@@ -358,6 +443,7 @@ def checks_page(editor: SectionEditor) -> QWidget:
     layout.addWidget(health_group(editor), 1)
     column = QVBoxLayout()
     column.addWidget(timeouts_group(editor, BACKEND_TIMEOUTS, "Server-side timeouts"))
+    column.addWidget(default_server_group(editor, SettingsCache(editor)))
     column.addStretch(1)
     layout.addLayout(column, 1)
     return page
@@ -372,4 +458,5 @@ class BackendEditor(SectionEditor):
         self.tabs.addTab(checks_page(self), "Health checks && timeouts")
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"<h3>{kind} {name or ''}</h3>"))
+        layout.addWidget(self.problem)
         layout.addWidget(self.tabs, 1)

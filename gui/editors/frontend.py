@@ -61,6 +61,7 @@ from gui.editors.widgets import (
     TimeEdit,
     combo,
     keyword_tip,
+    refusal_label,
     row_table,
     set_item_text,
     split_words,
@@ -213,7 +214,7 @@ class BindsPage(QGroupBox):
         self.editor = editor
         self.setToolTip(keyword_tip("bind"))
         self.model = BindsModel(editor.document, editor.kind, editor.name, self)
-        self.table = row_table(self.model, stretch=3, min_height=90)
+        self.table = row_table(self.model, stretch=5, min_height=90, editable=True)
         self.address = AddressPortEdit("", 8080)
         self.tls = QCheckBox("TLS")
         self.tls.setToolTip(kw.BIND_OPTIONS["ssl"].doc)
@@ -242,10 +243,18 @@ class BindsPage(QGroupBox):
         buttons.addStretch(1)
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.remove_button)
+        self.message = refusal_label(self.model)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table, 1)
+        layout.addWidget(self.message)
         layout.addLayout(add_row)
         layout.addLayout(buttons)
+        self.model.modelReset.connect(self._resize)
+        self.model.dataChanged.connect(lambda *_changed: self._resize())  # values changed in place
+        self._resize()
+
+    def _resize(self) -> None:
+        self.table.resizeColumnsToContents()
 
     def _tls_toggled(self, on: bool) -> None:
         self.certificate.setEnabled(on)
@@ -480,6 +489,7 @@ class FrontendEditor(SectionEditor):
         title = QLabel(f"<h3>{kind} {name or ''}</h3>")
         layout = QVBoxLayout(self)
         layout.addWidget(title)
+        layout.addWidget(self.problem)
         layout.addWidget(self.tabs, 1)
 
     def add_pages(self) -> None:

@@ -11,6 +11,12 @@ step and the text view, the diagnostics and the other views follow; the
 model then resets on the document's ``changed`` signal like everyone else.
 Rows are addressed by position among the accepted statements: the same in
 the live config as in the model, because the edit runs on the live config.
+
+A column may have a ``check`` (``gui.editors.checks``): a value it refuses is
+not written and not thrown away either -- the cell keeps showing the typed
+text (marked, its reason as tooltip) as a *pending* value, ``refused`` says
+why for the page's message line, and the next edit of the cell starts from
+it; a valid value or ``discard_pending`` (Esc) ends it.
 """
 
 from __future__ import annotations
@@ -25,15 +31,26 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
-from PySide6.QtGui import QGuiApplication, QPalette
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
 
 from gui.document import Document
+from gui.editors.checks import Check, name_problem, option_problem, port_problem
 from gui.editors.inherit import Inherited, default_server_option
-from gui.editors.widgets import join_host_port, split_words
+from gui.editors.widgets import REFUSED_COLOR, join_host_port, split_words
 from proxy.config import keywords as kw
 from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import Acl, Bind, Condition, Node, Rule, Server, UseBackend, split_host_port
+from proxy.config.nodes import (
+    Acl,
+    Bind,
+    Condition,
+    Node,
+    Rule,
+    Server,
+    UseBackend,
+    split_host_port,
+)
 
 __all__ = [
     "AclsModel",
@@ -55,16 +72,20 @@ class Column:
     show: Callable[[Any], str | bool]  # a bool makes the column a check box
     store: Callable[[Any, Any], bool] | None = None  # (node, value) -> accepted; None = read-only
     tip: str = ""
+    check: Check | None = None  # why a typed value is refused (None: accepted)
 
 
 class SectionTableModel(QAbstractTableModel):
     columns: tuple[Column, ...] = ()
+    # why the last value typed into a cell was refused; "" once nothing is refused any more
+    refused = Signal(str)
 
     def __init__(self, document: Document, kind: str, name: str | None,
                  parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.document, self.kind, self.name = document, kind, name
         self._rows: list[Statement] = self._statements(document.config)
+        self.pending: dict[tuple[int, int], tuple[str, str]] = {}  # (row, column) -> (text, reason)
         document.changed.connect(self.reload)
 
     # -- what the rows are -------------------------------------------------------------
@@ -81,9 +102,31 @@ class SectionTableModel(QAbstractTableModel):
         return self._rows[row].node
 
     def reload(self) -> None:
+        rows = self._statements(self.document.config)
+        self.pending = {k: v for k, v in self.pending.items() if k[0] < len(rows)}
+        if len(rows) == len(self._rows) and rows:
+            # Same rows, new values (a cell was edited, or undo): no reset, so a view's open
+            # editor -- the one whose commit caused this change -- is not destroyed under it.
+            self._rows = rows
+            self.dataChanged.emit(self.index(0, 0), self.index(len(rows) - 1, len(self.columns) - 1))
+            return
         self.beginResetModel()
-        self._rows = self._statements(self.document.config)
+        self._rows = rows
         self.endResetModel()
+
+    def check(self, index: Index, text: str) -> str | None:
+        """Why ``text`` cannot go into the cell at ``index`` (None: it can)."""
+        check = self.columns[index.column()].check if self._valid(index) else None
+        return check(str(text)) if check is not None else None
+
+    def discard_pending(self, index: Index) -> None:
+        """Forget a refused value (Esc): the cell shows the file's value again."""
+        if self.pending.pop((index.row(), index.column()), None) is not None:
+            self.dataChanged.emit(index, index)
+            self.refused.emit(self._pending_reason())
+
+    def _pending_reason(self) -> str:
+        return next(iter(self.pending.values()))[1] if self.pending else ""
 
     # -- Qt's model interface ---------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
@@ -107,6 +150,9 @@ class SectionTableModel(QAbstractTableModel):
         if not self._valid(index):
             return None
         column = self.columns[index.column()]
+        pending = self.pending.get((index.row(), index.column()))
+        if pending is not None:
+            return self._pending_data(pending, role)
         value = column.show(self.node(index.row()))
         if isinstance(value, bool):
             if role == Qt.ItemDataRole.CheckStateRole:
@@ -116,6 +162,17 @@ class SectionTableModel(QAbstractTableModel):
             return value
         if role == Qt.ItemDataRole.ToolTipRole:
             return self.tooltip(index.row(), index.column()) or None
+        return None
+
+    @staticmethod
+    def _pending_data(pending: tuple[str, str], role: int) -> Any:
+        text, reason = pending
+        if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
+            return text
+        if role == Qt.ItemDataRole.ForegroundRole:
+            return QColor(REFUSED_COLOR)
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return f"Not saved: {reason}. Fix it, or press Esc to keep the file's value."
         return None
 
     def tooltip(self, row: int, column: int) -> str:
@@ -143,6 +200,14 @@ class SectionTableModel(QAbstractTableModel):
         elif role != Qt.ItemDataRole.EditRole:
             return False
         row = index.row()
+        reason = self.check(index, value) if role == Qt.ItemDataRole.EditRole else None
+        if reason is not None:
+            self.pending[(row, index.column())] = (str(value), reason)
+            self.dataChanged.emit(index, index)
+            self.refused.emit(reason)
+            return False
+        if self.pending.pop((row, index.column()), None) is not None:
+            self.refused.emit(self._pending_reason())
         accepted: list[bool] = []
 
         def mutate(config: Config) -> None:
@@ -259,19 +324,26 @@ def _set_server_port(node: Server, value: Any) -> bool:
     return True
 
 
+def _server_check(name: str) -> Check:
+    return lambda text: option_problem(kw.SERVER_OPTIONS, name, text)
+
+
 class ServersModel(SectionTableModel):
     """The ``server`` lines of a backend (``default-server`` is edited elsewhere)."""
 
     columns = (
-        Column("Name", lambda n: n.name, _set_server_name, "The server's name in logs and stats"),
-        Column("Address", lambda n: n.host, _set_server_host, "IP address or host name"),
-        Column("Port", lambda n: n.port, _set_server_port, "TCP port (empty: the client's port)"),
+        Column("Name", lambda n: n.name, _set_server_name, "The server's name in logs and stats",
+               lambda t: name_problem(t, "server name")),
+        Column("Address", lambda n: n.host, _set_server_host, "IP address or host name",
+               lambda t: None if t.strip() else "an address is required"),
+        Column("Port", lambda n: n.port, _set_server_port, "TCP port (empty: the client's port)",
+               lambda t: port_problem(t, allow_empty=True)),
         Column("Weight", _int_option("weight"), _store_int_option("weight"),
-               _option_tip(kw.SERVER_OPTIONS, "weight")),
+               _option_tip(kw.SERVER_OPTIONS, "weight"), _server_check("weight")),
         Column("Check", _flag("check"), _store_flag("check"), _option_tip(kw.SERVER_OPTIONS, "check")),
         Column("Backup", _flag("backup"), _store_flag("backup"), _option_tip(kw.SERVER_OPTIONS, "backup")),
         Column("Max conn", _int_option("maxconn"), _store_int_option("maxconn"),
-               _option_tip(kw.SERVER_OPTIONS, "maxconn")),
+               _option_tip(kw.SERVER_OPTIONS, "maxconn"), _server_check("maxconn")),
         Column("Disabled", _flag("disabled"), _store_flag("disabled"),
                _option_tip(kw.SERVER_OPTIONS, "disabled")),
     )
@@ -312,7 +384,7 @@ class ServersModel(SectionTableModel):
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         found = self.inherited(index)
-        if found is None or role == Qt.ItemDataRole.EditRole:
+        if found is None or role == Qt.ItemDataRole.EditRole or (index.row(), index.column()) in self.pending:
             return super().data(index, role)  # editing starts from what the line says: nothing
         if role == Qt.ItemDataRole.DisplayRole:
             return found.value
@@ -371,12 +443,64 @@ def _set_bind_cert(node: Bind, value: Any) -> bool:
     return True
 
 
+def _bind_alpn(node: Bind) -> str:
+    args = node.option("alpn")
+    return args[0] if args else ""
+
+
+def _set_bind_alpn(node: Bind, value: Any) -> bool:
+    text = str(value).strip()
+    if text:
+        node.set_option("alpn", text)
+    else:
+        node.remove_option("alpn")
+    return True
+
+
+# Options with a column of their own; the "Other options" column holds the rest as written.
+_BIND_COLUMNS = frozenset({"ssl", "crt", "alpn"})
+
+
+def _bind_other(node: Bind) -> str:
+    return " ".join(w for opt in node.options if opt[0] not in _BIND_COLUMNS for w in opt)
+
+
+def _bind_other_problem(text: str) -> str | None:
+    options = _parsed_options(text)
+    unknown = [o[0] for o in options if o[0] not in kw.BIND_OPTIONS]
+    if unknown:
+        hint = kw.suggest(unknown[0], kw.BIND_OPTIONS)
+        return f"unknown bind option '{unknown[0]}'" + (f"; did you mean '{hint}'?" if hint else "")
+    missing = [o[0] for o in options if len(o) - 1 < kw.BIND_OPTIONS[o[0]].nargs]
+    return f"'{missing[0]}' expects a value" if missing else None
+
+
+def _parsed_options(text: str) -> list[list[str]]:
+    """Options typed as text, grouped as the parser groups a bind line's (registry arity)."""
+    return Bind.from_words(["bind", "x", *split_words(text)]).options
+
+
+def _set_bind_other(node: Bind, value: Any) -> bool:
+    others = _parsed_options(str(value))
+    kept = [opt for opt in node.options if opt[0] in _BIND_COLUMNS]
+    node.options[:] = [*kept, *others]
+    return True
+
+
 class BindsModel(SectionTableModel):
     columns = (
         Column("Address", _bind_host, _set_bind_host, "Address to listen on; * means all addresses"),
-        Column("Port", _bind_port, _set_bind_port, "TCP port; 0 picks a free one when the engine starts"),
+        Column("Port", _bind_port, _set_bind_port, "TCP port; 0 picks a free one when the engine starts",
+               lambda t: None if t.strip() == "0" else port_problem(t)),
         Column("TLS", _flag("ssl"), _store_flag("ssl"), _option_tip(kw.BIND_OPTIONS, "ssl")),
         Column("Certificate", _bind_cert, _set_bind_cert, _option_tip(kw.BIND_OPTIONS, "crt")),
+        Column("ALPN", _bind_alpn, _set_bind_alpn,
+               _option_tip(kw.BIND_OPTIONS, "alpn") + " (e.g. h2,http/1.1)",
+               lambda t: "ALPN protocols are one word, comma-separated (h2,http/1.1)"
+               if any(c.isspace() for c in t.strip()) else None),
+        Column("Other options", _bind_other, _set_bind_other,
+               "The bind line's other options as written (e.g. ssl-min-ver TLSv1.2 accept-proxy)",
+               _bind_other_problem),
     )
 
     def accepts(self, node: Node) -> bool:
@@ -431,7 +555,8 @@ def set_acl_fields(node: Acl, *, matcher: str, ignore_case: bool, patterns: str)
 
 class AclsModel(SectionTableModel):
     columns = (
-        Column("Name", lambda n: n.name, _set_acl_name, "The ACL's name, used in conditions"),
+        Column("Name", lambda n: n.name, _set_acl_name, "The ACL's name, used in conditions",
+               lambda t: name_problem(t, "ACL name")),
         Column("Fetch", lambda n: n.fetch, _set_acl_fetch, "What to look at in the request (§7.3)"),
         Column("Matcher", lambda n: n.matcher or "", _set_acl_matcher,
                "How patterns match (-m); empty: the fetch's own matching"),

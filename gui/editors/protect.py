@@ -8,19 +8,30 @@ the user must write in the right order::
     acl authorized_staff http_auth(staff)
     http-request auth realm 'Staff only' if { path_beg /admin } !authorized_staff
 
-``find_protection`` recognises exactly that canonical pair (an ``http-request
-auth`` whose condition is an optional ``{ path_beg ... }`` followed by a
-negated ACL defined as ``http_auth(<userlist>)``), so the tab shows a config
-the user wrote by hand too, as long as it has that shape; anything else is
-left alone and shown in the Rules tab as usual.
+``find_protection`` recognises that pair and the equivalent ways people
+write it by hand, so the tab shows (and edits) a rule it did not write:
 
-``protect`` writes the pair with the rule *first* among the http-request
-rules: HAProxy runs them in file order, and a ``deny``/``return``/``redirect``
-above it would answer before the password is asked.  The ACL is placed with
-the other ACLs (and moved above the rule if the file had rules before its
-ACLs: HAProxy refuses an ACL used before it is declared).  ``unprotect``
-removes the rule and the ACL when nothing else uses it.  Both run inside
-``Document.edit``, so each click is one undo step.
+* any realm, or none;
+* the password check as a negated ACL defined as ``http_auth(<userlist>)``
+  (``!auth_ok``), as an inline ``!{ http_auth(<userlist>) }``, or as
+  ``unless auth_ok``;
+* optionally scoped, before or after the check, by an inline
+  ``{ path_beg ... }`` or by a named ACL that tests path prefixes
+  (``acl path_admin path_beg /admin`` or ``path -m beg /admin``).
+
+Anything else is left alone and shown in the Rules tab as usual.  When the
+section already has such a rule, ``protect`` edits *that* rule in place
+(realm, userlist, paths) -- it never adds a second one -- and keeps the
+user's spelling where the value did not change: the same ACL names, the same
+order of terms; a changed path list goes into the path ACL when only this
+rule uses it.  Otherwise it writes the canonical pair with the rule *first*
+among the http-request rules: HAProxy runs them in file order, and a
+``deny``/``return``/``redirect`` above it would answer before the password
+is asked.  The ACL is placed with the other ACLs (and moved above the rule
+if the file had rules before its ACLs: HAProxy refuses an ACL used before it
+is declared).  ``unprotect`` removes the rule and its ``http_auth`` ACL when
+nothing else uses it.  Both run inside ``Document.edit``, so each click is
+one undo step.
 
 For a section that serves HAProxy's stats page, ``stats auth USER:PASSWORD``
 (the stats page's own, clear-text, login) is offered in the same tab.
@@ -50,7 +61,7 @@ from gui.editors.widgets import SectionEditor, split_words
 from proxy.config.directives import StatsLine
 from proxy.config.edit import place_node
 from proxy.config.model import Section, Statement
-from proxy.config.nodes import Acl, Condition, NodeError, Rule
+from proxy.config.nodes import Acl, Condition, NodeError, Rule, Term
 
 __all__ = [
     "EVERYTHING",
@@ -73,19 +84,38 @@ class Protection:
     userlist: str
     realm: str = ""
     paths: tuple[str, ...] = ()  # () = every request
-    acl: str = ""  # the http_auth ACL's name; chosen by ``protect`` when empty
+    acl: str = ""  # the http_auth ACL's name; chosen by ``protect`` when empty ("" when inline)
+    path_acl: str = ""  # the named ACL that scopes the rule to ``paths``, if it is written so
 
 
 # --- reading ---------------------------------------------------------------------------------
+
+_HTTP_AUTH = re.compile(r"http_auth\(([^,()]+)\)")
 
 
 def _auth_acls(section: Section) -> dict[str, str]:
     """ACL name -> userlist, for ACLs that are exactly ``http_auth(<userlist>)``."""
     found: dict[str, str] = {}
     for acl in section.acls:
-        match = re.fullmatch(r"http_auth\(([^,()]+)\)", acl.fetch)
+        match = _HTTP_AUTH.fullmatch(acl.fetch)
         if match and not acl.flags and not acl.patterns:
             found.setdefault(acl.name, match[1])
+    return found
+
+
+def _path_acls(section: Section) -> dict[str, tuple[str, ...]]:
+    """ACL name -> path prefixes, for ACLs that only test prefixes of the path (one line each:
+    an ACL spread over several lines is an OR the tab does not show)."""
+    lines: dict[str, list[Acl]] = {}
+    for acl in section.acls:
+        lines.setdefault(acl.name, []).append(acl)
+    found: dict[str, tuple[str, ...]] = {}
+    for name, acls in lines.items():
+        acl = acls[0]
+        prefix = (acl.fetch == "path_beg" and not acl.flags) or (
+            acl.fetch == "path" and acl.flags == [["-m", "beg"]])
+        if len(acls) == 1 and prefix and acl.patterns:
+            found[name] = tuple(acl.patterns)
     return found
 
 
@@ -93,10 +123,30 @@ def _is_auth_rule(node: object) -> bool:
     return isinstance(node, Rule) and node.family == "http-request" and node.action == "auth"
 
 
-def _read_rule(rule: Rule, acls: dict[str, str]) -> Protection | None:
-    if rule.condition is None or rule.condition.kind != "if":
+def _check_term(term: Term, acls: dict[str, str]) -> tuple[str, str] | None:
+    """(userlist, ACL name or "" when inline) of a *passing* password check ``term`` (not
+    negated here; the caller has taken the ``!`` or the ``unless`` into account)."""
+    if term.name is not None and term.name in acls:
+        return acls[term.name], term.name
+    words = term.anonymous or ()
+    match = _HTTP_AUTH.fullmatch(words[0]) if len(words) == 1 else None
+    return (match[1], "") if match else None
+
+
+def _scope_term(term: Term, paths: dict[str, tuple[str, ...]]) -> tuple[tuple[str, ...], str] | None:
+    """(paths, path ACL name or "") of a scope ``term`` that tests path prefixes."""
+    if term.negated:
         return None
-    if rule.args and not (len(rule.args) == 2 and rule.args[0] == "realm"):
+    if term.name is not None:
+        return (paths[term.name], term.name) if term.name in paths else None
+    words = term.anonymous or ()
+    if len(words) >= 2 and words[0] == "path_beg":
+        return tuple(words[1:]), ""
+    return None
+
+
+def _read_rule(rule: Rule, section: Section) -> Protection | None:
+    if rule.condition is None or (rule.args and not (len(rule.args) == 2 and rule.args[0] == "realm")):
         return None
     try:
         groups = rule.condition.groups()
@@ -104,26 +154,32 @@ def _read_rule(rule: Rule, acls: dict[str, str]) -> Protection | None:
         return None
     if len(groups) != 1 or not 1 <= len(groups[0]) <= 2:
         return None
-    *scope, check = groups[0]
-    if not check.negated or check.name not in acls:
-        return None
-    paths: tuple[str, ...] = ()
-    if scope:
-        words = scope[0].anonymous
-        if scope[0].negated or not words or words[0] != "path_beg" or len(words) < 2:
-            return None
-        paths = tuple(words[1:])
+    acls, paths = _auth_acls(section), _path_acls(section)
     realm = rule.args[1] if rule.args else ""
-    return Protection(acls[check.name], realm, paths, check.name)
+    terms = groups[0]
+    if rule.condition.kind == "unless":  # "unless auth_ok": the check alone, not negated
+        check = _check_term(terms[0], acls) if len(terms) == 1 and not terms[0].negated else None
+        return Protection(check[0], realm, (), check[1]) if check else None
+    checks = [(i, found) for i, t in enumerate(terms)
+              if t.negated and (found := _check_term(t, acls)) is not None]
+    if len(checks) != 1:
+        return None
+    at, (userlist, acl) = checks[0]
+    scope: tuple[tuple[str, ...], str] | None = ((), "")
+    if len(terms) == 2:
+        scope = _scope_term(terms[1 - at], paths)
+    if scope is None:
+        return None
+    return Protection(userlist, realm, scope[0], acl, scope[1])
 
 
 def find_protection(section: Section) -> tuple[Protection, Statement] | None:
-    """The section's canonical password protection and its rule's statement, if it has one."""
-    acls = _auth_acls(section)
+    """The section's password protection (canonical or an equivalent hand-written rule) and
+    its rule's statement, if it has one."""
     for stmt in section.body:
         if _is_auth_rule(stmt.node):
             assert isinstance(stmt.node, Rule)
-            found = _read_rule(stmt.node, acls)
+            found = _read_rule(stmt.node, section)
             if found is not None:
                 return found, stmt
     return None
@@ -151,11 +207,13 @@ def _first_http_request(section: Section) -> int | None:
 
 
 def protect(section: Section, wanted: Protection) -> None:
-    """Write (or rewrite) the canonical pair; the rule goes first among http-request rules."""
-    unprotect(section)
-    acl = _acl_name(section, wanted.userlist)
-    if acl not in {a.name for a in section.acls}:
-        place_node(section, Acl(acl, f"http_auth({wanted.userlist})"))
+    """Edit the section's protection rule in place, or write the canonical pair when it has
+    none; the new rule goes first among http-request rules."""
+    found = find_protection(section)
+    if found is not None:
+        _update(section, found[0], found[1], wanted)
+        return
+    acl = _ensure_auth_acl(section, wanted.userlist)
     scope = ["{", "path_beg", *wanted.paths, "}"] if wanted.paths else []
     rule = Rule("http-request", "", "auth", ["realm", wanted.realm] if wanted.realm else [],
                 Condition("if", [*scope, f"!{acl}"]))
@@ -169,6 +227,74 @@ def protect(section: Section, wanted: Protection) -> None:
         section.body.insert(first, acl_stmt)
         first += 1
     section.body.insert(first, Statement(rule))
+
+
+def _ensure_auth_acl(section: Section, userlist: str) -> str:
+    acl = _acl_name(section, userlist)
+    if acl not in {a.name for a in section.acls}:
+        place_node(section, Acl(acl, f"http_auth({userlist})"))
+    return acl
+
+
+def _used_elsewhere(section: Section, name: str, rule: Statement) -> bool:
+    return any(_uses(stmt, name) for stmt in section.body if stmt is not rule)
+
+
+def _uses(stmt: Statement, name: str) -> bool:
+    condition = getattr(stmt.node, "condition", None)
+    return isinstance(condition, Condition) and any(n == name for _i, n in condition.acl_names())
+
+
+def _update(section: Section, have: Protection, stmt: Statement, wanted: Protection) -> None:
+    """Rewrite an existing protection rule to ``wanted``, changing only what differs."""
+    rule = stmt.node
+    assert isinstance(rule, Rule) and rule.condition is not None
+    terms = rule.condition.groups()[0]
+    check_at = next(i for i, t in enumerate(terms)
+                    if (t.negated or rule.condition.kind == "unless")
+                    and _check_term(t, _auth_acls(section)) is not None)
+    if wanted.userlist != have.userlist:
+        terms[check_at] = _retarget_check(section, have, stmt, terms[check_at], wanted.userlist)
+    kind = rule.condition.kind
+    if kind == "unless" and wanted.paths:  # "unless ok" cannot take a scope: "if SCOPE !ok"
+        kind, check = "if", terms[check_at]
+        terms[check_at] = Term(True, check.name, check.anonymous)
+    if wanted.paths != have.paths:
+        terms = _rescope(section, have, stmt, terms, check_at, wanted.paths)
+    args = ["realm", wanted.realm] if wanted.realm else []
+    condition = Condition(kind, [w for t in terms for w in _term_words(t)])
+    if args != rule.args or condition.words != rule.condition.words:
+        stmt.node = Rule(rule.family, rule.stage, rule.action, args, condition)
+
+
+def _term_words(term: Term) -> list[str]:
+    """A term as people write it: ``!auth_ok`` (glued), ``!`` ``{ http_auth(x) }``."""
+    if term.name is not None:
+        return [f"!{term.name}" if term.negated else term.name]
+    return term.to_words()
+
+
+def _retarget_check(section: Section, have: Protection, stmt: Statement, term: Term, userlist: str) -> Term:
+    if not have.acl:  # inline: !{ http_auth(new) }
+        return Term(term.negated, anonymous=(f"http_auth({userlist})",))
+    if not _used_elsewhere(section, have.acl, stmt):  # only this rule reads it: change the ACL
+        for acl in section.acls:
+            if acl.name == have.acl:
+                acl.fetch = f"http_auth({userlist})"
+        return term
+    return Term(term.negated, name=_ensure_auth_acl(section, userlist))
+
+
+def _rescope(section: Section, have: Protection, stmt: Statement, terms: list[Term], check_at: int,
+             paths: tuple[str, ...]) -> list[Term]:
+    check = terms[check_at]
+    if have.path_acl and paths and not _used_elsewhere(section, have.path_acl, stmt):
+        for acl in section.acls:
+            if acl.name == have.path_acl:
+                acl.patterns = list(paths)
+        return terms
+    scope = [Term(anonymous=("path_beg", *paths))] if paths else []
+    return [*scope, check] if check_at == len(terms) - 1 or not scope else [check, *scope]
 
 
 def _acl_used(section: Section, name: str) -> bool:
@@ -273,7 +399,7 @@ class PasswordTab(QWidget):
         explain = QLabel(
             "<small>Writes <code>acl … http_auth(list)</code> and <code>http-request auth</code> "
             "as the first http-request rule, so no deny or redirect rule can answer before the "
-            "password is asked. Browsers send the password with every request: serve it over "
+            "password is asked; a rule you wrote yourself is edited where it is. Browsers send the password with every request: serve it over "
             "TLS outside your own machine.</small>")
         explain.setWordWrap(True)
         layout = QVBoxLayout(self)

@@ -11,6 +11,11 @@ blocked, and only when the value differs, so a field being typed in keeps
 its cursor).  Because undo replaces the whole ``Config``, a binding never
 holds a ``Section``: ``SectionEditor.section()`` re-finds it by (kind, name).
 
+A binding may carry a ``check`` (``gui.editors.checks``): while it refuses the
+text, nothing is written, the field is marked and says why (``mark_refused``,
+the editor's ``problem`` line), and the text stays as typed.  Table cells get
+the same through ``CheckedDelegate`` over a model's ``check``/``pending``.
+
 ``TimeEdit`` (a number plus a unit) and ``AddressPortEdit`` (host plus port)
 are the two compound inputs haproxy.cfg needs everywhere.
 """
@@ -22,8 +27,16 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt, Signal
-from PySide6.QtGui import QPalette
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QKeyEvent, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -33,6 +46,8 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTableView,
     QWidget,
 )
@@ -49,18 +64,23 @@ if TYPE_CHECKING:  # the page modules import this one
     from gui.editors.frontend import BindsPage
 
 __all__ = [
+    "REFUSED_COLOR",
     "AddressPortEdit",
     "Binding",
+    "CheckedDelegate",
     "SectionEditor",
     "TimeEdit",
     "grey_special_value",
     "join_host_port",
     "keyword_tip",
+    "mark_refused",
+    "refusal_label",
     "set_item_text",
     "split_words",
 ]
 
 SPACING = 8
+REFUSED_COLOR = "#d0342c"  # a refused field's border and message: legible in light and dark
 MAX_PORT = kw.PORT_RANGE[1]
 # The units offered in the unit combo, biggest last; "" (bare milliseconds) is shown as "ms".
 TIME_UNITS = ("ms", "s", "m", "h", "d")
@@ -228,10 +248,24 @@ class Binding:
     read: Callable[[Section], Any]
     write: Callable[[Section, Any], None]
     label: str
+    check: Callable[[str], str | None] | None = None
+
+    def refused(self) -> str | None:
+        """Why the text in a checked line edit cannot be written (None: it can)."""
+        widget = self.widget
+        if self.check is None:
+            return None
+        if isinstance(widget, QLineEdit):
+            return self.check(widget.text())
+        if isinstance(widget, QComboBox) and widget.isEditable():
+            return self.check(widget.currentText())
+        return None
 
     def load(self, section: Section) -> None:
         value = self.read(section)
         widget = self.widget
+        if self.refused() is not None:
+            return  # the field keeps the refused text it says is wrong until it is fixed
         with _quiet(widget):
             if isinstance(widget, QLineEdit):
                 if widget.text() != value:
@@ -284,6 +318,7 @@ class SectionEditor(QWidget):
     balance_arguments: QLineEdit
     balance_explanation: QLabel
     check_widgets: dict[str, QWidget]
+    default_server_widgets: dict[str, QWidget]
     servers: ServersPage
 
     def __init__(self, document: Document, kind: str, name: str | None,
@@ -292,6 +327,11 @@ class SectionEditor(QWidget):
         self.document, self.kind, self.name = document, kind, name
         self.bindings: list[Binding] = []
         self.hints: list[Callable[[Config, Section], None]] = []
+        # why a field's value is refused: the editor shows it (a label under its form)
+        self.problem = QLabel(self)  # a child even before a layout takes it: never a window
+        self.problem.setWordWrap(True)
+        self.problem.setStyleSheet(f"color: {REFUSED_COLOR};")
+        self.problem.hide()
         document.changed.connect(self.refresh)
 
     def section(self, config: Config | None = None) -> Section | None:
@@ -311,15 +351,55 @@ class SectionEditor(QWidget):
                            mutate, merge_key=key)
 
     def bind(self, widget: QWidget, label: str, read: Callable[[Section], Any],
-             write: Callable[[Section, Any], None]) -> QWidget:
-        binding = Binding(widget, read, write, label)
+             write: Callable[[Section, Any], None],
+             check: Callable[[str], str | None] | None = None) -> QWidget:
+        binding = Binding(widget, read, write, label, check)
         self.bindings.append(binding)
-        binding.on_change(
-            lambda value: self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label))
+
+        def changed(value: Any) -> None:
+            reason = binding.refused()
+            self.show_problem(widget, label, reason)
+            if reason is None and not (_clearing(widget) and value == ""):
+                self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label)
+
+        def finished() -> None:  # a text emptied while typing is written once the user is done
+            section = self.section()
+            if _text_of(widget) == "" and section is not None and read(section) != "":
+                self.edit(f"Set {label}", lambda s: write(s, ""), merge_key=label)
+
+        binding.on_change(changed)
+        line = widget.lineEdit() if isinstance(widget, QComboBox) else widget
+        if isinstance(line, QLineEdit):
+            line.editingFinished.connect(finished)
+            if check is not None:
+                line.installEventFilter(_EscapeRestores(line, lambda: self._restore(binding)))
         section = self.section()
         if section is not None:
             binding.load(section)
         return widget
+
+    def _restore(self, binding: Binding) -> None:
+        """Esc in a refused field: show the file's value again."""
+        section = self.section()
+        if section is None or binding.refused() is None:
+            return
+        value = binding.read(section)
+        with _quiet(binding.widget):
+            if isinstance(binding.widget, QComboBox):
+                binding.widget.setCurrentText(value)
+            elif isinstance(binding.widget, QLineEdit):
+                binding.widget.setText(value)
+        self.show_problem(binding.widget, binding.label, None)
+
+    def show_problem(self, widget: QWidget, label: str, reason: str | None) -> None:
+        """Mark ``widget`` and say why its value is refused; clear both once it is not."""
+        mark_refused(widget, reason)
+        refused = [b for b in self.bindings if b.refused() is not None]
+        if reason is not None:
+            self.problem.setText(f"{label}: {reason}. Nothing is saved until it is fixed.")
+        elif refused:
+            self.problem.setText(f"{refused[0].label}: {refused[0].refused()}.")
+        self.problem.setVisible(bool(refused) or reason is not None)
 
     def add_hint(self, show: Callable[[Config, Section], None]) -> None:
         """Run ``show(config, section)`` now and after every change: for what a field shows
@@ -340,6 +420,105 @@ class SectionEditor(QWidget):
 
     def backend_names(self) -> list[str]:
         return [s.name for s in self.document.config.of_kind("backend", "listen") if s.name]
+
+
+class _EscapeRestores(QObject):
+    """Calls ``restore`` when Esc is pressed in the watched field (then lets Esc through)."""
+
+    def __init__(self, parent: QObject, restore: Callable[[], None]) -> None:
+        super().__init__(parent)
+        self._restore = restore
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if isinstance(event, QKeyEvent) and event.type() == QEvent.Type.KeyPress \
+                and event.key() == Qt.Key.Key_Escape:
+            self._restore()
+        return False
+
+
+def _clearing(widget: QWidget) -> bool:
+    """A text field being typed in: emptying it is a step of retyping, not yet "remove the
+    line" (that is written on editingFinished), so the line keeps its place in the file."""
+    line = widget.lineEdit() if isinstance(widget, QComboBox) else widget
+    return isinstance(line, QLineEdit) and line.hasFocus()
+
+
+def _text_of(widget: QWidget) -> str | None:
+    if isinstance(widget, QLineEdit):
+        return widget.text()
+    if isinstance(widget, QComboBox) and widget.isEditable():
+        return widget.currentText()
+    return None
+
+
+def mark_refused(widget: QWidget, reason: str | None) -> None:
+    """A red border and the reason as tooltip while ``reason`` is set; the normal look after.
+    The widget's own tooltip is kept aside and given back."""
+    if widget.property("normalTip") is None:
+        widget.setProperty("normalTip", widget.toolTip())
+    if reason:
+        widget.setStyleSheet(f"border: 2px solid {REFUSED_COLOR}; border-radius: 3px;")
+        widget.setToolTip(f"Refused: {reason}")
+    else:
+        widget.setStyleSheet("")
+        widget.setToolTip(str(widget.property("normalTip") or ""))
+
+
+class CheckedDelegate(QStyledItemDelegate):
+    """Cell editors that check as you type (``SectionTableModel.check``): a refused text is
+    marked and explained at once, Enter keeps the editor open on it, and leaving the cell
+    keeps it as the model's pending value; Esc gives the file's value back."""
+
+    def createEditor(self, parent: QWidget, option: QStyleOptionViewItem,
+                     index: QModelIndex | QPersistentModelIndex) -> QWidget:
+        editor = super().createEditor(parent, option, index)
+        editor._index = QPersistentModelIndex(index)  # type: ignore[attr-defined]  # for eventFilter
+        if isinstance(editor, QLineEdit):
+            editor.textEdited.connect(lambda text: self._mark(editor, index, text))
+        return editor
+
+    def setEditorData(self, editor: QWidget, index: QModelIndex | QPersistentModelIndex) -> None:
+        super().setEditorData(editor, index)
+        if isinstance(editor, QLineEdit):
+            self._mark(editor, index, editor.text())
+
+    def _reason(self, index: QModelIndex | QPersistentModelIndex, text: str) -> str | None:
+        check = getattr(index.model(), "check", None)
+        return check(index, text) if callable(check) else None
+
+    def _mark(self, editor: QLineEdit, index: QModelIndex | QPersistentModelIndex, text: str) -> None:
+        mark_refused(editor, self._reason(index, text))
+
+    def eventFilter(self, editor: QObject, event: QEvent) -> bool:
+        if isinstance(editor, QLineEdit) and isinstance(event, QKeyEvent) \
+                and event.type() == QEvent.Type.KeyPress:
+            index = getattr(editor, "_index", None)
+            if event.key() == Qt.Key.Key_Escape and index is not None and index.isValid():
+                discard = getattr(index.model(), "discard_pending", None)
+                if callable(discard):
+                    discard(index)
+            elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and index is not None \
+                    and self._reason(index, editor.text()) is not None:
+                self.commitData.emit(editor)  # the model keeps it pending and says why
+                return True  # ... and the editor stays open on the typed text
+        return super().eventFilter(editor, event)
+
+
+def refusal_label(model: QAbstractItemModel) -> QLabel:
+    """The line under a table that says why the value typed into a cell was refused
+    (the model's ``refused`` signal); hidden while nothing is refused."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setStyleSheet(f"color: {REFUSED_COLOR};")
+    label.hide()
+
+    def show(reason: str) -> None:
+        label.setText(f"Not saved: {reason}. Fix the red cell, or press Esc in it to keep the file's value."
+                      if reason else "")
+        label.setVisible(bool(reason))
+
+    model.refused.connect(show)  # type: ignore[attr-defined]
+    return label
 
 
 def combo(items: Iterable[str], tips: dict[str, str] | None = None, *,
@@ -387,6 +566,7 @@ def row_table(
     table = QTableView()
     table.setModel(model)
     table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    table.setItemDelegate(CheckedDelegate(table))
     if editable:
         table.setEditTriggers(
             QAbstractItemView.EditTrigger.DoubleClicked | QAbstractItemView.EditTrigger.SelectedClicked

@@ -19,9 +19,10 @@ The responder (``HttpResponder``) is a minimal ``asyncio.Protocol`` rather
 than ``asyncio.start_server`` streams or an HTTP library: it is on the hot
 path of the benchmark's backend too, and a protocol that answers every
 pipelined request of a read with one ``write`` costs a fraction of a
-stream-based handler.  It understands just what a demo origin needs:
-request line, ``Content-Length`` bodies (skipped), keep-alive rules of
-HTTP/1.0 and 1.1, ``HEAD``.
+stream-based handler.  Heads go through the engine's own parser
+(``http1.parse_request_head``, HAProxy's rules), so the demo origin accepts
+and refuses exactly what the proxy in front of it does; ``Content-Length``
+bodies are skipped, chunked uploads answered 501.
 """
 
 from __future__ import annotations
@@ -42,9 +43,11 @@ from proxy.config import keywords as kw
 from proxy.config.model import Config, Section
 from proxy.config.nodes import Generic
 from proxy.config.parser import parse
+from proxy.engine import http1
 from proxy.engine.acl import RequestContext
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.engine import Engine
+from proxy.engine.http1 import HttpError
 
 __all__ = [
     "DEFAULT_LISTEN_PORT",
@@ -77,7 +80,6 @@ HOME_PAGE = "Home page!"
 # status -> reason phrase, for the few statuses the responder produces
 REASONS = {200: b"OK", 400: b"Bad Request", 404: b"Not Found", 501: b"Not Implemented"}
 
-MAX_HEAD = 16384  # a demo origin has no business with bigger heads
 
 Answer = Callable[[bytes, bytes], tuple[int, bytes]]  # (method, path) -> (status, body)
 
@@ -99,40 +101,9 @@ def _render(status: int, body: bytes, close: bool, head_only: bool) -> bytes:
     """A whole response; cached because a demo (or benchmark) origin repeats a few answers."""
     head = (
         b"HTTP/1.1 %d %s\r\ncontent-type: text/plain\r\ncontent-length: %d\r\n%s\r\n"
-        % (status, REASONS.get(status, b"OK"), len(body), b"connection: close\r\n" if close else b"")
+        % (status, REASONS.get(status) or http1.reason_phrase(status), len(body), b"connection: close\r\n" if close else b"")
     )
     return head if head_only else head + body
-
-
-@dataclass(frozen=True, slots=True)
-class _Head:
-    method: bytes
-    path: bytes
-    keep_alive: bool
-    body_length: int  # bytes of request body to skip; -1: a body we cannot delimit
-
-
-def _parse_head(head: bytes) -> _Head | None:
-    """The request line and the three headers that matter here; None when malformed."""
-    lines = head.split(b"\r\n")
-    parts = lines[0].split(b" ")
-    if len(parts) != 3 or not parts[2].startswith(b"HTTP/1."):
-        return None
-    method, target, version = parts
-    keep_alive = version == b"HTTP/1.1"
-    body_length = 0
-    for line in lines[1:]:
-        name, _, value = line.partition(b":")
-        name, value = name.strip().lower(), value.strip().lower()
-        if name == b"connection":
-            keep_alive = value == b"keep-alive" or (keep_alive and value != b"close")
-        elif name == b"content-length":
-            if not value.isdigit():
-                return None
-            body_length = int(value)
-        elif name == b"transfer-encoding":
-            body_length = -1
-    return _Head(method, target.split(b"?", 1)[0], keep_alive, body_length)
 
 
 class HttpResponder(asyncio.Protocol):
@@ -142,7 +113,7 @@ class HttpResponder(asyncio.Protocol):
 
     def __init__(self, answer: Answer) -> None:
         self._answer = answer
-        self._buffer = bytearray()
+        self._buffer = b""  # bytes, not bytearray: the head parser's fast path wants bytes
         self._skip = 0  # request body bytes still to discard
         self._transport: asyncio.Transport | None = None
 
@@ -151,7 +122,7 @@ class HttpResponder(asyncio.Protocol):
         self._transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
-        self._buffer += data
+        self._buffer = self._buffer + data if self._buffer else data
         out: list[bytes] = []
         close = self._answer_complete_requests(out)
         transport = self._transport
@@ -165,27 +136,27 @@ class HttpResponder(asyncio.Protocol):
 
     def _answer_complete_requests(self, out: list[bytes]) -> bool:
         """Answer every complete request in the buffer (pipelining); True to close after."""
-        buffer = self._buffer
         while True:
             if self._skip:
-                dropped = min(self._skip, len(buffer))
-                del buffer[:dropped]
+                dropped = min(self._skip, len(self._buffer))
+                self._buffer = self._buffer[dropped:]
                 self._skip -= dropped
                 if self._skip:
                     return False
-            end = buffer.find(b"\r\n\r\n")
-            if end < 0:
-                if len(buffer) > MAX_HEAD:
-                    out.append(_render(400, b"Bad Request\n", True, False))
-                    return True
+            if not self._buffer:
                 return False
-            head = _parse_head(bytes(buffer[:end]))
-            del buffer[: end + 4]
-            if head is None or head.body_length < 0:
-                status = 400 if head is None else 501  # chunked uploads: not for a demo origin
-                out.append(_render(status, REASONS[status] + b"\n", True, False))
+            try:
+                head = http1.parse_request_head(self._buffer)
+            except HttpError as exc:
+                out.append(_render(exc.status, http1.reason_phrase(exc.status) + b"\n", True, False))
                 return True
-            self._skip = head.body_length
+            if head is None:
+                return False
+            self._buffer = self._buffer[head.head_size:]
+            if head.chunked:  # chunked uploads: not for a demo origin
+                out.append(_render(501, REASONS[501] + b"\n", True, False))
+                return True
+            self._skip = head.content_length or 0
             status, body = self._answer(head.method, head.path)
             out.append(_render(status, body, not head.keep_alive, head.method == b"HEAD"))
             if not head.keep_alive:

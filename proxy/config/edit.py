@@ -46,17 +46,23 @@ from proxy.certs.names import normalize_name
 from proxy.config.build import node_from_words
 from proxy.config.keywords import NAME_CHARACTERS, invalid_name_character
 from proxy.config.model import Config, Section, Statement
-from proxy.config.nodes import DefaultBackend, Generic, Mode, Node, Timeout, UseBackend
+from proxy.config.nodes import DefaultBackend, Generic, Mode, Node, OptionLine, Timeout, UseBackend
 
 __all__ = [
     "NAME_CHARACTERS",
     "PLACEMENT_ORDER",
+    "STARTER_DEFAULTS",
+    "add_defaults_section",
+    "add_global_section",
     "append_section",
     "config_host_names",
     "place_node",
     "rename_section",
     "set_default_backend",
+    "set_from_defaults",
+    "set_keyword",
     "set_mode",
+    "set_option_state",
     "set_timeout",
     "valid_section_name",
 ]
@@ -146,7 +152,96 @@ def set_default_backend(section: Section, name: str) -> None:
     _set_single(section, DefaultBackend, name, "backend", lambda: DefaultBackend(name))
 
 
+def set_option_state(section: Section, name: str, state: str) -> None:
+    """``option NAME`` (state "on"), ``no option NAME`` ("off") or no line at all (""): the
+    last such line changes in place (its arguments and comment stay), earlier ones go."""
+    stmts = [s for s in section.body if isinstance(s.node, OptionLine) and s.node.name == name]
+    keep = stmts[-1] if stmts and state else None
+    for stmt in stmts:
+        if stmt is not keep:
+            section.remove(stmt)
+    prefix = "no" if state == "off" else ""
+    if keep is not None:
+        assert isinstance(keep.node, OptionLine)
+        if keep.node.prefix != prefix:
+            keep.node = OptionLine(name, keep.node.args, prefix)
+    elif state:
+        place_node(section, OptionLine(name, [], prefix))
+
+
+def set_keyword(section: Section, keyword: str, args: list[str]) -> None:
+    """A one-value keyword (``retries 3``, ``maxconn 2000``, ``stats socket PATH ...``):
+    the last line changes in place, earlier ones go; no ``args`` removes every line."""
+    words = keyword.split()
+    stmts = [s for s in section.body if s.words[: len(words)] == words]
+    for stmt in stmts[:-1] if args else stmts:
+        section.remove(stmt)
+    if not args:
+        return
+    node = node_from_words([*words, *args], proxy_section=section.is_proxy)
+    if stmts:
+        stmts[-1].node = node
+    elif section.is_proxy:
+        place_node(section, node)
+    else:
+        section.body.insert(section.insertion_point(), Statement(node))
+
+
+def set_from_defaults(section: Section, parent: str) -> None:
+    """``KIND [NAME] from PARENT`` on the header, or no ``from`` when ``parent`` is ""."""
+    words = section.header.words
+    head = words[: words.index("from", 2)] if "from" in words[2:] else words
+    section.header.node = Generic([*head, "from", parent] if parent else head)
+
+
 # --- sections ---------------------------------------------------------------------------------
+
+#: What a defaults section added from the GUI starts with: the mode and the three
+#: timeouts HAProxy warns about when they are missing (its "missing timeouts" check),
+#: at values the HAProxy documentation's examples use.  A starting point, not a rule.
+STARTER_DEFAULTS: tuple[tuple[str, ...], ...] = (
+    ("mode", "http"),
+    ("timeout", "connect", "5s"),
+    ("timeout", "client", "30s"),
+    ("timeout", "server", "30s"),
+)
+
+
+def add_defaults_section(config: Config, name: str | None = None) -> Section:
+    """A new ``defaults [NAME]`` with ``STARTER_DEFAULTS``, placed after ``global`` and
+    before every other defaults and proxy section: the proxies that already take another
+    defaults section keep it (they read the last one before them), and when there was
+    none, every proxy takes the new one."""
+    first = next((i for i, s in enumerate(config.sections) if s.kind != "global"), len(config.sections))
+    header = Statement(Generic(["defaults", name] if name else ["defaults"]))
+    body = [Statement(node_from_words(list(words), proxy_section=True)) for words in STARTER_DEFAULTS]
+    section = Section("defaults", name or None, header, body)
+    _insert_set_apart(config, first, section)
+    return section
+
+
+def add_global_section(config: Config) -> Section:
+    """An empty ``global`` section first in the file (HAProxy reads it before the proxies);
+    the existing one when there is one."""
+    existing = config.global_section
+    if existing is not None:
+        return existing
+    section = Section("global", None, Statement(Generic(["global"])), [])
+    _insert_set_apart(config, 0, section)
+    return section
+
+
+def _insert_set_apart(config: Config, index: int, section: Section) -> None:
+    """Insert ``section`` at ``index`` with a blank line before the next section and after
+    the previous one, as people write sections."""
+    if index < len(config.sections):
+        section.body.append(Statement())
+    if index > 0:
+        before = config.sections[index - 1].body
+        if before and (before[-1].words or before[-1].comment):
+            before.append(Statement())
+    config.sections.insert(index, section)
+
 
 
 def append_section(config: Config, section: Section) -> Section:

@@ -1758,6 +1758,15 @@ def invalid_name_character(name: str) -> str | None:
 
 # --- value sets ---------------------------------------------------------------------
 
+#: Global TLS defaults -> the bind option that overrides each on one bind (None: "options"
+#: add to what a bind sets rather than being replaced by one option).
+SSL_DEFAULT_BIND: dict[str, str | None] = {
+    "ssl-default-bind-ciphers": "ciphers",
+    "ssl-default-bind-ciphersuites": "ciphersuites",
+    "ssl-default-bind-curves": "curves",
+    "ssl-default-bind-options": None,
+}
+
 #: "mode" values HAProxy 2.6 accepts in proxies.
 MODES = ("http", "tcp", "log")
 #: A port on a bind or server line.

@@ -35,14 +35,14 @@ timeouts) are produced here once; the validator collects them.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
 from proxy.config.model import PROXY_KINDS, Config, Diagnostic, Section, Statement
-from proxy.config.nodes import Node, Server
+from proxy.config.nodes import Bind, Node, Server
 from proxy.config.timeparse import parse_time_ms
 
 __all__ = [
@@ -52,7 +52,11 @@ __all__ = [
     "Source",
     "Value",
     "describe",
+    "global_setting",
+    "inheritors",
     "meaning_of",
+    "takers",
+    "tls_binds_taking",
 ]
 
 T = TypeVar("T")
@@ -190,6 +194,15 @@ class ProxyMeaning:
     def enabled(self, name: str) -> bool:
         found = self.option(name)
         return found is not None and found.value[0]
+
+    def setting(self, keyword: str) -> Value[list[str]] | None:
+        """The arguments of the last ``keyword`` line that applies, else HAProxy's
+        built-in value from the registry (``retries`` -> ``["3"]``), else None."""
+        found = self.last(keyword)
+        if found is not None:
+            return Value(found.value[len(keyword.split()):], found.source)
+        spec = kw.KEYWORDS.get(keyword)
+        return Value([spec.default], BUILTIN) if spec is not None and spec.default else None
 
     def own_nodes(self, kind: type[N]) -> list[tuple[Statement, N]]:
         found = self._mark([s for s in self.own if isinstance(s.node, kind)])
@@ -331,6 +344,58 @@ def describe(config: Config, *, env: Mapping[str, str] | None = None,
     for meaning in semantics.proxies:
         semantics.diagnostics.extend(_missing_timeouts(config, meaning))
     return semantics
+
+
+def inheritors(semantics: Semantics, defaults: Section) -> list[ProxyMeaning]:
+    """The sections that read ``defaults`` (directly, or through a ``from`` chain of other
+    defaults sections), in file order: what a change to it affects."""
+    return [p for p in semantics.proxies if any(parent is defaults for parent in p.chain)]
+
+
+def takers(semantics: Semantics, defaults: Section, read: Callable[[ProxyMeaning], Value[T] | None],
+           keyword: str = "") -> list[ProxyMeaning]:
+    """The proxies (not defaults) whose value for a setting comes from ``defaults`` or passes
+    through it (``defaults web from base`` passes base's values on): ``read`` gives the value
+    (e.g. ``lambda m: m.timeout("client")``); a section that sets its own, or inherits it
+    from a nearer defaults, is not among them.  With ``keyword``,
+    only the section kinds the registry says it has an effect in count (``timeout client``
+    does nothing in a backend)."""
+    spec = kw.KEYWORDS.get(keyword)
+    found = []
+    for meaning in inheritors(semantics, defaults):
+        kind = kw.SECTION_KINDS.get(meaning.section.kind)
+        if meaning.section.kind == "defaults" or kind is None:
+            continue
+        if spec is not None and not spec.sections & kind:
+            continue
+        value = read(meaning)
+        if value is not None and (value.source.section is defaults
+                                  or any(s is defaults for s in value.source.through)):
+            found.append(meaning)
+    return found
+
+
+def global_setting(config: Config, keyword: str) -> Value[list[str]] | None:
+    """The arguments of the last active ``keyword`` line of ``global`` with its source, else
+    HAProxy's built-in value from the registry, else None."""
+    active, _ = active_statements(config.all_statements(), config.path)
+    section = config.global_section
+    if section is not None:
+        words = keyword.split()
+        lines = [s for s in _live(section, active) if s.words[: len(words)] == words]
+        if lines:
+            return Value(lines[-1].words[len(words):], Source(section, lines[-1]))
+    spec = kw.GLOBAL_KEYWORDS.get(keyword)
+    return Value([spec.default], BUILTIN) if spec is not None and spec.default else None
+
+
+def tls_binds_taking(semantics: Semantics, global_keyword: str) -> list[tuple[ProxyMeaning, Bind]]:
+    """The TLS binds a global ``ssl-default-bind-*`` setting applies to: those with ``ssl``
+    that do not set the matching bind option themselves (``keywords.SSL_DEFAULT_BIND``)."""
+    option = kw.SSL_DEFAULT_BIND.get(global_keyword)
+    return [(meaning, node) for meaning in semantics.frontends
+            for _stmt, node in meaning.own_nodes(Bind)
+            if node.ssl and (option is None or not node.has(option))]
 
 
 def meaning_of(config: Config, section: Section, *, own: bool = True) -> ProxyMeaning:

@@ -47,7 +47,8 @@ from proxy.config import keywords as kw
 from proxy.config.nodes import Server, split_host_port
 from proxy.config.semantics import ProxyMeaning
 from proxy.config.timeparse import TimeError, parse_time_ms
-from proxy.engine import tasks
+from proxy.engine import http1, tasks
+from proxy.engine.http1 import HttpError, ResponseHead
 
 __all__ = [
     "CHECK_DESCRIPTIONS",
@@ -509,30 +510,29 @@ def _client_tls_context() -> ssl.SSLContext:
     return context
 
 
-def _status_line(head: bytes) -> tuple[int, str] | None:
-    """``HTTP/1.x NNN reason`` -> (NNN, reason), or None if it is not one."""
-    line = head.split(b"\r\n", 1)[0].split(b"\n", 1)[0].decode("latin-1")
-    match = re.fullmatch(r"HTTP/\d\.\d (\d{3})(?: (.*))?", line.rstrip("\r"))
-    if match is None:
-        return None
-    return int(match.group(1)), (match.group(2) or "").strip()
-
-
 async def _read_response(
-    reader: asyncio.StreamReader, need_body: bool
-) -> tuple[bytes, bytes]:
-    """Read the response head, and the body (up to CHECK_BUFFER) when ``need_body``."""
+    reader: asyncio.StreamReader, need_body: bool, method: bytes
+) -> tuple[ResponseHead | None, bytes]:
+    """The response head through the proxy's own parser (``http1``, HAProxy's rules) and
+    the body (up to CHECK_BUFFER) when ``need_body``; no head: invalid or truncated."""
     data = b""
-    while b"\r\n\r\n" not in data and b"\n\n" not in data and len(data) < CHECK_BUFFER:
+    while True:
+        try:
+            head = http1.parse_response_head(data, request_method=method)
+        except HttpError:
+            return None, b""
+        if head is not None or len(data) >= CHECK_BUFFER:
+            break
         chunk = await reader.read(CHECK_BUFFER)
         if not chunk:
             break
         data += chunk
-    separator = b"\r\n\r\n" if b"\r\n\r\n" in data else b"\n\n"
-    head, _, body = data.partition(separator)
+    if head is None:
+        return None, b""
+    body = data[head.head_size:]
     if need_body:
-        wanted = _content_length(head)
-        while len(body) < min(wanted if wanted is not None else CHECK_BUFFER, CHECK_BUFFER):
+        wanted = head.content_length if head.content_length is not None else CHECK_BUFFER
+        while len(body) < min(wanted, CHECK_BUFFER):
             chunk = await reader.read(CHECK_BUFFER)
             if not chunk:
                 break
@@ -540,16 +540,11 @@ async def _read_response(
     return head, body
 
 
-def _content_length(head: bytes) -> int | None:
-    match = re.search(rb"(?im)^content-length:\s*(\d+)\s*$", head)
-    return int(match.group(1)) if match else None
-
-
-def _judge_http(settings: CheckSettings, head: bytes, body: bytes, started: float) -> CheckResult:
-    parsed = _status_line(head)
-    if parsed is None:
+def _judge_http(settings: CheckSettings, head: ResponseHead | None, body: bytes,
+                started: float) -> CheckResult:
+    if head is None:
         return CheckResult("L7RSP", None, _elapsed_ms(started), "Invalid HTTP response")
-    status, reason = parsed
+    status, reason = head.status, head.reason.decode("latin-1").strip()
     expect = settings.expect
     if expect is None:
         ok = 200 <= status < 400  # no expect rule: 2xx and 3xx pass
@@ -591,7 +586,8 @@ async def run_check(host: str, port: int, settings: CheckSettings) -> CheckResul
                 writer.write(settings.http.render())
                 await writer.drain()
                 expect = settings.expect
-                head, body = await _read_response(reader, bool(expect and expect.on_body))
+                head, body = await _read_response(reader, bool(expect and expect.on_body),
+                                                   settings.http.method.encode("latin-1"))
         except TimeoutError:
             return CheckResult("L7TOUT", None, _elapsed_ms(started))
         except OSError as exc:

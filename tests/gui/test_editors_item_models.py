@@ -88,3 +88,23 @@ def test_rules_move_reorders_the_file_and_summaries(document: Document) -> None:
     model.remove_rows([0])
     assert "http-request deny" not in document.text
     assert model.rowCount() == 2
+
+
+def test_bind_alpn_and_other_options_columns(document: Document) -> None:
+    model = BindsModel(document, "frontend", "main")
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[4:] == ["ALPN", "Other options"]
+    bind_line = next(line for line in document.text.splitlines() if line.strip().startswith("bind"))
+    assert model.setData(model.index(0, 2), Qt.CheckState.Checked.value, Qt.ItemDataRole.CheckStateRole)
+    assert model.setData(model.index(0, 4), "h2,http/1.1")
+    assert model.setData(model.index(0, 5), "ssl-min-ver TLSv1.2")
+    new_line = next(line for line in document.text.splitlines() if line.strip().startswith("bind"))
+    assert new_line == f"{bind_line} ssl alpn h2,http/1.1 ssl-min-ver TLSv1.2"
+    assert model.data(model.index(0, 4)) == "h2,http/1.1"
+    assert model.data(model.index(0, 5)) == "ssl-min-ver TLSv1.2"
+    before = document.text
+    assert not model.setData(model.index(0, 5), "ssl-min-vers TLSv1.2")  # a typo: refused, kept
+    assert document.text == before
+    assert model.data(model.index(0, 5)) == "ssl-min-vers TLSv1.2"
+    assert "unknown bind option 'ssl-min-vers'" in model.data(model.index(0, 5), Qt.ItemDataRole.ToolTipRole)
+    assert not model.setData(model.index(0, 4), "h2, http/1.1")

@@ -199,3 +199,70 @@ def test_stats_login(qtbot: Any) -> None:
     click(qtbot, tab.stats_button)
     assert "    stats uri /\n    stats auth admin:s3cret\n" in document.text
     assert tab.stats_password.text() == "" and "s3cret" not in "\n".join(visible_texts(editor))
+
+
+HAND_WRITTEN = (
+    "userlist users\n    user admin insecure-password s3cret\n\n"
+    "userlist staff\n    user bob insecure-password hunter2\n\n"
+    "frontend web\n    mode http\n    bind 127.0.0.1:8080\n"
+    "    acl path_admin path_beg /admin\n"
+    "    acl auth_ok http_auth(users)\n"
+    "    http-request auth realm Admins if path_admin !auth_ok\n"
+    "    default_backend app\n\n"
+    "backend app\n    server s1 127.0.0.1:9001\n"
+)
+
+
+@pytest.mark.parametrize("condition", [
+    "if path_admin !auth_ok",
+    "if !auth_ok path_admin",
+    "if { path_beg /admin } !{ http_auth(users) }",
+    "if path_admin !{ http_auth(users) }",
+])
+def test_a_hand_written_auth_rule_shows_as_protected(qtbot: Any, condition: str) -> None:
+    from gui.document import Document
+
+    document = Document()
+    document.load_text(HAND_WRITTEN.replace("if path_admin !auth_ok", condition))
+    editor = FrontendEditor(document, "web")
+    qtbot.addWidget(editor)
+    tab = editor.password_tab
+    assert "<b>Protected</b>: paths starting with /admin need a user of <b>users</b>" in tab.status.text()
+    assert "No password needed" not in tab.status.text()
+    assert tab.protect_button.text() == "Update" and tab.remove_button.isEnabled()
+    assert (tab.userlist.currentText(), tab.scope.currentText(), tab.paths.text(), tab.realm.text()) == \
+        ("users", PATHS, "/admin", "Admins")
+
+
+def test_editing_a_hand_written_rule_changes_that_rule_not_a_second_one(qtbot: Any) -> None:
+    from gui.document import Document
+    from tests.gui.test_editors_defaults import changed_lines
+
+    document = Document()
+    document.load_text(HAND_WRITTEN)
+    editor = FrontendEditor(document, "web")
+    qtbot.addWidget(editor)
+    editor.show()
+    tab = editor.password_tab
+    before = document.text
+    type_into(qtbot, tab.realm, "Staff only")
+    click(qtbot, tab.protect_button)
+    assert changed_lines(before, document.text) == [
+        "-    http-request auth realm Admins if path_admin !auth_ok",
+        "+    http-request auth realm 'Staff only' if path_admin !auth_ok",
+    ]
+    step = document.text
+    type_into(qtbot, tab.paths, "/admin /private")
+    tab.userlist.setCurrentText("staff")
+    click(qtbot, tab.protect_button)
+    # the user's ACLs are edited in place (only this rule reads them), the rule keeps its shape
+    assert changed_lines(step, document.text) == [
+        "-    acl path_admin path_beg /admin",
+        "-    acl auth_ok http_auth(users)",
+        "+    acl path_admin path_beg /admin /private",
+        "+    acl auth_ok http_auth(staff)",
+    ]
+    assert document.text.count("http-request auth") == 1
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.text == before

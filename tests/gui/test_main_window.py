@@ -218,23 +218,6 @@ def _served_config(tmp_path: Path) -> Path:
     return target
 
 
-def test_opening_another_file_while_the_proxy_runs_asks_and_stops_it_only_if_told(
-    window: MainWindow, copy: Path, tmp_path: Path
-) -> None:
-    served = _served_config(tmp_path)
-    window.open_path(served)
-    window.host.start_blocking(window.document.config)
-    assert window.host.running
-    answer = StopAnswerer(stop=False)
-    assert not window.open_recent(copy)  # Cancel: still serving, still showing the served file
-    assert answer.texts and "stops the proxy that serves served.cfg" in answer.texts[0]
-    assert window.host.running and window.document.path == served.resolve()
-    answer = StopAnswerer(stop=True)
-    assert window.open_recent(copy)
-    assert answer.texts and not window.host.running and window.document.path == copy.resolve()
-    assert window.start_action.isEnabled()
-
-
 def test_quit_while_the_proxy_runs_says_it_stops(window: MainWindow, tmp_path: Path) -> None:
     window.open_path(_served_config(tmp_path))
     window.host.start_blocking(window.document.config)

@@ -18,7 +18,9 @@ from gui.main_window import MainWindow
 from gui.traffic_view import (
     DRAW_INTERVAL,
     NO_SERVERS_TEXT,
+    SERVER_COLOURS,
     STOPPED_TEXT,
+    STROKES,
     TrafficView,
     format_rate,
     whole_step,
@@ -245,5 +247,7 @@ def test_a_server_keeps_its_colour_when_an_apply_inserts_one_before_it(view: Tra
     assert {name: _pen_colour(view, name) for name in ("s1", "s2")} == before
     assert len({_pen_colour(view, name) for name in ("s0", "s1", "s2")}) == 3
     legend = panel.legend.text()
-    for name in ("s0", "s1", "s2"):  # the legend's swatch is the line's colour
-        assert f'<span style="color:{_pen_colour(view, name)}">&#9632;</span>&nbsp;<b>{name}</b>' in legend
+    for name in ("s0", "s1", "s2"):  # the legend's swatch is the line's colour and stroke
+        colour = _pen_colour(view, name)
+        sample = STROKES[SERVER_COLOURS.index(colour)][2]
+        assert f'<span style="color:{colour};font-family:monospace">{sample}</span>&nbsp;<b>{name}</b>' in legend

@@ -24,6 +24,7 @@ from proxy.config.parser import parse
 from proxy.config.semantics import meaning_of
 from proxy.config.validate import validate
 from proxy.config.writer import write
+from tests.conftest import HaproxyCheck
 
 
 def _first(text: str) -> tuple[Config, Section]:
@@ -251,3 +252,68 @@ def test_host_names_of_the_config() -> None:
                    "    acl b req.ssl_sni api.localhost\n    acl c path_beg /x\n"
                    "    acl d hdr_end(host) .example.test\n").config
     assert config_host_names(config) == ["app.localhost", "api.localhost"]  # as a certificate holds them
+
+
+# --- defaults and global sections from the GUI ---------------------------------------------------
+
+
+def test_added_defaults_apply_to_proxies_and_haproxy_accepts_them_without_warnings(
+        tmp_path: Path, haproxy_check: HaproxyCheck) -> None:
+    from proxy.config.edit import (
+        add_defaults_section,
+        add_global_section,
+        set_keyword,
+        set_option_state,
+    )
+
+    config = parse("frontend fe\n    bind 127.0.0.1:8080\n    default_backend be\n\n"
+                   "backend be\n    server s1 127.0.0.1:9001\n").config
+    add_defaults_section(config)
+    add_global_section(config)
+    defaults = config.find("defaults", None)
+    assert defaults is not None
+    set_option_state(defaults, "httplog", "on")
+    set_option_state(defaults, "redispatch", "off")
+    set_keyword(defaults, "retries", ["4"])
+    set_keyword(defaults, "log", ["global"])  # httplog without a log target: HAProxy warns
+    set_keyword(config.global_section, "maxconn", ["500"])  # type: ignore[arg-type]
+    set_keyword(config.global_section, "log", ["stdout", "format", "raw", "local0"])  # type: ignore[arg-type]
+    text = write(config)
+    assert text.startswith("global\n    maxconn 500\n    log stdout format raw local0\n\ndefaults\n    mode http\n")
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(text)
+    checked = haproxy_check(path, cwd=tmp_path)
+    assert checked.returncode == 0, checked.stderr
+    assert "missing timeouts" not in checked.stderr and "WARNING" not in checked.stderr, checked.stderr
+    assert validate(parse(text).config) == []
+
+
+def test_a_new_defaults_leaves_the_proxies_of_an_existing_one_alone() -> None:
+    from proxy.config.edit import add_defaults_section
+
+    text = "defaults\n    mode tcp\n\nbackend be\n    server s1 127.0.0.1:9001\n"
+    config = parse(text).config
+    add_defaults_section(config, "web")
+    backend = config.find("backend", "be")
+    assert backend is not None
+    assert meaning_of(config, backend).mode.value == "tcp"
+    assert write(config).startswith("defaults web\n    mode http\n")
+
+
+def test_option_keyword_and_from_edits_change_lines_in_place() -> None:
+    from proxy.config.edit import set_from_defaults, set_keyword, set_option_state
+
+    text = ("defaults base\n    mode http\n\ndefaults web\n    no option httplog # quiet\n"
+            "    retries 2\n    option redispatch\n")
+    config = parse(text).config
+    web = config.find("defaults", "web")
+    assert web is not None
+    set_option_state(web, "httplog", "on")
+    set_keyword(web, "retries", ["5"])
+    set_from_defaults(web, "base")
+    assert write(config) == text.replace("no option httplog", "option httplog").replace(
+        "retries 2", "retries 5").replace("defaults web\n", "defaults web from base\n")
+    set_option_state(web, "redispatch", "")
+    set_keyword(web, "retries", [])
+    set_from_defaults(web, "")
+    assert write(config) == "defaults base\n    mode http\n\ndefaults web\n    option httplog # quiet\n"

@@ -165,3 +165,85 @@ def test_meaning_errors_match_haproxy(name: str, tmp_path: Path, haproxy_check: 
     # no warning HAProxy does not give either (missing timeouts, above all)
     warned = [d for d in ours.diagnostics if d.severity == "warning" and "missing timeouts" in d.message]
     assert bool(warned) == ("missing timeouts" in theirs.stderr)
+
+
+# --- who reads a defaults section, and who really gets each of its values ----------------------
+
+USERS = """\
+global
+    ssl-default-bind-ciphers ECDHE-RSA-AES128-GCM-SHA256
+
+defaults base
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+    retries 2
+
+defaults web from base
+    timeout client 10s
+
+frontend site from web
+    bind 127.0.0.1:8443 ssl crt site.pem
+    bind 127.0.0.1:9443 ssl crt site.pem ciphers ECDHE-RSA-AES256-GCM-SHA384
+    default_backend app
+
+frontend api from base
+    bind 127.0.0.1:8081
+    default_backend app
+
+backend app from base
+    server s1 127.0.0.1:9001
+
+backend other from web
+    server s2 127.0.0.1:9002
+"""
+
+
+def test_inheritors_follow_from_chains() -> None:
+    from proxy.config.semantics import inheritors
+
+    config = _config(USERS)
+    semantics = describe(config)
+    base = _section(config, "defaults", "base")
+    web = _section(config, "defaults", "web")
+    assert [m.section.name for m in inheritors(semantics, base)] == ["web", "site", "api", "app", "other"]
+    assert [m.section.name for m in inheritors(semantics, web)] == ["site", "other"]
+
+
+def test_takers_are_those_that_really_get_the_value() -> None:
+    from proxy.config.semantics import takers
+
+    config = _config(USERS)
+    semantics = describe(config)
+    base = _section(config, "defaults", "base")
+    web = _section(config, "defaults", "web")
+
+    def names(found: list[object]) -> list[str | None]:
+        return [m.section.name for m in found]  # type: ignore[attr-defined]
+
+    # site reads web's 10s; api reads base's; backends have no use for "timeout client"
+    assert names(takers(semantics, base, lambda m: m.timeout("client"), "timeout client")) == ["api"]
+    assert names(takers(semantics, web, lambda m: m.timeout("client"), "timeout client")) == ["site"]
+    # base's "timeout server" reaches "other" through web: web passes it on
+    assert names(takers(semantics, web, lambda m: m.timeout("server"), "timeout server")) == ["other"]
+    # retries has no effect in a frontend (the registry's sections)
+    assert names(takers(semantics, base, lambda m: m.setting("retries"), "retries")) == ["app", "other"]
+
+
+def test_setting_and_global_setting_fall_back_on_the_registry() -> None:
+    from proxy.config.semantics import global_setting, tls_binds_taking
+
+    config = _config(USERS)
+    app = meaning_of(config, _section(config, "backend", "app"))
+    found = app.setting("retries")
+    assert found is not None and found.value == ["2"] and found.source.line == 9
+    bare = meaning_of(_config("backend b\n    server s 127.0.0.1:1\n"),
+                      _section(_config("backend b\n    server s 127.0.0.1:1\n"), "backend", "b"))
+    assert bare.setting("retries") is not None
+    assert bare.setting("retries").value == [kw.builtin_default("retries")]  # type: ignore[union-attr]
+    ciphers = global_setting(config, "ssl-default-bind-ciphers")
+    assert ciphers is not None and ciphers.value == ["ECDHE-RSA-AES128-GCM-SHA256"] and ciphers.source.line == 2
+    assert global_setting(config, "maxconn") is None
+    taking = tls_binds_taking(describe(config), "ssl-default-bind-ciphers")
+    assert [b.addresses for _m, b in taking] == [["127.0.0.1:8443"]]  # the other sets its own

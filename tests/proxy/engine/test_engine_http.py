@@ -68,9 +68,8 @@ async def test_chunked_request_and_response_bodies_are_streamed() -> None:
     async with backends("s1") as (server,), running(config(server)) as engine:
         reader, writer = await _open(engine.port_of("www"))
         writer.write(render("/echo", method="POST", headers={"transfer-encoding": "chunked"}))
-        for piece in (b"5\r\nhello\r\n", b"6\r\n world\r\n", b"0\r\n\r\n"):
-            writer.write(piece)
-            await asyncio.sleep(0.01)
+        # (chunks arriving in separate reads: test_h1conn's playbook, without sleeps)
+        writer.write(b"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n")
         echoed = await read_response(reader)
         writer.write(render("/chunked"))
         chunked = await read_response(reader)

@@ -206,6 +206,35 @@ async def test_httpchk_status(serve: Callable[[Handler], Awaitable[int]]) -> Non
     assert (moved.status, moved.code) == ("L7STS", 301)
 
 
+def raw_answer(*pieces: bytes) -> Handler:
+    """Answer with ``pieces`` written one at a time (separate reads), then close."""
+    async def handler(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        for piece in pieces:
+            writer.write(piece)
+            await writer.drain()
+        writer.close()
+
+    return handler
+
+
+@pytest.mark.asyncio
+async def test_httpchk_reads_the_response_with_the_proxys_own_parser(
+    serve: Callable[[Handler], Awaitable[int]],
+) -> None:
+    httpchk = CheckSettings(http=HttpCheckRequest("GET", "/health"),
+                            expect=Expect("string", "ready"))
+    split = await serve(raw_answer(b"HTTP/1.1 200 OK\r\nContent-Le", b"ngth: 5\r\n\r\nre", b"ady"))
+    lf_only = await serve(raw_answer(b"HTTP/1.1 200 OK\nContent-Length: 5\n\nready"))
+    bad_header = await serve(raw_answer(b"HTTP/1.1 200 OK\r\nBad Header\r\n\r\nready"))
+    truncated = await serve(raw_answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"))
+    results = [await run_check("127.0.0.1", port, httpchk)
+               for port in (split, lf_only, bad_header, truncated)]
+    assert [(r.status, r.code) for r in results] == [
+        ("L7OK", 200), ("L7OK", 200), ("L7RSP", None), ("L7RSP", None)]
+    assert results[2].text == results[3].text == "Invalid HTTP response"
+
+
 @pytest.mark.asyncio
 async def test_httpchk_expect_string(serve: Callable[[Handler], Awaitable[int]]) -> None:
     port = await serve(http_answer("200 OK", b"status: OK\n"))
