@@ -2,5 +2,5 @@
 
 All Qt code lives in this package.  It edits the ``proxy.config`` model through
 ``gui.document.Document`` and observes the embedded engine only through its
-public API, hosted on a thread of its own by ``gui.engine_host.EngineHost``.
+public API, run in a process of its own and driven by ``gui.engine_host.EngineHost``.
 """

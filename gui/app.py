@@ -5,7 +5,7 @@ on the command line or, on first run, the first-run screen; ``--demo`` starts
 the tutorial's four demo servers and the engine on the tutorial config.
 
 The GUI thread runs a qasync event loop so engine calls can be awaited; the
-engine itself runs on its own thread (``EngineHost``).  The engine is shut down
+engine itself runs in a child process (``EngineHost``).  The engine is shut down
 in the window's ``closeEvent``, before the Qt loop ends (qasync cannot await
 anything after ``aboutToQuit``).
 """

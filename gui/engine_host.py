@@ -1,25 +1,39 @@
-"""Runs the embedded engine on a thread of its own, with its own asyncio loop.
+"""Drives the window's engine -- a child process -- from a control thread of the GUI.
 
 Theory of operation
 -------------------
-Measured (issue 5, item 7): a proxy on a dedicated thread with its own uvloop
-loop served ~3x the requests of one sharing the qasync Qt loop, and kept
-serving while the GUI repainted.  So ``EngineHost`` owns one daemon thread
-running ``loop.run_forever()`` (uvloop where installed) and all engine calls
-are coroutines submitted to that loop with ``run_coroutine_threadsafe``.  The
-GUI either awaits them (``await host.start(...)`` on the qasync loop, through
-``asyncio.wrap_future``) or gets a ``concurrent.futures.Future``
-(``submit_*``) when no asyncio loop runs in the GUI thread (tests, closeEvent).
+The embedded engine runs in a process of its own (``proxy.app.engine_process.
+EngineProcess``, which starts ``proxy.app.engine_child``: the same ``Engine``
+as ``proxydesk run``), so a repaint never holds the engine up: in the GUI's
+process it shared the GIL with every paint (issue 12: 0.70-0.80x the headless
+engine's requests, p99 28-37 ms against 4 ms).  "Run on > HAProxy" is the same
+with a real haproxy (``gui.haproxy_host``, ``HaproxyProcess``): both runners
+have the same surface and this host drives either.
+
+The host owns one daemon *control thread* running an asyncio loop (uvloop
+where installed): the runner's coroutines (start: launch and wait for the
+child's report; apply: a ``reload`` over its runtime socket; stop) and the
+reader of the child's event stream run there.  It waits on sockets and pipes
+almost all the time (decoding the event batches is its only steady work, off
+the engine's GIL); it exists so that the GUI can also drive the engine without
+an asyncio loop of its own (tests,
+``closeEvent``, where qasync can no longer await).  The GUI either awaits
+(``await host.start(...)`` on the qasync loop, through ``asyncio.wrap_future``)
+or gets a ``concurrent.futures.Future`` (``submit_*``).
 
 Nothing crosses the thread boundary but plain data: the config is handed over
 as a private copy (re-parsed from its text, so later GUI edits never reach the
-running engine), and stats and log events come back as the engine's immutable
-snapshots, read on a ``QTimer`` in the GUI thread.  No Qt object is ever
-touched from the engine thread: this module's signals are emitted by the GUI
-thread only (the futures' results are picked up by ``poll``).
+running engine), and stats and log events come back as immutable snapshots
+and events, read on a ``QTimer`` in the GUI thread.  No Qt object is ever
+touched from the control thread.
 
 State machine: stopped -> starting -> running -> stopping -> stopped;
-``apply`` keeps ``running`` whether it succeeds or is refused.
+``apply`` keeps ``running`` whether it succeeds or is refused; a runner that
+died on its own (``lost()``) is reported by the window, which then stops the
+host so that Start is offered again.
+
+The tutorial's demo web servers run on the control loop, in the GUI's process:
+they must outlive engine restarts, and they stay off the engine's GIL.
 """
 
 from __future__ import annotations
@@ -27,11 +41,12 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import inspect
 import re
 import threading
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from PySide6.QtCore import QObject, Signal
 
@@ -39,9 +54,10 @@ from proxy import platform
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from proxy.config.writer import write
-from proxy.engine import Engine, EngineError, LogEvent
+from proxy.engine import EngineError, LogEvent
+from proxy.engine.stats import StatsSnapshot
 
-__all__ = ["EngineError", "EngineHost"]
+__all__ = ["EngineError", "EngineHost", "Runner"]
 
 STOPPED, STARTING, RUNNING, STOPPING = "stopped", "starting", "running", "stopping"
 
@@ -79,6 +95,28 @@ def _substitute_ports(config: Config, substitutes: Mapping[int, int]) -> None:
             words[2] = moved(words[2])
 
 
+class Runner(Protocol):
+    """What the host drives: ``EngineProcess`` or ``HaproxyProcess``."""
+
+    async def start(self) -> None: ...
+
+    async def apply(self, config: Config) -> None: ...
+
+    async def stop(self, grace: float = ...) -> None: ...
+
+    def stats(self) -> StatsSnapshot: ...
+
+    def drain_events(self, max_n: int = ...) -> list[LogEvent]: ...
+
+    def exit_reason(self) -> str | None: ...
+
+    @property
+    def listening(self) -> list[tuple[str, str, int]]: ...
+
+    @property
+    def pid(self) -> int | None: ...
+
+
 class EngineHost(QObject):
     stateChanged = Signal(str)
     listeningChanged = Signal()
@@ -88,7 +126,7 @@ class EngineHost(QObject):
         super().__init__(parent)
         self.state = STOPPED
         self.listening: list[tuple[str, str, int]] = []
-        self._engine: Engine | None = None
+        self._engine: Runner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._demo_servers: list[asyncio.Server] = []
@@ -97,7 +135,7 @@ class EngineHost(QObject):
         # where the first start did
         self.port_substitutes: dict[int, int] = {}
 
-    # -- the engine thread --------------------------------------------------------------
+    # -- the control thread --------------------------------------------------------------
     def _ensure_thread(self) -> asyncio.AbstractEventLoop:
         if self._loop is None:
             loop = _new_loop()
@@ -109,7 +147,7 @@ class EngineHost(QObject):
                 loop.run_forever()
                 loop.close()
 
-            self._thread = threading.Thread(target=run, name="proxydesk-engine", daemon=True)
+            self._thread = threading.Thread(target=run, name="proxydesk-engine-control", daemon=True)
             self._thread.start()
             ready.wait()
             self._loop = loop
@@ -118,15 +156,16 @@ class EngineHost(QObject):
     def _submit(self, coro: Coroutine[Any, Any, Any]) -> concurrent.futures.Future[Any]:
         return asyncio.run_coroutine_threadsafe(coro, self._ensure_thread())
 
-    # -- engine-side coroutines (run on the engine loop) ----------------------------------
-    def _new_engine(self, config: Config, base_dir: Path | None) -> Engine:
+    # -- runner-side coroutines (run on the control loop) ---------------------------------
+    def _new_engine(self, config: Config, base_dir: Path | None) -> Runner:
         """The runner this host drives; ``HaproxyHost`` returns a real HAProxy instead."""
-        return Engine(config, base_dir=base_dir)
+        from proxy.app.engine_process import EngineProcess
+
+        return EngineProcess(config, base_dir=base_dir)
 
     async def _start(self, config: Config, base_dir: Path | None) -> list[tuple[str, str, int]]:
         engine = self._new_engine(config, base_dir)
         await engine.start()
-        engine.drain_events(0)  # the first drain switches the engine's event recording on
         self._engine = engine
         return list(engine.listening)
 
@@ -201,15 +240,17 @@ class EngineHost(QObject):
         self._set_listening(listening)
         self._set_state(RUNNING)
 
-    def start_blocking(self, config: Config, base_dir: Path | None = None, timeout: float = 10) -> None:
+    def start_blocking(self, config: Config, base_dir: Path | None = None, timeout: float = 30) -> None:
+        """Start and wait (a process start: imports, compile, bind; 0.4 s here when quiet)."""
         future = self.submit_start(config, base_dir)
         try:
             self.finish_start(future.result(timeout), None)
         except BaseException as exc:
+            future.cancel()  # a start still under way ends its process: nothing left running
             self.finish_start(None, exc)
             raise
 
-    def apply_blocking(self, config: Config, timeout: float = 10) -> None:
+    def apply_blocking(self, config: Config, timeout: float = 30) -> None:
         self._set_listening(self.submit_apply(config).result(timeout))
 
     def stop_blocking(self, timeout: float = 10) -> None:
@@ -219,7 +260,7 @@ class EngineHost(QObject):
         self._stopped()
 
     def start_demo_servers_blocking(self, timeout: float = 10) -> list[int]:
-        """Start the tutorial's four web servers on the engine loop; returns their ports."""
+        """Start the tutorial's four web servers on the control loop; returns their ports."""
         ports: list[int] = self._submit(self._start_demo_servers()).result(timeout)
         return ports
 
@@ -236,7 +277,7 @@ class EngineHost(QObject):
             thread.join(timeout)
 
     # -- observation (thread-safe engine calls returning plain data) ------------------------
-    def stats(self) -> Any | None:
+    def stats(self) -> StatsSnapshot | None:
         engine = self._engine
         return engine.stats() if engine is not None and self.running else None
 
@@ -245,20 +286,21 @@ class EngineHost(QObject):
         return engine.drain_events(max_n) if engine is not None else []
 
     def lost(self) -> str | None:
-        """Why a running engine is gone without a Stop (None: it is not). The embedded
-        engine lives in this process, so only an outside process can be lost."""
-        return None
+        """Why a running engine is gone without a Stop (killed, crashed); None: it is not."""
+        engine = self._engine
+        return engine.exit_reason() if engine is not None else None
 
     @property
-    def engine(self) -> Engine | None:
-        """For ``route`` (pure computation over the compiled config) and runtime control."""
+    def engine(self) -> Runner | None:
+        """The runner (its pid, runtime control); the what-if tester routes in-process."""
         return self._engine
 
     def call(self, fn: Any, *args: Any) -> concurrent.futures.Future[Any]:
-        """Run a plain engine method (set_server_state, ...) on the engine loop."""
+        """Run a runner method (set_server_state, ...) on the control loop."""
 
         async def run() -> Any:
-            return fn(*args)
+            result = fn(*args)
+            return await result if inspect.isawaitable(result) else result
 
         return self._submit(run())
 

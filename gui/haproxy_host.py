@@ -3,10 +3,11 @@
 Theory of operation
 -------------------
 ``HaproxyHost`` is an ``EngineHost`` whose runner is ``proxy.haproxy.
-HaproxyProcess`` instead of the embedded ``Engine``: it inherits the private
-thread and asyncio loop, the stopped/starting/running/stopping state machine,
-the signals and every start/apply/stop variant (blocking, awaitable,
-future), and overrides only ``_new_engine``.  The process has the engine's
+HaproxyProcess`` instead of the embedded engine's process (``proxy.app.
+engine_process.EngineProcess``): it inherits the control thread and its
+loop, the stopped/starting/running/stopping state machine, the signals, every
+start/apply/stop variant (blocking, awaitable, future) and ``lost()``, and
+overrides only ``_new_engine``.  The process has the engine's
 public surface (``start``/``apply``/``stop``, ``stats()``, ``drain_events()``,
 ``listening``), so the window polls either the same way and the request log
 and stats need no second code path.  Its refusals are ``EngineError``s
@@ -62,12 +63,8 @@ class HaproxyHost(EngineHost):
         self.haproxy = haproxy
         self.label = haproxy.label
 
-    def _new_engine(self, config: Config, base_dir: Path | None) -> HaproxyProcess:  # type: ignore[override]
+    def _new_engine(self, config: Config, base_dir: Path | None) -> HaproxyProcess:
         return HaproxyProcess(config, base_dir=base_dir, haproxy=self.haproxy)
-
-    def lost(self) -> str | None:
-        process = self.engine
-        return process.exit_reason() if isinstance(process, HaproxyProcess) else None
 
 
 class RunOnMenu(QObject):

@@ -7,13 +7,13 @@ each change; the window remembers the selected section by its (kind, name)
 key and re-selects it, and it rebuilds the editor only when the key changes,
 so typing in a form never loses focus to a model reset.
 
-Engine control goes through ``EngineHost`` (engine on its own thread).  The
+Engine control goes through ``EngineHost`` (engine in its own process).  The
 actions spawn coroutines on the qasync loop (``start_engine``,
 ``apply_engine``, ``stop_engine``; tests await them directly).  Apply is
 refused before reaching the engine when the validator reports errors, so the
 running engine keeps the previous config; the engine's own refusal (a port
 in use, ...) is shown the same way.  A QTimer drains log events and reads the
-listening state; nothing here is ever called from the engine thread.
+listening state; nothing here is ever called from the host's control thread.
 
 Window state and recent files live in an INI file under the platform's config
 directory (QSettings is used only for UI state).
@@ -234,13 +234,13 @@ class MainWindow(QMainWindow):
             if QKeySequence(extra) not in redo_keys:
                 redo_keys.append(QKeySequence(extra))
         self.redo_action.setShortcuts(redo_keys)
-        self.add_frontend_action = a("Add &frontend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
+        self.add_frontend_action = a("Add fron&tend…", lambda: self.prompt_add("frontend"), "Ctrl+Shift+F", "frontend")
         self.add_backend_action = a("Add &backend…", lambda: self.prompt_add("backend"), "Ctrl+Shift+B", "backend")
         self.add_listen_action = a("Add &listen…", lambda: self.prompt_add("listen"), "Ctrl+Shift+L", "listen")
         self.add_userlist_action = a("Add u&serlist…", lambda: self.prompt_add("userlist"),
                                      "Ctrl+Shift+U", "userlist",
                                      tip="Users and passwords for http-request auth")
-        self.add_defaults_action = a("Add &defaults…", self.prompt_add_defaults,
+        self.add_defaults_action = a("Add def&aults…", self.prompt_add_defaults,
                                      tip="Mode and timeouts every frontend and backend after it inherits")
         self.add_global_action = a("Add &global", self.add_global,
                                    tip="Process-wide settings: connection limit, logs, TLS defaults")

@@ -660,9 +660,13 @@ class MapView(QWidget):
         if host is None or host.engine is None:
             self.message.emit("Start the engine to change a server's state")
             return
+        setter = getattr(host.engine, "set_server_state", None)  # the runtime API's command
+        if setter is None:
+            self.message.emit(f"{host.label} cannot change a server's state from here")
+            return
         try:
-            host.call(host.engine.set_server_state, node.backend, node.server, state).result(5)
-        except (KeyError, ValueError) as exc:
+            host.call(setter, node.backend, node.server, state).result(5)
+        except (KeyError, ValueError, OSError) as exc:
             self.message.emit(f"Cannot set {node.server} to {state}: {exc}")
             return
         self.message.emit(f"{node.backend}/{node.server} is now {state} on the running engine "

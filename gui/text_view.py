@@ -188,8 +188,8 @@ class TextView(QWidget):
             return made
 
         self.find_action = action("&Find…", "Ctrl+F", self.open_find)
-        self.replace_action = action("Find and &replace…", "Ctrl+H", lambda: self.open_find(replace=True))
-        self.find_next_action = action("Find &next", "F3", self.find_next)
+        self.replace_action = action("Find and r&eplace…", "Ctrl+H", lambda: self.open_find(replace=True))
+        self.find_next_action = action("Find ne&xt", "F3", self.find_next)
         self.find_previous_action = action("Find pre&vious", "Shift+F3",
                                            lambda: self.find_next(backward=True))
 

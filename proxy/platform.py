@@ -63,6 +63,7 @@ __all__ = [
     "SYSTEM",
     "UNIX_SOCKETS_UNAVAILABLE",
     "chmod",
+    "exit_with_parent",
     "is_unix_address",
     "is_windows",
     "kill_process_group",
@@ -255,3 +256,23 @@ def kill_process_group(pid: int) -> None:
         return
     with contextlib.suppress(ProcessLookupError, PermissionError):
         killpg(pid, signal.SIGKILL)
+
+
+def exit_with_parent(parent_pid: int) -> bool:
+    """Linux only, an extra on top of the portable watchdog (a child that sees its stdin
+    end): ask the kernel for SIGTERM when the parent dies (``PR_SET_PDEATHSIG``).  True
+    when set.  If the parent is already gone (it died before this ran) SIGTERM now."""
+    if SYSTEM != "posix" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        pr_set_pdeathsig = 1
+        if libc.prctl(pr_set_pdeathsig, int(signal.SIGTERM), 0, 0, 0) != 0:
+            return False
+    except (OSError, AttributeError):
+        return False
+    if os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal.SIGTERM)
+    return True

@@ -74,6 +74,12 @@ def take_away() -> None:
 
     platform.SYSTEM = "windows"
     os.environ[ENV] = "1"
+    # children started without child_env() (the app's engine process) inherit the lane too
+    # (the site's sitecustomize imports this module: the checkout's root goes on the path too)
+    paths = os.environ.get("PYTHONPATH", "").split(os.pathsep)
+    if str(SITE_DIR) not in paths:
+        wanted = [str(SITE_DIR), str(SITE_DIR.parent.parent)]
+        os.environ["PYTHONPATH"] = os.pathsep.join([*wanted, *filter(None, paths)])
 
 
 def missing() -> dict[str, bool]:

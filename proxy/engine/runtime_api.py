@@ -22,6 +22,13 @@ owner's file already says) and answers as HAProxy 2.7+'s master CLI does:
 ``Success=1`` or ``Success=0``, a ``--`` line, then the messages (the located
 diagnostics of a refused file).  It is how ``proxydesk reload`` works without
 signals, on every platform.
+
+Whoever runs the engine may serve *extra commands* of its own (``serve(...,
+commands=..., streams=...)``; the engine knows none of them): a command
+answers one text like any other, a *stream* takes the connection over and
+writes until the client goes away (the desktop app's engine process streams
+its log events that way, ``proxy.app.engine_child``).  Both need level
+``admin`` and are listed by ``help`` with their own words.
 """
 
 from __future__ import annotations
@@ -38,8 +45,17 @@ from typing import Protocol
 from proxy import platform
 from proxy.engine.stats import StatsSnapshot
 
-__all__ = ["CliSession", "Reloader", "RuntimeEngine", "UnixSocketUnavailable",
-           "parse_address", "serve"]
+__all__ = [
+    "CliSession",
+    "Command",
+    "Extra",
+    "Reloader",
+    "RuntimeEngine",
+    "Stream",
+    "UnixSocketUnavailable",
+    "parse_address",
+    "serve",
+]
 
 _log = logging.getLogger("proxy.engine.runtime_api")
 MAX_LINE = 65536
@@ -47,6 +63,21 @@ LEVELS = ("user", "operator", "admin")
 
 #: Re-read and apply the configuration: (applied?, the messages to show, one per line).
 Reloader = Callable[[], Awaitable[tuple[bool, str]]]
+#: An extra command: its arguments (the words after its name) -> the answer text.
+Command = Callable[[list[str]], str]
+#: An extra stream: its arguments and the connection, written until the client leaves.
+Stream = Callable[[list[str], asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Extra:
+    """A command (or stream) of the engine's owner: its words, help line and handler."""
+
+    words: tuple[str, ...]
+    usage: str
+    description: str
+    command: Command | None = None
+    stream: Stream | None = None
 
 
 class UnixSocketUnavailable(OSError):
@@ -90,9 +121,11 @@ class CommandError(Exception):
     """A command failed: the message is the CLI's answer (without the blank line)."""
 
 
-def _help_lines(level: str, words: list[str] | None = None, *, reload: bool = False) -> str:
+def _help_lines(level: str, words: list[str] | None = None, *, reload: bool = False,
+                extras: tuple[Extra, ...] = ()) -> str:
     allowed = LEVELS.index(level)
-    table = (*_HELP[:-3], _RELOAD_HELP, *_HELP[-3:]) if reload else _HELP
+    own = tuple((e.usage, e.description, "admin") for e in extras)
+    table = (*_HELP[:-3], *((_RELOAD_HELP,) if reload else ()), *own, *_HELP[-3:])
     lines = [
         f"  {usage:<39} : {text}\n"
         for usage, text, needed in table
@@ -119,6 +152,15 @@ class CliSession:
     done: bool = False
     initial_weights: dict[tuple[str, str], int] = field(default_factory=dict)
     reloader: Reloader | None = None
+    extras: tuple[Extra, ...] = ()
+
+    def stream_for(self, line: str) -> tuple[Stream, list[str]] | None:
+        """The extra stream ``line`` asks for, with its arguments (None: not a stream)."""
+        words = line.split()
+        for extra in self.extras:
+            if extra.stream is not None and tuple(words[: len(extra.words)]) == extra.words:
+                return extra.stream, words[len(extra.words):]
+        return None
 
     async def run_line(self, line: str) -> str:
         """``execute_line`` where ``reload`` (which waits for the reloader) may appear too."""
@@ -181,14 +223,24 @@ class CliSession:
             ("prompt",): self._prompt,
             ("quit",): self._quit,
         }
+        for extra in self.extras:
+            if extra.command is not None:
+                handlers[extra.words] = self._admin_only(extra.command)
         for size in (3, 2, 1):
             handler = handlers.get(tuple(words[:size]))
             if handler is not None and len(words) >= size:
                 return handler(words[size:])
         return (
             "Unknown command, but maybe one of the following ones is a better match:\n"
-            + _help_lines(self.level, reload=self.reloader is not None)
+            + _help_lines(self.level, reload=self.reloader is not None, extras=self.extras)
         )
+
+    def _admin_only(self, command: Command) -> Callable[[list[str]], str]:
+        def run(args: list[str]) -> str:
+            self._require_admin()
+            return command(args)
+
+        return run
 
     def _require_admin(self) -> None:
         if self.level != "admin":
@@ -293,10 +345,10 @@ class CliSession:
     # -- session ----------------------------------------------------------------
     def _help(self, args: list[str]) -> str:
         reload = self.reloader is not None
-        matching = _help_lines(self.level, args or None, reload=reload)
+        matching = _help_lines(self.level, args or None, reload=reload, extras=self.extras)
         if args and not matching:
             return "Unknown command, but maybe one of the following ones is a better match:\n" + (
-                _help_lines(self.level, reload=reload)
+                _help_lines(self.level, reload=reload, extras=self.extras)
             )
         return "The following commands are valid at this level:\n" + (matching or "")
 
@@ -342,6 +394,10 @@ async def _handle(
             if not line:
                 break
             text = line.decode("utf-8", "replace").rstrip("\r\n")
+            stream = session.stream_for(text)
+            if stream is not None:
+                await _run_stream(session, stream, reader, writer)
+                break
             writer.write((await session.run_line(text)).encode())
             await writer.drain()
             if not session.interactive:
@@ -354,6 +410,17 @@ async def _handle(
             await writer.wait_closed()
 
 
+async def _run_stream(
+    session: CliSession, stream: tuple[Stream, list[str]],
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+) -> None:
+    if session.level != "admin":
+        writer.write(b"Permission denied\n\n")
+        return
+    handler, args = stream
+    await handler(args, reader, writer)
+
+
 async def serve(
     engine: RuntimeEngine,
     address: str,
@@ -361,6 +428,7 @@ async def serve(
     mode: int = 0o600,
     level: str = "admin",
     reloader: Reloader | None = None,
+    extras: tuple[Extra, ...] = (),
 ) -> asyncio.Server:
     """Listen on ``address`` (a ``stats socket`` argument) and answer CLI commands.
 
@@ -368,7 +436,8 @@ async def serve(
     parameter; 0600 by default here, so only the owner may drive servers)
     after removing a stale socket file; where unix sockets do not exist
     (Windows) that is ``UnixSocketUnavailable``, an OSError saying what to use
-    instead.  ``reloader`` enables ``reload``.  The caller closes the returned server.
+    instead.  ``reloader`` enables ``reload``; ``extras`` are the owner's own commands
+    and streams.  The caller closes the returned server.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown stats socket level '{level}'")
@@ -381,7 +450,8 @@ async def serve(
     def on_client(
         reader: asyncio.StreamReader, writer: asyncio.StreamWriter
     ) -> Awaitable[None]:
-        session = CliSession(engine, level, initial_weights=initial_weights, reloader=reloader)
+        session = CliSession(engine, level, initial_weights=initial_weights, reloader=reloader,
+                             extras=extras)
         return _handle(session, reader, writer)
 
     kind, where = parse_address(address)

@@ -136,8 +136,10 @@ def test_engine_start_apply_refused_and_stop(
 
     window.document.undo_stack.undo()  # undo restores the model: Apply works again
     assert loop.run_until_complete(window.apply_engine())
-    window.poll_engine()
-    assert window.log_view.model.rowCount() >= 1
+    deadline = time.monotonic() + 5  # the engine process sends its events in batches
+    while (window.poll_engine(), window.log_view.model.rowCount())[1] < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert window.log_view.model.rowCount() == 2
     loop.run_until_complete(window.stop_engine())
     assert window.host.state == "stopped"
 

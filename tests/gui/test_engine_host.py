@@ -78,3 +78,136 @@ def test_stats_snapshot_counts_requests(host: EngineHost, backend_server: int) -
     snapshot = host.stats()
     assert snapshot is not None
     assert "web" in snapshot.csv()
+
+
+# ------------------------------------------------------------------ the engine's own process
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_the_engine_runs_in_a_child_process(host: EngineHost, backend_server: int) -> None:
+    import os
+
+    host.start_blocking(parse(proxy_config_text(backend_server)).config)
+    assert host.engine is not None
+    pid = host.engine.pid
+    assert pid is not None and pid != os.getpid() and _alive(pid)
+    host.stop_blocking()
+    assert not _alive(pid) and host.engine is None
+
+
+def _window(tmp_path, backend_server: int):  # type: ignore[no-untyped-def]
+    from gui.main_window import MainWindow
+
+    window = MainWindow(settings_path=tmp_path / "ui.ini")
+    window.show()
+    window.document.load_text(proxy_config_text(backend_server))
+    window.host.start_blocking(window.document.config)
+    return window
+
+
+def test_a_killed_engine_is_reported_and_start_works_again(
+    qtbot, tmp_path, backend_server: int  # type: ignore[no-untyped-def]
+) -> None:
+    import os
+    import signal
+
+    from tests.gui._support import close_window
+
+    window = _window(tmp_path, backend_server)
+    try:
+        pid = window.host.engine.pid
+        os.kill(pid, signal.SIGKILL)
+        qtbot.waitUntil(lambda: (window.poll_engine(), window.host.state == STOPPED)[1], timeout=5000)
+        assert window.statusBar().currentMessage() == (
+            "The engine process exited (killed by signal 9); Start runs it again")
+        assert window.start_action.isEnabled() and not window.stop_action.isEnabled()
+        window.host.start_blocking(window.document.config)  # what Start does
+        assert http_get(_port(window.host)) == (200, "backend")
+        qtbot.waitUntil(lambda: (window.poll_engine(), window.log_view.model.rowCount() >= 1)[1],
+                        timeout=5000)
+    finally:
+        close_window(window)
+        window.deleteLater()
+
+
+def test_closing_the_window_ends_the_engine_process(
+    qtbot, tmp_path, backend_server: int  # type: ignore[no-untyped-def]
+) -> None:
+    from PySide6.QtWidgets import QMessageBox
+
+    from tests.gui._support import on_next_modal
+
+    window = _window(tmp_path, backend_server)
+    pid = window.host.engine.pid
+    assert http_get(_port(window.host)) == (200, "backend")
+    window.document.undo_stack.setClean()
+
+    def stop_and_quit(box: QMessageBox) -> None:  # "Quitting stops the proxy that serves ..."
+        stop = next(b for b in box.buttons() if b.text() == "Stop and quit")
+        stop.click()
+
+    on_next_modal(QMessageBox, stop_and_quit)
+    window.close()
+    window.deleteLater()
+    assert not _alive(pid)
+
+
+def test_the_requests_tab_gets_every_request_without_log_lines(
+    qtbot, tmp_path, backend_server: int  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.gui._support import close_window
+
+    window = _window(tmp_path, backend_server)  # the config has no "log" line at all
+    try:
+        for _ in range(20):
+            http_get(_port(window.host))
+        qtbot.waitUntil(lambda: (window.poll_engine(), window.log_view.model.rowCount() >= 20)[1],
+                        timeout=5000)
+        assert window.log_view.model.rowCount() == 20
+    finally:
+        close_window(window)
+        window.deleteLater()
+
+
+def test_a_gui_that_is_killed_leaves_no_engine_behind(tmp_path, backend_server: int) -> None:  # type: ignore[no-untyped-def]
+    """A small parent (the host, no window) starts the engine and is SIGKILLed."""
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "small_app.py"
+    script.write_text(
+        "import sys, time\n"
+        "from gui.engine_host import EngineHost\n"
+        "from proxy.config.parser import parse\n"
+        "host = EngineHost()\nhost.start_blocking(parse(sys.stdin.read()).config)\n"
+        "print(host.engine.pid, flush=True)\ntime.sleep(3600)\n")
+    parent = subprocess.Popen([sys.executable, str(script)], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdin is not None and parent.stdout is not None
+        parent.stdin.write(proxy_config_text(backend_server))
+        parent.stdin.close()
+        child = int(parent.stdout.readline())
+        assert _alive(child)
+        parent.kill()
+        parent.wait(5)
+        deadline = time.monotonic() + 10  # the child's grace period and its hard exit fit
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+        parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
