@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from proxy.app.demo import tutorial_config
 from proxy.config.nodes import Generic
 from proxy.config.writer import write
+from proxy.engine import native
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -416,7 +417,8 @@ def run(seconds: float, only: set[str] | None, with_idle: bool, repeat: int) -> 
     names = sorted({o.name for o in servers.values()})
     header = (f"{time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} cores, origins: {', '.join(names)}, "
               f"best of {repeat} × {max(1, round(seconds))} s per run, proxy on core {PROXY_CORE}, "
-              f"wrk + origins on core {LOAD_CORE}, load average before: {load_before}")
+              f"wrk + origins on core {LOAD_CORE}, load average before: {load_before}, "
+              f"Proxydesk {native.describe()}")
     return header + "\n\n" + report(results, idle)
 
 

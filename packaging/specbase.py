@@ -45,6 +45,7 @@ def version_tuple() -> tuple[int, int, int, int]:
 # QtWidgets; pyqtgraph adds QtOpenGL, QtOpenGLWidgets, QtSvg and QtTest at import time).
 EXCLUDES = [
     "tkinter", "yaml", "PIL", "pytest", "hypothesis", "mypy", "setuptools", "pip",
+    "mypyc",  # proxy/engine/build_native.py compiles with it; the bundle only runs the result
     "PySide6.QtNetwork", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtQuickWidgets",
     "PySide6.QtWebEngineCore", "PySide6.QtWebEngineWidgets", "PySide6.QtWebChannel",
     "PySide6.Qt3DCore", "PySide6.Qt3DRender", "PySide6.QtMultimedia", "PySide6.QtCharts",
@@ -102,6 +103,14 @@ def trim(toc: Iterable[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
     return [entry for entry in toc if not unused(entry[0], entry[1] or "")]
 
 
+def engine_build() -> str:
+    """Which engine the bundle gets: the mypyc-compiled modules are bundled when built
+    (collect_submodules finds them like any module), the .py files otherwise."""
+    if any((ROOT / "proxy" / "engine").glob("*__mypyc*")):
+        return "compiled engine (mypyc)"
+    return "pure-Python engine (python -m proxy.engine.build_native first for the compiled one)"
+
+
 def analysis_options() -> dict[str, object]:
     """Analysis() keyword arguments, the same on every platform."""
     from PyInstaller.utils.hooks import collect_submodules  # only inside a spec run
@@ -109,6 +118,7 @@ def analysis_options() -> dict[str, object]:
     # proxy.cli imports the GUI lazily (the headless commands must not load Qt), so
     # PyInstaller's import scan cannot see it: list the app's packages explicitly.
     hidden = collect_submodules("gui") + collect_submodules("proxy") + ["qasync"]
+    print(f"packaging: bundling the {engine_build()}", file=sys.stderr)
     if sys.platform != "win32":
         hidden.append("uvloop")
     datas = [

@@ -29,6 +29,7 @@ from proxy.config.model import Diagnostic
 from proxy.config.parser import parse_file
 from proxy.config.validate import ENGINE_REFUSES
 from proxy.config.writer import write, write_file
+from proxy.engine import native
 
 __all__ = ["COMMANDS", "build_parser", "main"]
 
@@ -178,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="proxydesk",
         description="Proxydesk: a desktop load-balancer manager speaking haproxy.cfg.",
     )
-    parser.add_argument("--version", action="version", version=f"proxydesk {__version__}")
+    parser.add_argument("--version", action="version", version=f"proxydesk {__version__} ({native.describe()})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for register in COMMANDS:
         register(sub)

@@ -10,6 +10,10 @@ lacks (uvloop, unix sockets, SIGHUP/SIGUSR1) is taken away before any test modul
 is imported, ``proxy.platform`` takes its Windows branches, and tests marked
 ``haproxy`` (HAProxy has no Windows build to drive) or ``unix`` are skipped.
 
+Which engine build runs (``proxy.engine.native``: mypyc-compiled modules next to the
+sources, or pure Python) is printed in the header; a compiled module older than its
+edited source stops the run at once, as the tests would otherwise test the old code.
+
 ``_no_gc_pause_inside_a_test`` (autouse): the cyclic garbage collector runs
 between tests, never inside one.  Late in a full run the heap is large and a
 generation-2 collection stalls the event loop for up to ~300 ms (measured with
@@ -41,10 +45,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from proxy.engine import native
+
+    state = native.status()
+    if state.stale:
+        pytest.exit(f"{native.describe(state)}", returncode=pytest.ExitCode.USAGE_ERROR)
     if config.getoption("--portability"):
         from tests.portability import take_away
 
         take_away()
+
+
+def pytest_report_header() -> str:
+    from proxy.engine import native
+
+    return native.describe()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -56,7 +56,7 @@ from proxy.app.ports import PRIVILEGED_BELOW, low_port_help
 from proxy.config.load import load
 from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO
-from proxy.engine import runtime_api
+from proxy.engine import native, runtime_api
 from proxy.engine.engine import Engine, EngineError
 from proxy.engine.runtime import CompileError, compile_config
 from proxy.engine.session import LogEvent
@@ -309,6 +309,9 @@ def _refused_low_port(exc: EngineError) -> int | None:
 
 
 def _print_listening(engine: Engine) -> None:
+    build = native.status()
+    if build.active:  # said when it is not the plain .py files, so no one measures it unknowingly
+        print(f"proxydesk: {native.describe(build)}", file=sys.stderr, flush=True)
     for frontend, host, port in engine.listening:
         print(f"proxydesk: {frontend} listening on {host}:{port}", flush=True)
 

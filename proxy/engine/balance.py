@@ -45,10 +45,14 @@ import zlib
 from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
 from enum import Enum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from proxy.config import keywords as kw
 from proxy.engine.acl import split_header_values
+
+# (re-exported: callers and tests know ServerState as balance.ServerState)
+from proxy.engine.server_state import ServerState as ServerState
+from proxy.engine.server_state import _state_version as _state_version
 
 # HAProxy's weight scaling constants (include/haproxy/backend-t.h, server-t.h).
 BE_WEIGHT_SCALE = 16
@@ -61,54 +65,6 @@ _U32 = 0xFFFFFFFF
 
 class BalanceError(ValueError):
     """An unknown algorithm, bad algorithm argument or bad hash-type."""
-
-
-@dataclass(eq=False, slots=True)
-class ServerState:
-    """What the balancer needs to know about a server; the engine extends it."""
-
-    name: str
-    weight: int = 1  # 0..256; 0 means "no new traffic" (drain)
-    backup: bool = False
-    up: bool = True  # health-check state
-    disabled: bool = False  # maintenance
-    maxconn: int = 0  # 0 = unlimited
-    active_conns: int = 0  # connections/requests currently served
-    queued: int = 0  # requests waiting in this server's own queue
-    id: int = 0  # HAProxy "id" keyword; 0 = automatic (position in the farm)
-
-    def usable(self) -> bool:
-        return self.up and not self.disabled and self.weight > 0
-
-    def has_free_slot(self) -> bool:
-        # HAProxy treats a server with a pending queue as full, so that queued
-        # requests are served before newcomers (fairness).
-        return self.maxconn == 0 or (self.queued == 0 and self.active_conns < self.maxconn)
-
-
-# Every assignment to a server's up/disabled/weight/backup bumps this counter,
-# so a balancer notices a change it was not told about (a forgotten update())
-# with one integer comparison per pick instead of re-reading every server.
-_state_version = [0]
-
-
-def _track_assignments(cls: type, names: tuple[str, ...]) -> None:
-    """Wrap the slots ``names`` of ``cls`` so that setting one bumps ``_state_version``.
-
-    Reads stay in C (a property whose getter is the slot's own ``__get__``);
-    only the rare writes run Python code.
-    """
-    for name in names:
-        slot = cls.__dict__[name]
-
-        def set_tracked(obj: object, value: object, slot: object = slot) -> None:
-            slot.__set__(obj, value)  # type: ignore[attr-defined]
-            _state_version[0] += 1
-
-        setattr(cls, name, property(slot.__get__, set_tracked))
-
-
-_track_assignments(ServerState, ("up", "disabled", "weight", "backup"))
 
 
 class KeyKind(Enum):
@@ -132,6 +88,11 @@ class Balancer(Protocol):
     def update(self) -> None: ...
 
     def has_usable(self) -> bool: ...
+
+    def preview_copy(self) -> Balancer:
+        """A balancer in the same state, sharing the servers: picking from it leaves this
+        one's rotation as it was (Engine.route's "which server would it be")."""
+        ...
 
 
 # --------------------------------------------------------------------------- hashes
@@ -286,7 +247,7 @@ class _OrderedTree:
     """An ebtree stand-in: sorted by key, duplicates kept in insertion order."""
 
     __slots__ = ("_entries",)
-    _seq = itertools.count()
+    _seq: ClassVar[itertools.count[int]] = itertools.count()  # shared: ties keep insertion order
 
     def __init__(self) -> None:
         self._entries: list[tuple[int, int, _FwrrNode]] = []
@@ -298,6 +259,16 @@ class _OrderedTree:
         # (key, unique sequence) decides every comparison, so plain tuple order
         # works without a per-comparison key function.
         bisect.insort(self._entries, entry)
+
+    def clone(self, nodes: dict[int, _FwrrNode]) -> _OrderedTree:
+        """The same entries over the copies ``nodes`` ({id(original): copy})."""
+        clone = _OrderedTree()
+        for key, seq, node in self._entries:
+            copy = nodes[id(node)]
+            copy.entry = (key, seq, copy)
+            copy.tree = clone
+            clone._entries.append(copy.entry)
+        return clone
 
     def remove(self, node: _FwrrNode) -> None:
         assert node.entry is not None
@@ -351,6 +322,12 @@ def _signature(servers: Sequence[ServerState]) -> tuple[tuple[bool, int, bool], 
 class _Algorithm(Protocol):
     def pick(self, key: bytes | None, exclude: Container[ServerState]) -> ServerState | None: ...
 
+    def clone(self) -> _Algorithm: ...  # the same state, for preview_copy()
+
+
+# Why explicit clone() methods rather than copy.deepcopy: compiled by mypyc, these are
+# native classes, which deepcopy cannot rebuild (their constructor runs __init__).
+
 
 class _BalancerBase:
     """Group selection, staleness guard and key plumbing shared by all algorithms."""
@@ -379,6 +356,12 @@ class _BalancerBase:
     def has_usable(self) -> bool:
         return any(s.usable() for s in self.servers)
 
+    def preview_copy(self) -> _BalancerBase:
+        clone = _BalancerBase(self.servers, self.allbackups, self._build, self.key_kind, self.key_name)
+        clone._version, clone._signature, clone._group = self._version, self._signature, self._group
+        clone._algorithm = self._algorithm.clone() if self._algorithm is not None else None
+        return clone
+
     def pick(
         self, key: bytes | None = None, *, exclude: Container[ServerState] = ()
     ) -> ServerState | None:
@@ -406,6 +389,12 @@ class _FwrrNode:
         self.tree: _OrderedTree | None = None
         self.entry: tuple[int, int, _FwrrNode] | None = None
 
+    def clone(self) -> _FwrrNode:
+        """Positions copied; tree and entry are set by the tree's clone()."""
+        clone = _FwrrNode(self.server)
+        clone.eweight, clone.npos, clone.lpos, clone.rweight = self.eweight, self.npos, self.lpos, self.rweight
+        return clone
+
     def __lt__(self, other: _FwrrNode) -> bool:
         return False  # never reached: tree entries differ in their sequence number
 
@@ -427,6 +416,14 @@ class _Fwrr:
         self.curr, self.init, self.next = _OrderedTree(), _OrderedTree(), _OrderedTree()
         for node in self.nodes.values():
             self._queue_by_weight(self.init, node)
+
+    def clone(self) -> _Fwrr:
+        clone = _Fwrr(())
+        copies = {id(node): node.clone() for node in self.nodes.values()}
+        clone.nodes = {server: copies[id(node)] for server, node in self.nodes.items()}
+        clone.curr_pos, clone.curr_weight, clone.next_weight = self.curr_pos, self.curr_weight, self.next_weight
+        clone.curr, clone.init, clone.next = (tree.clone(copies) for tree in (self.curr, self.init, self.next))
+        return clone
 
     def _queue_by_weight(self, tree: _OrderedTree, node: _FwrrNode) -> None:
         tree.insert(node, SRV_EWGHT_MAX - node.eweight)
@@ -542,6 +539,11 @@ class _Map:
         self.table = _build_map([s for s in members if weights[s] > 0], weights)
         self.rr_index = 0
 
+    def clone(self) -> _Map:
+        clone = _Map((), {})
+        clone.table, clone.rr_index = self.table, self.rr_index  # (the table is never changed)
+        return clone
+
     def round_robin(self, exclude: Container[ServerState]) -> ServerState | None:
         """lb_map.c map_get_server_rr(): next non-saturated entry of the table."""
         if not self.table:
@@ -582,6 +584,11 @@ class _Ring:
         self.keys = [key for key, _, _ in points]
         self.owners = [server for _, _, server in points]
         self.last: int | None = None
+
+    def clone(self) -> _Ring:
+        clone = _Ring((), {})
+        clone.keys, clone.owners, clone.last = self.keys, self.owners, self.last  # (lists never changed)
+        return clone
 
     def lookup(self, h: int, exclude: Container[ServerState]) -> ServerState | None:
         """chash_get_server_hash(): the closest point, then skip avoided servers."""
@@ -688,6 +695,12 @@ class _Hashed:
         self.ring = _Ring(members, ids) if hash_type.consistent else None
         self.map = None if hash_type.consistent else _Map(members, static_weights)
 
+    def clone(self) -> _Hashed:
+        clone = _Hashed((), self.hash_type, self.to_hash, {}, {})
+        clone.ring = self.ring.clone() if self.ring is not None else None
+        clone.map = self.map.clone() if self.map is not None else None
+        return clone
+
     def pick(self, key: bytes | None, exclude: Container[ServerState]) -> ServerState | None:
         h = None if key is None else self.to_hash(key)
         if self.ring is not None:
@@ -714,14 +727,23 @@ class _LeastConn:
 
     def __init__(self, members: tuple[ServerState, ...]) -> None:
         self.members = members
-        self._stamp = itertools.count(1)
+        self._last_stamp = 0
         self.seen = {s: (s.active_conns + s.queued, 0) for s in members}
+
+    def clone(self) -> _LeastConn:
+        clone = _LeastConn(self.members)
+        clone._last_stamp, clone.seen = self._last_stamp, dict(self.seen)
+        return clone
+
+    def _next_stamp(self) -> int:
+        self._last_stamp += 1
+        return self._last_stamp
 
     def _key(self, server: ServerState) -> tuple[int, int]:
         inflight = server.active_conns + server.queued
         seen_inflight, stamp = self.seen[server]
         if inflight != seen_inflight:
-            stamp = next(self._stamp)
+            stamp = self._next_stamp()
             self.seen[server] = (inflight, stamp)
         eweight = server.weight * BE_WEIGHT_SCALE
         load = (inflight + 1) * SRV_EWGHT_MAX // eweight if inflight else 0
@@ -734,7 +756,7 @@ class _LeastConn:
         chosen = chosen or (candidates[0] if candidates else None)
         if chosen is not None:
             # taking a connection requeues the server behind its equals
-            self.seen[chosen] = (self.seen[chosen][0], next(self._stamp))
+            self.seen[chosen] = (self.seen[chosen][0], self._next_stamp())
         return chosen
 
 
@@ -743,6 +765,9 @@ class _First:
 
     def __init__(self, members: tuple[ServerState, ...], ids: dict[ServerState, int]) -> None:
         self.ordered = sorted(members, key=ids.__getitem__)
+
+    def clone(self) -> _First:
+        return self  # picking changes nothing
 
     def pick(self, key: bytes | None, exclude: Container[ServerState]) -> ServerState | None:
         candidates = [s for s in self.ordered if s.has_free_slot()]
@@ -763,6 +788,13 @@ class _Random:
         self.ring = _Ring(members, ids)
         self.draws = draws
         self.rng = rng
+
+    def clone(self) -> _Random:
+        rng = random.Random()
+        rng.setstate(self.rng.getstate())  # the same draws next, without consuming the live ones
+        clone = _Random((), {}, self.draws, rng)
+        clone.ring = self.ring.clone()
+        return clone
 
     def pick(self, key: bytes | None, exclude: Container[ServerState]) -> ServerState | None:
         best: ServerState | None = None
@@ -891,6 +923,11 @@ def make_balancer(
 class _StaticRr:
     def __init__(self, members: tuple[ServerState, ...], weights: dict[ServerState, int]) -> None:
         self.map = _Map(members, weights)
+
+    def clone(self) -> _StaticRr:
+        clone = _StaticRr((), {})
+        clone.map = self.map.clone()
+        return clone
 
     def pick(self, key: bytes | None, exclude: Container[ServerState]) -> ServerState | None:
         return self.map.round_robin(exclude)

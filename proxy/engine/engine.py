@@ -591,13 +591,9 @@ def _validation_errors(config: Config, base_dir: Path | None) -> list[Diagnostic
 
 def _preview_server(backend: Backend, request: RequestContext) -> str | None:
     """The server the balancer would pick, without advancing its state (a copy picks)."""
-    import copy
-
     key = request_key(backend.balancer, src=request.src, target=request.target,
                       headers=request.headers)
-    memo: dict[int, Any] = {id(s): s for s in backend.servers}  # share servers, copy the state
-    balancer = copy.deepcopy(backend.balancer, memo)
-    picked = balancer.pick(key)
+    picked = backend.balancer.preview_copy().pick(key)
     return picked.name if picked is not None else None
 
 

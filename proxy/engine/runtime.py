@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mypy_extensions import mypyc_attr
+
 from proxy import platform
 from proxy.config import keywords as kw
 from proxy.config.conditionals import active_statements
@@ -105,6 +107,7 @@ class Timeouts:
     check: float | None = None
 
 
+@mypyc_attr(native_class=False)  # extends ServerState, a Python class (server_state.py)
 @dataclass(eq=False, slots=True)
 class RuntimeServer(balance_mod.ServerState):
     """A server as the data path sees it (E2's health checker reads and updates it too)."""
@@ -709,6 +712,15 @@ def _auth(args: Sequence[str], proxy_name: str, errorfiles: dict[int, bytes]) ->
     return lambda ctx, headers: verdict
 
 
+def _reject(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict:
+    return Verdict("reject")
+
+
+def _allow(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict:
+    return ALLOW
+
+
+# (named functions, not lambdas returning lambdas: mypyc cannot compile those)
 _ActionFactory = Callable[[Sequence[str], Path, dict[int, bytes], str], _Action]
 
 # The http-request/http-response actions the engine runs; the registry lists the same
@@ -722,8 +734,8 @@ HTTP_ACTIONS: dict[str, _ActionFactory] = {
     "replace-value": lambda args, base, errorfiles, proxy: _replace_header(args, base),
     "set-path": lambda args, base, errorfiles, proxy: _set_path(args, base),
     "deny": lambda args, base, errorfiles, proxy: _deny(args, base, errorfiles),
-    "reject": lambda args, base, errorfiles, proxy: lambda ctx, headers: Verdict("reject"),
-    "allow": lambda args, base, errorfiles, proxy: lambda ctx, headers: ALLOW,
+    "reject": lambda args, base, errorfiles, proxy: _reject,
+    "allow": lambda args, base, errorfiles, proxy: _allow,
     "return": lambda args, base, errorfiles, proxy: _return(args, base),
     "redirect": lambda args, base, errorfiles, proxy: _redirect(args, base),
 }

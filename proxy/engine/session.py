@@ -31,14 +31,16 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple
+
+from mypy_extensions import mypyc_attr
 
 from proxy.engine.dispatch import parse_ip
 
 __all__ = ["Hub", "LogEvent", "SessionBase", "Timings", "host_text"]
 
 _NEVER = float("inf")
-_UNKNOWN_LOCAL = ("", 0)  # identity-compared: "ask the transport for the local address"
+_UNKNOWN_LOCAL = ("", 0)  # no host: "ask the transport for the local address"
 
 
 # Timings and LogEvent are NamedTuples rather than frozen dataclasses: they are
@@ -115,7 +117,7 @@ class TimerWheel:
     hand-written wheel buys (HAProxy's scheduler does the same with its wait queue).
     """
 
-    TICKS_PER_SECOND = 100
+    TICKS_PER_SECOND: ClassVar[int] = 100  # (ClassVar: mypyc reads it through the class)
 
     __slots__ = ("buckets", "handles", "loop")
 
@@ -189,6 +191,7 @@ class Hub:
             callback(event)
 
 
+@mypyc_attr(allow_interpreted_subclasses=True)  # compiled, yet tests may subclass it
 class SessionBase(asyncio.Protocol):
     """A client connection: addresses, membership in the hub, and the lazy deadline.
 
@@ -219,7 +222,7 @@ class SessionBase(asyncio.Protocol):
     def record_addresses(self, transport: asyncio.BaseTransport) -> None:
         peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
         self.client = (host_text(peer[0]), int(peer[1]))
-        if self.local is _UNKNOWN_LOCAL:
+        if not self.local[0]:  # (by value: compiled, a tuple[str, int] has no identity)
             sock = transport.get_extra_info("sockname") or ("0.0.0.0", 0)
             self.local = (host_text(sock[0]), int(sock[1]))
 

@@ -85,7 +85,9 @@ def test_the_bundled_cli_gives_its_version_and_checks_a_config(bundle: Path, tmp
     version = subprocess.run([bundle / "proxydesk", "--version"], capture_output=True, text=True,
                              timeout=60, env=_env(tmp_path), check=False)
     assert version.returncode == 0, version.stderr
-    assert version.stdout.strip() == f"proxydesk {__version__}"
+    # ... and which engine it bundled (packaging/specbase.py: compiled where it was built)
+    assert version.stdout.strip() in (f"proxydesk {__version__} (engine: pure Python)",
+                                      f"proxydesk {__version__} (engine: compiled (mypyc))")
     check = subprocess.run([bundle / "proxydesk", "check", str(TUTORIAL)], capture_output=True,
                            text=True, timeout=60, env=_env(tmp_path), check=False)
     assert check.returncode == 0, check.stdout + check.stderr

@@ -600,3 +600,24 @@ def test_every_assignment_of_a_tracked_field_bumps_the_state_version() -> None:
         setattr(server, field, value)
         assert getattr(server, field) == value
         assert balance._state_version[0] == before + 1
+
+
+@pytest.mark.parametrize(("algorithm", "hash_type", "key"), [
+    ("roundrobin", "map-based", None), ("static-rr", "map-based", None),
+    ("leastconn", "map-based", None), ("first", "map-based", None), ("random", "map-based", None),
+    ("uri", "map-based", None), ("uri", "consistent", None), ("uri", "consistent", b"/a"),
+    ("source", "map-based", b"\x7f\x00\x00\x01"),
+])
+def test_a_preview_copy_picks_what_the_live_balancer_will_and_leaves_it_as_it_was(
+        algorithm: str, hash_type: str, key: bytes | None) -> None:
+    servers = farm(3, 1, 2)
+    live = make_balancer(algorithm, [], servers, hash_type=hash_type, rng=random.Random(7))
+    twin = make_balancer(algorithm, [], farm(3, 1, 2), hash_type=hash_type, rng=random.Random(7))
+    picks(live, 4, key)  # mid-rotation, where the state matters
+    picks(twin, 4, key)
+    for _ in range(5):
+        copy = live.preview_copy()
+        previewed = names(picks(copy, 6, key))
+        assert previewed == names(picks(twin, 6, key))  # the same state as the live one ...
+        assert names(picks(live, 6, key)) == previewed  # ... which the preview did not advance
+        assert all(s in servers for s in picks(copy, 3, key))  # the servers are shared
