@@ -60,10 +60,12 @@ from PySide6.QtWidgets import (
 from gui.certificates import show_certificates
 from gui.document import Document, SaveError
 from gui.editors import editor_for
+from gui.editors.whatif import WhatIfTester
 from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
 from gui.haproxy_host import RunOnMenu
 from gui.local_routes import show_local_routes
 from gui.log_view import LogView
+from gui.map_view import MapView
 from gui.models import DIAGNOSTIC_ROLE, GROUPS, KEY_ROLE, ConfigTreeModel, DiagnosticsModel
 from gui.running_engine import RunningChoice, ask_running_engine, confirm_apply_over
 from gui.shortcuts import show_shortcuts
@@ -157,6 +159,8 @@ class MainWindow(QMainWindow):
         self.text_view = TextView(self.document)
         self.log_view = LogView()
         self.tabs = QTabWidget()
+        self.map_view = MapView(self.document, lambda: self.host)
+        self.tabs.addTab(self.map_view, "Map")
         self.tabs.addTab(self.editor_area, "Editor")
         self.tabs.addTab(self.text_view, "haproxy.cfg")
         self.tabs.addTab(self.log_view, "Requests")
@@ -248,11 +252,13 @@ class MainWindow(QMainWindow):
                              tip="Stop the engine")
         self.apply_action = a("&Apply", self.apply_clicked, "Ctrl+R", "apply",
                               tip="Validate, then hot-reload the running engine")
-        self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentIndex(0), "Ctrl+1")
-        self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentIndex(1), "Ctrl+2")
-        self.show_log_action = a("Show re&quests", lambda: self.tabs.setCurrentIndex(2), "Ctrl+3")
+        self.show_editor_action = a("Show &editor", lambda: self.tabs.setCurrentWidget(self.editor_area), "Ctrl+1")
+        self.show_text_action = a("Show haproxy.&cfg", lambda: self.tabs.setCurrentWidget(self.text_view), "Ctrl+2")
+        self.show_log_action = a("Show re&quests", lambda: self.tabs.setCurrentWidget(self.log_view), "Ctrl+3")
         self.show_traffic_action = a("Show &traffic", lambda: self.tabs.setCurrentWidget(self.traffic_view),
                                      "Ctrl+4")
+        self.show_map_action = a("Show &map", lambda: self.tabs.setCurrentWidget(self.map_view), "Ctrl+6",
+                                 tip="Frontends, rules, backends and servers as a live graph")
         self.show_problems_action = a("&Problems panel", self._toggle_problems, "Ctrl+5",
                                       tip="Show or hide the list of errors and warnings")
         self.show_problems_action.setCheckable(True)
@@ -294,8 +300,8 @@ class MainWindow(QMainWindow):
                        self.rename_action, self.remove_action):
             edit_menu.addAction(action)
         view_menu = bar.addMenu("&View")
-        for action in (self.show_editor_action, self.show_text_action, self.show_log_action,
-                       self.show_traffic_action):
+        for action in (self.show_map_action, self.show_editor_action, self.show_text_action,
+                       self.show_log_action, self.show_traffic_action):
             view_menu.addAction(action)
         view_menu.addSeparator()
         view_menu.addAction(self.show_problems_action)
@@ -346,6 +352,9 @@ class MainWindow(QMainWindow):
         selection = self.tree.selectionModel()
         selection.currentChanged.connect(self._tree_current_changed)
         self.tree_model.modelReset.connect(self._tree_reset)
+        self.map_view.sectionRequested.connect(self.open_section)
+        self.map_view.lineRequested.connect(self.show_line)
+        self.map_view.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.diagnostics.activated.connect(self.jump_to_diagnostic)
         self.diagnostics.clicked.connect(self.jump_to_diagnostic)
         self.document.dirtyChanged.connect(lambda _dirty: self._update_title())
@@ -417,8 +426,20 @@ class MainWindow(QMainWindow):
         old = self.editor_area.takeWidget()
         if old is not None:
             old.deleteLater()
-        self.editor_area.setWidget(editor_for(self.document, key[0], key[1]))
+        editor = editor_for(self.document, key[0], key[1])
+        for tester in editor.findChildren(WhatIfTester):  # its result lights up the map
+            tester.routed.connect(self.map_view.show_decision)
+        self.editor_area.setWidget(editor)
         self.tabs.setCurrentWidget(self.editor_area)
+
+    def show_line(self, line: int) -> None:
+        self.tabs.setCurrentWidget(self.text_view)
+        self.text_view.go_to_line(line)
+
+    def open_section(self, key: SectionKey) -> None:
+        """A map node was clicked: its form, as selecting it in the tree shows it."""
+        if self.select_section((key[0], key[1])):
+            self.tabs.setCurrentWidget(self.editor_area)
 
     def _show_placeholder(self) -> None:
         self._current_key = None
@@ -644,6 +665,7 @@ class MainWindow(QMainWindow):
         first = next((k for g in range(len(GROUPS)) for k in self._group_keys(g)), None)
         if first is not None:
             self.select_section(first)
+        self.tabs.setCurrentWidget(self.map_view)  # the whole config at a glance first
         return True
 
     def file_save(self) -> bool:
@@ -813,6 +835,7 @@ class MainWindow(QMainWindow):
         if events:
             self.log_view.append(events)
         self.traffic_view.poll(self.host)  # samples on every tick; draws only while shown
+        self.map_view.follow(self.traffic_view.history)  # the same samples, while shown
         reason = self.host.lost() if self.host.state == RUNNING else None
         if reason is not None:  # e.g. the haproxy process was killed: say so, allow Start
             self.host.stop_blocking()

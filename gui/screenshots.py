@@ -169,6 +169,34 @@ def _editor(window: Any, key: tuple[str, str | None], page: int = 0) -> None:
         tabs.setCurrentIndex(page)
 
 
+TEN_BACKENDS = Path(__file__).resolve().parent.parent / "tests" / "data" / "gui" / "ten-backends.cfg"
+
+
+@screen("map-tutorial")
+def _map_idle(window: Any) -> None:
+    """The Map of the running tutorial before any load: every server UP, 0 req/s."""
+    window.tabs.setCurrentWidget(window.map_view)
+    window.map_view.fit()
+    for _ in range(3):  # two samples make a rate: idle shows 0 req/s, not a blank
+        time.sleep(0.3)
+        window.poll_engine()
+
+
+@screen("map-under-load")
+def _map_under_load(window: Any) -> None:
+    """Rising and falling load, with the what-if path of /heavywork lit up."""
+    from gui.editors.whatif import WhatIfTester
+
+    window.select_section(("frontend", "main"))
+    editor = window.editor_area.widget()
+    tester = editor.findChild(WhatIfTester) if editor is not None else None
+    if tester is not None:
+        tester.path.setText("/heavywork")
+        tester.run()
+    window.tabs.setCurrentWidget(window.map_view)
+    _send_traffic_while_polling(window, seconds=8.0)
+
+
 screen("main-frontend")(lambda w: _editor(w, ("frontend", "main")))
 screen("rules")(lambda w: _editor(w, ("frontend", "main"), 2))
 screen("backend")(lambda w: _editor(w, ("backend", "heavy")))
@@ -229,6 +257,15 @@ def _text_editor(window: Any) -> None:
     window.text_view.open_find()
     window.text_view.find_bar.find_field.setText("server")
     window.text_view.find_next()
+
+
+@screen("map-ten-backends")
+def _map_ten_backends(window: Any) -> None:
+    """A ten-backend config (opened last: it replaces the tutorial and stops its engine)."""
+    window.host.stop_blocking()
+    window.document.undo_stack.setClean()
+    window.open_path(TEN_BACKENDS)
+    window.map_view.fit()
 
 
 @widget_screen("first-run")

@@ -21,6 +21,7 @@ import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QFormLayout,
@@ -128,6 +129,8 @@ def describe(decision: RouteDecision) -> dict[str, str]:
 class WhatIfTester(QWidget):
     """Type a request, press Test, see which ACLs match and where the engine would send it."""
 
+    routed = Signal(object)  # the RouteDecision of each test (the map lights up its path)
+
     def __init__(self, document: Document, frontend: str, kind: str = "frontend",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -202,6 +205,7 @@ class WhatIfTester(QWidget):
         self.error.clear()
         for key, text in describe(decision).items():
             self.results[key].setText(text)
+        self.routed.emit(decision)
         return decision
 
     def _fail(self, message: str) -> None:

@@ -32,7 +32,7 @@ def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
 
 def test_ctrl_f_from_anywhere_opens_the_find_bar_on_the_text(window: MainWindow, qtbot: Any) -> None:
     window.tree.setFocus()
-    assert window.tabs.currentWidget() is window.editor_area
+    assert window.tabs.currentWidget() is window.map_view  # an opened file shows its map first
     qtbot.keyClick(window.tree, Qt.Key.Key_F, CTRL)
     bar = window.text_view.find_bar
     assert window.tabs.currentWidget() is window.text_view

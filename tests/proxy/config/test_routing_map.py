@@ -1,0 +1,118 @@
+"""The routing map's graph, read against the config's semantics (no Qt)."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+from proxy.config.in_words import condition_in_words
+from proxy.config.model import Config
+from proxy.config.nodes import Acl, UseBackend
+from proxy.config.parser import parse
+from proxy.config.routing_map import (
+    BACKEND,
+    FRONTEND,
+    SERVER,
+    TERMINAL,
+    build_map,
+    route_path,
+    server_state,
+)
+from proxy.config.semantics import describe
+
+ROOT = Path(__file__).resolve().parents[3]
+TUTORIAL = ROOT / "proxy" / "demo" / "tutorial.cfg"
+PRODUCTION = ROOT / "tests" / "data" / "valid" / "40-big-mixed-production.cfg"
+TEN = ROOT / "tests" / "data" / "gui" / "ten-backends.cfg"
+
+
+def _config(path: Path) -> Config:
+    return parse(path.read_text(), str(path)).config
+
+
+@pytest.mark.parametrize("path", [TUTORIAL, PRODUCTION, TEN])
+def test_every_frontend_rule_backend_and_server_is_on_the_map(path: Path) -> None:
+    config = _config(path)
+    semantics = describe(config)
+    graph = build_map(config, semantics)
+    assert {n.frontend for n in graph.of_kind(FRONTEND)} == {m.name for m in semantics.frontends}
+    assert {n.backend for n in graph.of_kind(BACKEND)} == {m.name for m in semantics.backends}
+    servers = {(m.name, s.name) for m in semantics.backends for _st, s in m.servers}
+    assert servers <= {(n.backend, n.server) for n in graph.of_kind(SERVER)}
+    for meaning in semantics.frontends:
+        rules = [graph.nodes[e.target] for e in graph.edges_from(f"frontend:{meaning.name}")]
+        routes = [(e.target, e.label) for r in rules for e in graph.edges_from(r.id)]
+        acls: dict[str, list[Acl]] = {}
+        for _st, acl in meaning.own_nodes(Acl):
+            acls.setdefault(acl.name, []).append(acl)
+        expected = [(f"backend:{u.backend}", condition_in_words(u.condition, acls))
+                    for _st, u in meaning.own_nodes(UseBackend) if "%[" not in u.backend]
+        default = meaning.name if meaning.section.kind == "listen" else (
+            meaning.default_backend.value if meaning.default_backend else None)
+        if default is not None:
+            expected.append((f"backend:{default}", "otherwise" if len(rules) > 1 else "always"))
+        assert routes == expected  # the rules in HAProxy's order, each labelled with its condition
+
+
+def test_the_tutorial_reads_as_its_comment_says() -> None:
+    graph = build_map(_config(TUTORIAL))
+    rules = [n for n in graph.nodes.values() if n.frontend == "main" and n.kind != FRONTEND]
+    assert [(n.kind, n.title, n.detail) for n in rules] == [
+        (TERMINAL, "1. path starts with /admin", "deny"),
+        ("rule", "2. path starts with /lightwork", "use_backend light"),
+        ("rule", "3. path starts with /heavywork", "use_backend heavy"),
+        ("rule", "4. otherwise", "default_backend all"),
+    ]
+    assert [e.target for e in graph.edges_from("backend:all")] == [
+        f"server:all/server{n}" for n in range(1, 5)]
+
+
+def test_production_terminals_and_templates() -> None:
+    graph = build_map(_config(PRODUCTION))
+    terminals = [n.detail for n in graph.of_kind(TERMINAL) if n.frontend == "fe_public"]
+    assert terminals == ["redirect scheme https (301)", "answer (200)", "deny (403)", "deny (429)",
+                         "redirect prefix https://www.${SITE_DOMAIN} (301)"]
+    assert all(not graph.edges_from(n.id) for n in graph.of_kind(TERMINAL))  # the request ends there
+    assert [n.server for n in graph.of_kind(SERVER) if n.backend == "be_api"] == [
+        "api1", "api2", "api-auto1", "api-auto2", "api-auto3"]
+
+
+def test_layout_is_deterministic_ordered_and_free_of_overlaps() -> None:
+    config = _config(TEN)
+    first, second = build_map(config), build_map(_config(TEN))
+    assert [(n.id, n.column, n.y) for n in first.nodes.values()] == \
+        [(n.id, n.column, n.y) for n in second.nodes.values()]
+    by_column: dict[int, list[tuple[float, float]]] = {}
+    for node in first.nodes.values():
+        by_column.setdefault(node.column, []).append((node.y, node.y + node.height))
+    for spans in by_column.values():
+        for (_top, bottom), (next_top, _bottom) in itertools.pairwise(spans):
+            assert next_top > bottom  # file order, top to bottom, never overlapping
+    backends = [n.backend for n in first.of_kind(BACKEND)]
+    assert backends == [s.name for s in config.backends]
+
+
+def test_an_edit_elsewhere_moves_nothing() -> None:
+    text = TUTORIAL.read_text()
+    before = build_map(parse(text).config)
+    after = build_map(parse(text.replace("server server3 127.0.0.1:8003 check",
+                                         "server server3 127.0.0.1:8003 check weight 5")).config)
+    assert [(n.id, n.y) for n in before.nodes.values()] == [(n.id, n.y) for n in after.nodes.values()]
+
+
+def test_route_path_reads_the_engine_labels() -> None:
+    graph = build_map(_config(TUTORIAL))
+    line = next(n.line for n in graph.nodes.values() if n.id == "rule:main:3")
+    assert route_path(graph, "main", f"use_backend heavy if is_heavy (line {line})", "heavy", "server4") == [
+        "frontend:main", "rule:main:3", "backend:heavy", "server:heavy/server4"]
+    assert route_path(graph, "main", "default_backend all", "all", "server1") == [
+        "frontend:main", "rule:main:4", "backend:all", "server:all/server1"]
+
+
+@pytest.mark.parametrize("status, state", [
+    ("UP", "UP"), ("UP 1/3", "UP"), ("DOWN", "DOWN"), ("DOWN 1/2", "DOWN"), ("MAINT", "MAINT"),
+    ("DRAIN", "DRAIN"), ("no check", "UP"), ("MAINT (resolution)", "MAINT")])
+def test_server_states(status: str, state: str) -> None:
+    assert server_state(status) == state
