@@ -114,7 +114,7 @@ class H1Driver(Protocol):
     def shutdown_server(self) -> None: ...  # half-close towards the server (tunnel)
     def pause_client(self) -> None: ...
     def resume_client(self) -> None: ...
-    def set_timer(self, seconds: float | None, now: float) -> None: ...  # None: no timeout
+    def set_deadline(self, seconds: float | None, now: float) -> None: ...  # None: no timeout
 
     def route(self, head: RequestHead) -> bytes | None:
         """Strategy for a complete request head: the head to forward (then the exchange
@@ -157,7 +157,7 @@ class _Detached:
     def shutdown_server(self) -> None: pass
     def pause_client(self) -> None: pass
     def resume_client(self) -> None: pass
-    def set_timer(self, seconds: float | None, now: float) -> None: pass
+    def set_deadline(self, seconds: float | None, now: float) -> None: pass
     def route(self, head: RequestHead) -> bytes | None: return None
     def need_server(self, fresh: bool) -> None: pass
     def response_head(self, resp: ResponseHead) -> None: pass
@@ -233,14 +233,14 @@ class H1Exchange:
         """The client connected at ``now``: the first head has ``timeout http-request``."""
         self.t_start = now
         timeouts = self.client_timeouts
-        self.io.set_timer(timeouts.http_request or timeouts.client, now)
+        self.io.set_deadline(timeouts.http_request or timeouts.client, now)
 
     def client_data(self, data: bytes) -> None:
         client = self.client
         if client == C_TUNNEL:
             self.bytes_in += len(data)
             self.io.send_server(data)
-            self.io.set_timer(self.tunnel_timeout, self.clock())
+            self.io.set_deadline(self.tunnel_timeout, self.clock())
             return
         if client == C_BODY and not self.buf and self.server >= S_HEAD:
             self._forward_body(data)  # the bulk path: no buffering, no copy
@@ -248,7 +248,7 @@ class H1Exchange:
         if client == C_HEAD and not self.buf and self.requests:
             now = self.t_start = self.clock()  # first byte of a keep-alive request
             timeouts = self.client_timeouts
-            self.io.set_timer(timeouts.http_request or timeouts.client, now)
+            self.io.set_deadline(timeouts.http_request or timeouts.client, now)
         self.buf = self.buf + data if self.buf else data
         if len(self.buf) > MAX_BUFFER and client != C_HEAD:
             self.paused = True
@@ -392,7 +392,7 @@ class H1Exchange:
                 self.buf = data[upto:] + self.buf
         timeouts = self.server_timeouts
         if timeouts is not None:
-            self.io.set_timer(timeouts.server, self.clock())
+            self.io.set_deadline(timeouts.server, self.clock())
 
     def _bad_request_body(self, status: int) -> None:
         self.io.bad_request(True)
@@ -415,7 +415,7 @@ class H1Exchange:
         # A pooled connection arrives while the request is being read (pumping): its clock
         # reading is still current, one clock call less per request.
         now = self.t_routed if self.pumping else self.clock()
-        self.io.set_timer(timeouts.server if timeouts is not None else None, now)
+        self.io.set_deadline(timeouts.server if timeouts is not None else None, now)
         self._pump()
 
     def respond(self, response: bytes, status: int, *, close: bool) -> None:
@@ -445,7 +445,7 @@ class H1Exchange:
         elif server == S_TUNNEL:
             self.bytes_out += len(data)
             self.io.send_client(data)
-            self.io.set_timer(self.tunnel_timeout, self.clock())
+            self.io.set_deadline(self.tunnel_timeout, self.clock())
 
     def server_eof(self) -> None:
         server = self.server
@@ -562,7 +562,7 @@ class H1Exchange:
         else:
             timeouts = self.server_timeouts
             if timeouts is not None:
-                self.io.set_timer(timeouts.server, self.clock())
+                self.io.set_deadline(timeouts.server, self.clock())
 
     def _to_client(self, data: bytes) -> None:
         self.bytes_out += len(data)
@@ -587,7 +587,7 @@ class H1Exchange:
         if pending:
             self.bytes_in += len(pending)
             self.io.send_server(pending)
-        self.io.set_timer(self.tunnel_timeout, self.clock())
+        self.io.set_deadline(self.tunnel_timeout, self.clock())
 
     def _tunnel_timeout(self) -> float | None:
         """``timeout tunnel`` (backend, then frontend), else the smaller of client/server."""
@@ -628,7 +628,7 @@ class H1Exchange:
         self._reset()
         self.t_start = now  # a pipelined request starts now too
         timeouts = self.client_timeouts
-        self.io.set_timer(timeouts.http_keep_alive or timeouts.http_request or timeouts.client, now)
+        self.io.set_deadline(timeouts.http_keep_alive or timeouts.http_request or timeouts.client, now)
         if self.buf:
             self._pump()
 

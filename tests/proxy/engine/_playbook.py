@@ -36,7 +36,7 @@ from proxy.engine.runtime import Timeouts
 
 Effect = tuple[object, ...]
 NEVER = float("inf")
-BOOKKEEPING = frozenset({"set_timer", "route", "response_head"})
+BOOKKEEPING = frozenset({"set_deadline", "route", "response_head"})
 
 
 class FakeClock:
@@ -89,9 +89,9 @@ class RecordingDriver:
     def resume_client(self) -> None:
         self.effects.append(("resume_client",))
 
-    def set_timer(self, seconds: float | None, now: float) -> None:
+    def set_deadline(self, seconds: float | None, now: float) -> None:
         self.deadline = NEVER if seconds is None else now + seconds
-        self.effects.append(("set_timer", seconds))
+        self.effects.append(("set_deadline", seconds))
 
     def route(self, head: RequestHead) -> bytes | None:
         self.effects.append(("route", head.target))
@@ -280,7 +280,7 @@ def route(target: bytes) -> Expect:
 
 def timer(seconds: float | None) -> Expect:
     """Only compared in a ``Playbook(timers=True)``."""
-    return Expect(("set_timer", seconds))
+    return Expect(("set_deadline", seconds))
 
 
 # -- the playbook -------------------------------------------------------------------------
@@ -293,7 +293,7 @@ class Playbook:
     timeouts: Timeouts = CLIENT_TIMEOUTS
     server_timeouts: Timeouts = SERVER_TIMEOUTS
     route: Router = forward_as_haproxy
-    timers: bool = False  # compare set_timer/route/response_head effects too
+    timers: bool = False  # compare set_deadline/route/response_head effects too
     accept_any_payload: bool = False
     steps: list[Input | Expect] = field(default_factory=list)
 
