@@ -338,7 +338,7 @@ class ServerDialog(QDialog):
 class MapView(QWidget):
     """The Map tab."""
 
-    sectionRequested = Signal(object)  # (kind, name): open its form, as the tree does
+    sectionRequested = Signal(object)  # (kind, name) or (kind, name, tab): open its form, as the tree does
     lineRequested = Signal(int)  # show this line of haproxy.cfg
     message = Signal(str)  # for the status bar
 
@@ -357,7 +357,7 @@ class MapView(QWidget):
         self._history: TrafficHistory | None = None
         self.scene = QGraphicsScene(self)
         self.view = MapGraphicsView(self.scene)
-        self.view.nodeClicked.connect(lambda item: self.sectionRequested.emit(item.node.section))
+        self.view.nodeClicked.connect(lambda item: self.open_node(item.node))
         self.view.nodeMenu.connect(self._node_menu)
         self.status = QLabel(NO_ENGINE)
         self.status.setWordWrap(True)
@@ -563,6 +563,10 @@ class MapView(QWidget):
         self.whatif_label.setText(caption if path else "")
         self.clear_button.setVisible(bool(path))
 
+    def open_node(self, node: MapNode) -> None:
+        """The node's section form, on the tab that shows the node (a rule: Rules)."""
+        self.sectionRequested.emit((*node.section, node.tab) if node.tab else node.section)
+
     # -- context menu and edits --------------------------------------------------------------
     def _node_menu(self, item: NodeItem, where: Any) -> None:
         menu = self.menu_for(item.node)
@@ -571,7 +575,7 @@ class MapView(QWidget):
 
     def menu_for(self, node: MapNode) -> QMenu:
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.sectionRequested.emit(node.section))
+        menu.addAction("Open", lambda: self.open_node(node))
         if node.kind == BACKEND:
             menu.addAction("Add server…", lambda: self.prompt_add_server(node))
             routes = menu.addMenu("Add a rule to here from")

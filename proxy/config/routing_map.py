@@ -80,6 +80,7 @@ class MapNode:
     server: str | None = None
     tooltip: str = ""
     default: bool = False  # the default_backend (or a listen's own servers) rule
+    tab: str = ""  # the tab of the section's form that shows this node ("" its first)
     column: int = 0
     y: float = 0.0  # top, in text lines
     height: float = 0.0  # in text lines
@@ -169,7 +170,7 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
         graph.add(MapNode(
             rule_id, node_kind, f"{number}. {words}", action, key, line=line, frontend=name,
             backend=target, tooltip=" ".join(stmt.words) if stmt is not None else action,
-            default=kind == "default"))
+            default=kind == "default", tab="Rules"))
         graph.edges.append(MapEdge(node.id, rule_id, "rule"))
         if target is not None and target in backend_ids:
             graph.edges.append(MapEdge(rule_id, backend_ids[target], "route", words))

@@ -123,6 +123,15 @@ def test_clicking_a_node_opens_its_form(window: MainWindow) -> None:
     assert window.current_key == ("backend", "heavy")
     assert window.tabs.currentWidget() is window.editor_area
     rule = window.map_view.graph.nodes["rule:main:3"]
+    window.tabs.setCurrentWidget(window.map_view)
+    window.map_view.view.nodeClicked.emit(nodes["rule:main:3"])  # a rule: its frontend's Rules tab
+    form = window.editor_area.widget()
+    assert window.current_key == ("frontend", "main")
+    assert form.tabs.tabText(form.tabs.currentIndex()) == "Rules"
+    window.map_view.view.nodeClicked.emit(nodes["server:heavy/server3"])
+    window.map_view.view.nodeClicked.emit(nodes["frontend:main"])  # the frontend itself: its first tab
+    form = window.editor_area.widget()
+    assert form.tabs.currentIndex() == 0
     _menu_action(window.map_view, rule.id, f"Show line {rule.line} in haproxy.cfg").trigger()
     assert window.tabs.currentWidget() is window.text_view
     assert window.document.text.splitlines()[rule.line - 1].strip() == "use_backend heavy if is_heavy"
