@@ -16,9 +16,14 @@ compiler (``proxy.engine.runtime``) and HAProxy evaluate them in, so the map
 reads top to bottom as "first match wins".  Rules that only modify a request
 (set-header, track-sc0, ...) decide nothing and are counted on the frontend.
 
+A backend's own refusing rules (``http-request deny``, ``auth``, ...: read by
+the same ``_refusals`` as a frontend's) run before a server is chosen; they are
+terminal nodes in the servers column, above that backend's servers, numbered
+in file order.
+
 Edges: frontend -> each of its rules; rule -> the backend it sends to,
 labelled with its condition in words (``proxy.config.in_words``); backend ->
-each server.  Node ids are built from names and positions
+each of its refusals, then each server.  Node ids are built from names and positions
 (``rule:www:2``), so a rebuilt map names the same things the same way.
 
 Layout is deterministic and in abstract units: x in *columns*, y and heights
@@ -118,8 +123,9 @@ class RoutingMap:
     def height(self) -> float:
         return max((n.y + n.height for n in self.nodes.values()), default=0.0)
 
-    def add(self, node: MapNode) -> MapNode:
-        node.column = COLUMNS.index(RULE if node.kind == TERMINAL else node.kind)
+    def add(self, node: MapNode, column: str | None = None) -> MapNode:
+        """Add ``node`` in its kind's column (terminals: the rules'), or in ``column``."""
+        node.column = COLUMNS.index(column or (RULE if node.kind == TERMINAL else node.kind))
         width = COLUMN_CHARS[node.column] - TEXT_MARGIN_CHARS
         # bold titles run about 15 % wider than the average character
         node.title_lines = tuple(textwrap.wrap(node.title, int(width * 0.85), max_lines=TITLE_LINES[node.kind],
@@ -181,6 +187,23 @@ Decision = tuple[Statement | None, str, str | None, Condition | None, str]
 
 def _rules(meaning: ProxyMeaning) -> list[Decision]:
     """(statement, kind, backend, condition, action text) in evaluation order."""
+    found = _refusals(meaning)
+    for stmt, use in meaning.own_nodes(UseBackend):
+        if "%[" in use.backend:
+            found.append((stmt, RULE, None, use.condition, f"backend named by {use.backend}"))
+        else:
+            found.append((stmt, RULE, use.backend, use.condition, f"use_backend {use.backend}"))
+    default = _default_backend(meaning)
+    if default is not None:
+        found.append((meaning.last_statement("default_backend"), "default", default, None,
+                      f"default_backend {default}" if meaning.section.kind != "listen"
+                      else "its own servers"))
+    return found
+
+
+def _refusals(meaning: ProxyMeaning) -> list[Decision]:
+    """The rules of a section (frontend or backend) that end the request there, in the order
+    HAProxy runs them: tcp-request rejects, final http-request actions, redirect lines."""
     found: list[Decision] = []
     for stmt, node in meaning.own_nodes(Rule):
         if node.family == "tcp-request" and node.action == "reject":
@@ -192,16 +215,6 @@ def _rules(meaning: ProxyMeaning) -> list[Decision]:
         if stmt in meaning.own:
             args, condition = split_condition(stmt.words, 1)
             found.append((stmt, TERMINAL, None, condition, "redirect " + " ".join(args)))
-    for stmt, use in meaning.own_nodes(UseBackend):
-        if "%[" in use.backend:
-            found.append((stmt, RULE, None, use.condition, f"backend named by {use.backend}"))
-        else:
-            found.append((stmt, RULE, use.backend, use.condition, f"use_backend {use.backend}"))
-    default = _default_backend(meaning)
-    if default is not None:
-        found.append((meaning.last_statement("default_backend"), "default", default, None,
-                      f"default_backend {default}" if meaning.section.kind != "listen"
-                      else "its own servers"))
     return found
 
 
@@ -261,6 +274,8 @@ def _add_backend(graph: RoutingMap, meaning: ProxyMeaning) -> str:
     # the title is the name alone: its live requests/s share the line
     graph.add(MapNode(node_id, BACKEND, name, f"{section.kind} · {what}", key, line=section.header.location()[0], backend=name,
                       tooltip=f"{section.kind} {name}: balance {algorithm}"))
+    if section.kind == "backend":  # a listen's refusals are drawn with its frontend rules
+        _add_backend_refusals(graph, meaning, node_id)
     for stmt, server in servers:
         merged = meaning.merged_server(server)
         flags = [f"weight {merged.weight}"] if merged.option("weight") else []
@@ -272,6 +287,19 @@ def _add_backend(graph: RoutingMap, meaning: ProxyMeaning) -> str:
         for n in range(1, _template_count(stmt) + 1):
             _add_server(graph, node_id, key, name, f"{prefix}{n}", address, ["template"], stmt)
     return node_id
+
+
+def _add_backend_refusals(graph: RoutingMap, meaning: ProxyMeaning, backend_id: str) -> None:
+    """A backend's own deny/auth/redirect... rules, in the servers column above its servers:
+    they run before a server is chosen, so a request sent here can still be refused."""
+    acls = _acls(meaning)
+    key = (meaning.section.kind, meaning.section.name)
+    for number, (stmt, _kind, _target, condition, action) in enumerate(_refusals(meaning), start=1):
+        node_id = f"refusal:{meaning.name}:{number}"
+        graph.add(MapNode(node_id, TERMINAL, f"{number}. {condition_in_words(condition, acls)}", action, key,
+                          line=stmt.location()[0] if stmt is not None else 0, backend=meaning.name,
+                          tooltip=" ".join(stmt.words) if stmt is not None else action), column=SERVER)
+        graph.edges.append(MapEdge(backend_id, node_id, "rule"))
 
 
 def _add_server(graph: RoutingMap, backend_id: str, key: tuple[str, str | None], backend: str,

@@ -9,7 +9,7 @@ import pytest
 
 from proxy.config.in_words import condition_in_words
 from proxy.config.model import Config
-from proxy.config.nodes import Acl, UseBackend
+from proxy.config.nodes import Acl, Rule, UseBackend
 from proxy.config.parser import parse
 from proxy.config.routing_map import (
     BACKEND,
@@ -75,8 +75,24 @@ def test_production_terminals_and_templates() -> None:
     assert terminals == ["redirect scheme https (301)", "answer (200)", "deny (403)", "deny (429)",
                          "redirect prefix https://www.${SITE_DOMAIN} (301)"]
     assert all(not graph.edges_from(n.id) for n in graph.of_kind(TERMINAL))  # the request ends there
+    admin = [graph.nodes[e.target] for e in graph.edges_from("backend:be_admin")]
+    assert [(n.kind, n.title, n.detail) for n in admin] == [  # refused before a server is chosen
+        (TERMINAL, "1. " + _words(PRODUCTION, "be_admin", 0), "deny"),
+        (TERMINAL, "2. " + _words(PRODUCTION, "be_admin", 1), "ask for a password (realm edge-lb-01 admin) · 401"),
+        (SERVER, "admin1", "10.44.0.11:8080 · check")]
+    assert admin[0].column == admin[2].column and admin[0].y < admin[1].y < admin[2].y
     assert [n.server for n in graph.of_kind(SERVER) if n.backend == "be_api"] == [
         "api1", "api2", "api-auto1", "api-auto2", "api-auto3"]
+
+
+def _words(path: Path, backend: str, index: int) -> str:
+    """The condition, in words, of ``backend``'s index-th http-request rule."""
+    meaning = next(m for m in describe(_config(path)).backends if m.name == backend)
+    acls: dict[str, list[Acl]] = {}
+    for _st, acl in meaning.own_nodes(Acl):
+        acls.setdefault(acl.name, []).append(acl)
+    rules = [r for _st, r in meaning.own_nodes(Rule) if r.family == "http-request"]
+    return condition_in_words(rules[index].condition, acls)
 
 
 def test_layout_is_deterministic_ordered_and_free_of_overlaps() -> None:
