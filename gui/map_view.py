@@ -576,8 +576,9 @@ class MapView(QWidget):
     def menu_for(self, node: MapNode) -> QMenu:
         menu = QMenu(self)
         menu.addAction("Open", lambda: self.open_node(node))
-        if node.kind == BACKEND:
+        if node.kind == BACKEND or (node.kind == FRONTEND and node.section[0] == "listen"):
             menu.addAction("Add server…", lambda: self.prompt_add_server(node))
+        if node.kind == BACKEND:
             routes = menu.addMenu("Add a rule to here from")
             for frontend in self.graph.of_kind(FRONTEND):
                 if frontend.section[0] == "frontend":

@@ -11,7 +11,12 @@ A frontend's rules are its ``tcp-request`` rules that end a connection, its
 ``http-request`` rules that answer the request themselves (deny, redirect,
 return, auth, ...: *terminal* nodes, the request goes no further), its
 ``redirect`` lines, its ``use_backend`` lines, then ``default_backend`` (a
-listen section's own servers are its default).  That is the order the engine
+listen section's own servers are its default).
+
+A listen is one section, so it is drawn once: a node in the frontends column,
+its rules, and its last rule ("its own servers") leads straight to its servers.
+Listens take a row each below the frontends and backends, so those edges cross
+an empty backends column; a use_backend naming a listen goes to that rule.  That is the order the engine
 compiler (``proxy.engine.runtime``) and HAProxy evaluate them in, so the map
 reads top to bottom as "first match wins".  Rules that only modify a request
 (set-header, track-sc0, ...) decide nothing and are counted on the frontend.
@@ -139,13 +144,22 @@ def build_map(config: Config, semantics: Semantics | None = None) -> RoutingMap:
     """The graph of ``config`` (every active frontend, listen and backend), laid out."""
     semantics = semantics or describe(config)
     graph = RoutingMap()
-    backend_ids: dict[str, str] = {}
-    for meaning in semantics.backends:
+    frontends, backends, listens = _split(semantics)
+    # a use_backend naming a listen goes to the rule that sends to its own servers (its last)
+    backend_ids = {m.name: f"rule:{m.name}:{len(_rules(m))}" for m in listens}
+    for meaning in backends:
         backend_ids[meaning.name] = _add_backend(graph, meaning)
-    for meaning in semantics.frontends:
+    for meaning in [*frontends, *listens]:  # listens last: they are drawn below the rest
         _add_frontend(graph, meaning, backend_ids)
-    _layout(graph, semantics)
+    _layout(graph, frontends, backends, listens)
     return graph
+
+
+def _split(semantics: Semantics) -> tuple[list[ProxyMeaning], list[ProxyMeaning], list[ProxyMeaning]]:
+    """(frontends, backends, listens): a listen is drawn once, as a frontend with its servers."""
+    listens = [m for m in semantics.frontends if m.section.kind == "listen"]
+    return ([m for m in semantics.frontends if m.section.kind != "listen"],
+            [m for m in semantics.backends if m.section.kind != "listen"], listens)
 
 
 # -- frontends and their rules ------------------------------------------------------------------
@@ -159,11 +173,13 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
                     if n.family == "http-request" and n.action not in TERMINAL_ACTIONS)
     mode = meaning.mode.value
     third = f"mode {mode}" + (f" · {modifiers} rule(s) change requests" if modifiers else "")
+    if section.kind == "listen" and meaning.servers:
+        third += " · " + " ".join(meaning.balance.value)
     node = graph.add(MapNode(
         f"frontend:{name}", FRONTEND, f"{section.kind} {name}",
         ("listens on " + ", ".join(binds) if binds else "no bind line") + "\n" + third, key,
         line=section.header.location()[0], frontend=name,
-        tooltip="\n".join([f"{section.kind} {name} ({mode})", *(f"bind {b}" for b in binds)])))
+        backend=name if section.kind == "listen" else None, tooltip="\n".join([f"{section.kind} {name} ({mode})", *(f"bind {b}" for b in binds)])))
     acls = _acls(meaning)
     for number, (stmt, kind, target, condition, action) in enumerate(rules, start=1):
         if kind == "default":
@@ -178,7 +194,9 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
             backend=target, tooltip=" ".join(stmt.words) if stmt is not None else action,
             default=kind == "default", tab="Rules"))
         graph.edges.append(MapEdge(node.id, rule_id, "rule"))
-        if target is not None and target in backend_ids:
+        if kind == "default" and section.kind == "listen":
+            _add_servers(graph, rule_id, meaning, words)
+        elif target is not None and target in backend_ids:
             graph.edges.append(MapEdge(rule_id, backend_ids[target], "route", words))
 
 
@@ -197,8 +215,14 @@ def _rules(meaning: ProxyMeaning) -> list[Decision]:
     if default is not None:
         found.append((meaning.last_statement("default_backend"), "default", default, None,
                       f"default_backend {default}" if meaning.section.kind != "listen"
-                      else "its own servers"))
+                      else _own_servers(meaning)))
     return found
+
+
+def _own_servers(meaning: ProxyMeaning) -> str:
+    if meaning.servers or any(s.keyword == "server-template" for s in meaning.own):
+        return "its own servers"
+    return "statistics page" if meaning.last_statement("stats") else "no servers"
 
 
 def _refusals(meaning: ProxyMeaning) -> list[Decision]:
@@ -263,30 +287,33 @@ def _add_backend(graph: RoutingMap, meaning: ProxyMeaning) -> str:
     section = meaning.section
     name = meaning.name
     key = (section.kind, section.name)
-    servers = meaning.servers
     templates = [s for s in meaning.own if s.keyword == "server-template"]
     algorithm = " ".join(meaning.balance.value)
-    count = len(servers) + sum(_template_count(s) for s in templates)
+    count = len(meaning.servers) + sum(_template_count(s) for s in templates)
     what = algorithm if count else "no servers"  # the servers are drawn beside it
-    if meaning.section.kind == "listen" and not count and meaning.last_statement("stats"):
-        what = "statistics page"
     node_id = f"backend:{name}"
     # the title is the name alone: its live requests/s share the line
     graph.add(MapNode(node_id, BACKEND, name, f"{section.kind} · {what}", key, line=section.header.location()[0], backend=name,
                       tooltip=f"{section.kind} {name}: balance {algorithm}"))
-    if section.kind == "backend":  # a listen's refusals are drawn with its frontend rules
-        _add_backend_refusals(graph, meaning, node_id)
-    for stmt, server in servers:
+    _add_backend_refusals(graph, meaning, node_id)
+    _add_servers(graph, node_id, meaning)
+    return node_id
+
+
+def _add_servers(graph: RoutingMap, source_id: str, meaning: ProxyMeaning, label: str = "") -> None:
+    """The servers of a backend, or of a listen (then drawn from its own-servers rule)."""
+    key = (meaning.section.kind, meaning.section.name)
+    name = meaning.name
+    for stmt, server in meaning.servers:
         merged = meaning.merged_server(server)
         flags = [f"weight {merged.weight}"] if merged.option("weight") else []
         flags += [flag for flag in ("backup", "check") if merged.has(flag)]
-        _add_server(graph, node_id, key, name, server.name, server.address, flags, stmt)
-    for stmt in templates:
+        _add_server(graph, source_id, key, name, server.name, server.address, flags, stmt, label)
+    for stmt in (s for s in meaning.own if s.keyword == "server-template"):
         words = stmt.words
         prefix, address = (words[1], words[3]) if len(words) > 3 else (words[-1], "")
         for n in range(1, _template_count(stmt) + 1):
-            _add_server(graph, node_id, key, name, f"{prefix}{n}", address, ["template"], stmt)
-    return node_id
+            _add_server(graph, source_id, key, name, f"{prefix}{n}", address, ["template"], stmt, label)
 
 
 def _add_backend_refusals(graph: RoutingMap, meaning: ProxyMeaning, backend_id: str) -> None:
@@ -303,12 +330,12 @@ def _add_backend_refusals(graph: RoutingMap, meaning: ProxyMeaning, backend_id: 
 
 
 def _add_server(graph: RoutingMap, backend_id: str, key: tuple[str, str | None], backend: str,
-                name: str, address: str, flags: list[str], stmt: Statement) -> None:
+                name: str, address: str, flags: list[str], stmt: Statement, label: str = "") -> None:
     server_id = f"server:{backend}/{name}"
     graph.add(MapNode(server_id, SERVER, name, " · ".join([address, *flags]), key,
                       line=stmt.location()[0], backend=backend, server=name,
                       tooltip=" ".join(stmt.words)))
-    graph.edges.append(MapEdge(backend_id, server_id, "server"))
+    graph.edges.append(MapEdge(backend_id, server_id, "server", label))
 
 
 def _template_count(stmt: Statement) -> int:
@@ -332,20 +359,29 @@ def _stack(nodes: Sequence[MapNode], top: float) -> float:
     return y - GAP if nodes else top
 
 
-def _layout(graph: RoutingMap, semantics: Semantics) -> None:
-    """Frontends level with their first rule, backends level with their first server."""
-    top = 0.0
-    for meaning in semantics.frontends:
-        frontend = graph.nodes[f"frontend:{meaning.name}"]
-        rules = [graph.nodes[e.target] for e in graph.edges_from(frontend.id) if e.kind == "rule"]
-        bottom = max(_stack([frontend], top), _stack(rules, top))
-        top = bottom + GROUP_GAP
-    top = 0.0
-    for meaning in semantics.backends:
+def _layout(graph: RoutingMap, frontends: list[ProxyMeaning], backends: list[ProxyMeaning],
+            listens: list[ProxyMeaning]) -> None:
+    """Frontends level with their first rule, backends level with their first server; then,
+    below both, one row per listen: its node, its rules, its own servers."""
+    fronts_bottom = backs_bottom = -GROUP_GAP
+    for meaning in frontends:
+        fronts_bottom = _place_frontend(graph, meaning, fronts_bottom + GROUP_GAP)
+    for meaning in backends:
         backend = graph.nodes[f"backend:{meaning.name}"]
         servers = [graph.nodes[e.target] for e in graph.edges_from(backend.id)]
-        bottom = max(_stack([backend], top), _stack(servers, top))
-        top = bottom + GROUP_GAP
+        top = backs_bottom + GROUP_GAP
+        backs_bottom = max(_stack([backend], top), _stack(servers, top))
+    bottom = max(fronts_bottom, backs_bottom)
+    for meaning in listens:
+        bottom = _place_frontend(graph, meaning, bottom + GROUP_GAP)
+
+
+def _place_frontend(graph: RoutingMap, meaning: ProxyMeaning, top: float) -> float:
+    """A frontend and its rules from ``top`` (a listen's servers too); returns the bottom."""
+    frontend = graph.nodes[f"frontend:{meaning.name}"]
+    rules = [graph.nodes[e.target] for e in graph.edges_from(frontend.id) if e.kind == "rule"]
+    servers = [graph.nodes[e.target] for r in rules for e in graph.edges_from(r.id) if e.kind == "server"]
+    return max(_stack([frontend], top), _stack(rules, top), _stack(servers, top))
 
 
 # -- reading the engine's answers ---------------------------------------------------------------

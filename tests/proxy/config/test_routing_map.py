@@ -38,12 +38,15 @@ def test_every_frontend_rule_backend_and_server_is_on_the_map(path: Path) -> Non
     semantics = describe(config)
     graph = build_map(config, semantics)
     assert {n.frontend for n in graph.of_kind(FRONTEND)} == {m.name for m in semantics.frontends}
-    assert {n.backend for n in graph.of_kind(BACKEND)} == {m.name for m in semantics.backends}
+    # a listen is drawn once, as a frontend: only backend sections get a backend box
+    assert {n.backend for n in graph.of_kind(BACKEND)} == {
+        m.name for m in semantics.backends if m.section.kind == "backend"}
     servers = {(m.name, s.name) for m in semantics.backends for _st, s in m.servers}
     assert servers <= {(n.backend, n.server) for n in graph.of_kind(SERVER)}
     for meaning in semantics.frontends:
         rules = [graph.nodes[e.target] for e in graph.edges_from(f"frontend:{meaning.name}")]
         routes = [(e.target, e.label) for r in rules for e in graph.edges_from(r.id)]
+        own = meaning.name if meaning.section.kind == "listen" else None
         acls: dict[str, list[Acl]] = {}
         for _st, acl in meaning.own_nodes(Acl):
             acls.setdefault(acl.name, []).append(acl)
@@ -51,8 +54,11 @@ def test_every_frontend_rule_backend_and_server_is_on_the_map(path: Path) -> Non
                     for _st, u in meaning.own_nodes(UseBackend) if "%[" not in u.backend]
         default = meaning.name if meaning.section.kind == "listen" else (
             meaning.default_backend.value if meaning.default_backend else None)
-        if default is not None:
-            expected.append((f"backend:{default}", "otherwise" if len(rules) > 1 else "always"))
+        words = "otherwise" if len(rules) > 1 else "always"
+        if own is not None:  # a listen's last rule leads straight to its own servers
+            expected += [(f"server:{own}/{s.name}", words) for _st, s in meaning.servers]
+        elif default is not None:
+            expected.append((f"backend:{default}", words))
         assert routes == expected  # the rules in HAProxy's order, each labelled with its condition
 
 
@@ -93,6 +99,22 @@ def _words(path: Path, backend: str, index: int) -> str:
         acls.setdefault(acl.name, []).append(acl)
     rules = [r for _st, r in meaning.own_nodes(Rule) if r.family == "http-request"]
     return condition_in_words(rules[index].condition, acls)
+
+
+def test_a_listen_is_drawn_once_in_its_own_row_below_the_rest() -> None:
+    graph = build_map(_config(PRODUCTION))
+    assert "backend:postgres" not in graph.nodes
+    postgres = graph.nodes["frontend:postgres"]
+    assert postgres.title == "listen postgres" and "roundrobin" in postgres.detail
+    rule = graph.nodes["rule:postgres:1"]
+    assert (rule.title, rule.detail) == ("1. always", "its own servers")
+    servers = [graph.nodes[e.target] for e in graph.edges_from(rule.id)]
+    assert [n.server for n in servers] == ["pg1", "pg2"]
+    assert postgres.y == rule.y == servers[0].y  # one row
+    others = [n for n in graph.nodes.values() if n.section[0] != "listen"]
+    assert postgres.y > max(n.y + n.height for n in others)  # below every frontend and backend
+    stats = graph.nodes["rule:stats:1"]
+    assert stats.detail == "statistics page" and not graph.edges_from(stats.id)
 
 
 def test_layout_is_deterministic_ordered_and_free_of_overlaps() -> None:
