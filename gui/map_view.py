@@ -548,7 +548,9 @@ class MapView(QWidget):
         """Light up the path of a ``RouteDecision`` (the what-if tester's result)."""
         path = route_path(self.graph, decision.frontend, decision.rule, decision.backend, decision.server)
         where = decision.backend or decision.outcome
-        if decision.server:
+        if decision.backend and decision.outcome != "backend":  # refused by the backend's own rule
+            where = f"{decision.outcome} in {decision.backend}"
+        elif decision.server:
             where += f" / {decision.server}"
         self.show_path(path, f"What-if: {decision.frontend} → {where}")
 

@@ -393,13 +393,18 @@ def route_path(graph: RoutingMap, frontend: str, rule: str, backend: str | None,
     path = [f"frontend:{frontend}"]
     rules = [graph.nodes[e.target] for e in graph.edges_from(path[0]) if e.kind == "rule"]
     match = _LINE_RE.search(rule)
-    if match is not None:
-        line = int(match.group(1))
+    line = int(match.group(1)) if match is not None else 0
+    refused = [graph.nodes[e.target] for e in graph.edges_from(f"backend:{backend}")
+               if e.kind == "rule" and line and graph.nodes[e.target].line == line]
+    if refused:  # the backend's own rule refused it (the engine names that rule, not the route)
+        routing = [r.id for r in rules if r.backend == backend]
+        return [*path, *(routing if len(routing) == 1 else []), f"backend:{backend}", refused[0].id]
+    if line:
         path += [n.id for n in rules if n.line == line][:1]
     elif rule.startswith("default_backend"):
         path += [n.id for n in rules if n.default][:1]
     if backend is not None:
-        path.append(f"backend:{backend}")
+        path.append(f"backend:{backend}")  # absent for a listen: its rule leads to its servers
         if server is not None:
             path.append(f"server:{backend}/{server}")
     return [node_id for node_id in path if node_id in graph.nodes]

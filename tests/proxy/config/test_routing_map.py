@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 from pathlib import Path
 
@@ -16,11 +17,13 @@ from proxy.config.routing_map import (
     FRONTEND,
     SERVER,
     TERMINAL,
+    MapEdge,
     build_map,
     route_path,
     server_state,
 )
 from proxy.config.semantics import describe
+from proxy.engine import Engine, RequestContext
 
 ROOT = Path(__file__).resolve().parents[3]
 TUTORIAL = ROOT / "proxy" / "demo" / "tutorial.cfg"
@@ -147,6 +150,35 @@ def test_route_path_reads_the_engine_labels() -> None:
         "frontend:main", "rule:main:3", "backend:heavy", "server:heavy/server4"]
     assert route_path(graph, "main", "default_backend all", "all", "server1") == [
         "frontend:main", "rule:main:4", "backend:all", "server:all/server1"]
+
+
+def test_route_path_ends_at_a_backend_rule_the_real_engine_says_refused() -> None:
+    text = TUTORIAL.read_text() + """
+backend guarded
+    acl office src 10.9.0.0/16
+    http-request deny unless office
+    server g1 127.0.0.1:9
+listen db
+    bind 127.0.0.1:0
+    mode tcp
+    server d1 127.0.0.1:9
+"""
+    text = text.replace("use_backend light if is_light", "use_backend guarded if is_light")
+    config = parse(text).config
+    graph = build_map(config)
+    engine = Engine(config)  # routing is a pure decision: nothing listens
+    here = ipaddress.ip_address("10.1.2.3")
+
+    def route(frontend: str, path: str) -> list[str]:
+        request = RequestContext.for_http(src=here, src_port=5555, dst=here, dst_port=80, method=b"GET",
+                                          target=path.encode(), headers=[(b"Host", b"x")])
+        d = engine.route(frontend, request)
+        return route_path(graph, d.frontend, d.rule, d.backend, d.server)
+
+    assert route("main", "/lightwork") == [
+        "frontend:main", "rule:main:2", "backend:guarded", "refusal:guarded:1"]
+    assert route("db", "/") == ["frontend:db", "rule:db:1", "server:db/d1"]  # a listen: once
+    assert graph.edges_from("rule:db:1") == [MapEdge("rule:db:1", "server:db/d1", "server", "always")]
 
 
 @pytest.mark.parametrize("status, state", [
