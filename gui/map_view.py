@@ -134,8 +134,9 @@ class NodeItem(QGraphicsRectItem):
         metrics = QFontMetricsF(plain)
         line = metrics.lineSpacing()
         self.badge_width = metrics.horizontalAdvance(" GOING UP ") if node.kind == SERVER else 0.0
-        # a backend's requests/s go at the end of its title line
-        self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if node.kind == BACKEND else 0.0
+        # a backend's (or a listen's: it has no backend box) requests/s end its title line
+        self.has_rate = node.kind == BACKEND or (node.kind == FRONTEND and node.section[0] == "listen")
+        self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if self.has_rate else 0.0
         y = rect.top() + line * 0.3
         self.texts: list[QGraphicsSimpleTextItem] = []
         titles = len(node.title_lines)
@@ -154,7 +155,7 @@ class NodeItem(QGraphicsRectItem):
         self.rate_text: QGraphicsSimpleTextItem | None = None
         if node.kind == SERVER:
             self._make_badge(rect, plain, line)
-        if node.kind == BACKEND:
+        if self.has_rate:
             self.rate_text = QGraphicsSimpleTextItem("", self)
             self.rate_text.setFont(bold)
             self.rate_text.setBrush(QBrush(colours["text"]))
@@ -513,7 +514,7 @@ class MapView(QWidget):
             if node.kind == SERVER and node.backend is not None and node.server is not None:
                 state, _rate = states.get((node.backend, node.server), ("", math.nan))
                 item.show_state(state if running else "")
-            elif node.kind == BACKEND and node.backend is not None:
+            elif item.has_rate and node.backend is not None:
                 total = totals.get(node.backend)
                 item.show_rate(f"{format_rate(total)} {unit[node.backend]}"
                                if running and total is not None else "")
