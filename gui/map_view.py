@@ -134,15 +134,18 @@ class NodeItem(QGraphicsRectItem):
         metrics = QFontMetricsF(plain)
         line = metrics.lineSpacing()
         self.badge_width = metrics.horizontalAdvance(" GOING UP ") if node.kind == SERVER else 0.0
-        # a backend's (or a listen's: it has no backend box) requests/s end its title line
+        # a backend's requests/s end its title line; a listen's (it has no backend box) its
+        # last line, shorter than its "listen NAME" title
         self.has_rate = node.kind == BACKEND or (node.kind == FRONTEND and node.section[0] == "listen")
         self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if self.has_rate else 0.0
+        self.rate_row = 0 if node.kind == BACKEND else len(node.text_lines) - 1
         y = rect.top() + line * 0.3
         self.texts: list[QGraphicsSimpleTextItem] = []
         titles = len(node.title_lines)
         for n, text in enumerate(node.text_lines):
             font = bold if n < titles else plain
-            width = rect.width() - 18 - (self.badge_width + self.rate_width if n == 0 else 0)
+            width = (rect.width() - 18 - (self.badge_width if n == 0 else 0)
+                     - (self.rate_width if n == self.rate_row else 0))
             item = QGraphicsSimpleTextItem(QFontMetricsF(font).elidedText(
                 text, Qt.TextElideMode.ElideRight, width), self)
             item.setFont(font)
@@ -159,7 +162,7 @@ class NodeItem(QGraphicsRectItem):
             self.rate_text = QGraphicsSimpleTextItem("", self)
             self.rate_text.setFont(bold)
             self.rate_text.setBrush(QBrush(colours["text"]))
-            self.rate_text.setPos(rect.right() - 8, rect.top() + line * 0.3)
+            self.rate_text.setPos(rect.right() - 8, rect.top() + line * (0.3 + self.rate_row))
 
     def _make_badge(self, rect: QRectF, font: QFont, line: float) -> None:
         box = QRectF(rect.right() - self.badge_width - 6, rect.top() + line * 0.3,

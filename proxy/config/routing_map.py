@@ -128,12 +128,14 @@ class RoutingMap:
     def height(self) -> float:
         return max((n.y + n.height for n in self.nodes.values()), default=0.0)
 
-    def add(self, node: MapNode, column: str | None = None) -> MapNode:
-        """Add ``node`` in its kind's column (terminals: the rules'), or in ``column``."""
+    def add(self, node: MapNode, column: str | None = None, title_lines: int = 0) -> MapNode:
+        """Add ``node`` in its kind's column (terminals: the rules'), or in ``column``; its
+        title wraps onto its kind's TITLE_LINES, or ``title_lines``."""
         node.column = COLUMNS.index(column or (RULE if node.kind == TERMINAL else node.kind))
         width = COLUMN_CHARS[node.column] - TEXT_MARGIN_CHARS
         # bold titles run about 15 % wider than the average character
-        node.title_lines = tuple(textwrap.wrap(node.title, int(width * 0.85), max_lines=TITLE_LINES[node.kind],
+        node.title_lines = tuple(textwrap.wrap(node.title, int(width * 0.85),
+                                               max_lines=title_lines or TITLE_LINES[node.kind],
                                                placeholder=" …") or [node.title])
         node.height = len(node.text_lines) + PADDING
         self.nodes[node.id] = node
@@ -173,8 +175,6 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
                     if n.family == "http-request" and n.action not in TERMINAL_ACTIONS)
     mode = meaning.mode.value
     third = f"mode {mode}" + (f" · {modifiers} rule(s) change requests" if modifiers else "")
-    if section.kind == "listen" and meaning.servers:
-        third += " · " + " ".join(meaning.balance.value)
     node = graph.add(MapNode(
         f"frontend:{name}", FRONTEND, f"{section.kind} {name}",
         ("listens on " + ", ".join(binds) if binds else "no bind line") + "\n" + third, key,
@@ -221,7 +221,7 @@ def _rules(meaning: ProxyMeaning) -> list[Decision]:
 
 def _own_servers(meaning: ProxyMeaning) -> str:
     if meaning.servers or any(s.keyword == "server-template" for s in meaning.own):
-        return "its own servers"
+        return "its own servers · " + " ".join(meaning.balance.value)
     return "statistics page" if meaning.last_statement("stats") else "no servers"
 
 
@@ -325,7 +325,8 @@ def _add_backend_refusals(graph: RoutingMap, meaning: ProxyMeaning, backend_id: 
         node_id = f"refusal:{meaning.name}:{number}"
         graph.add(MapNode(node_id, TERMINAL, f"{number}. {condition_in_words(condition, acls)}", action, key,
                           line=stmt.location()[0] if stmt is not None else 0, backend=meaning.name,
-                          tooltip=" ".join(stmt.words) if stmt is not None else action), column=SERVER)
+                          tooltip=" ".join(stmt.words) if stmt is not None else action),
+                  column=SERVER, title_lines=3)  # a narrower column than the rules': one more line
         graph.edges.append(MapEdge(backend_id, node_id, "rule"))
 
 
