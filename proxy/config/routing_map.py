@@ -11,15 +11,15 @@ A frontend's rules are its ``tcp-request`` rules that end a connection, its
 ``http-request`` rules that answer the request themselves (deny, redirect,
 return, auth, ...: *terminal* nodes, the request goes no further), its
 ``redirect`` lines, its ``use_backend`` lines, then ``default_backend`` (a
-listen section's own servers are its default).
+listen section's own servers are its default).  That is the order the engine
+compiler (``proxy.engine.runtime``) and HAProxy evaluate them in, so the map
+reads top to bottom as "first match wins".  Rules that only modify a request
+(set-header, track-sc0, ...) decide nothing and are counted on the frontend.
 
 A listen is one section, so it is drawn once: a node in the frontends column,
 its rules, and its last rule ("its own servers") leads straight to its servers.
 Listens take a row each below the frontends and backends, so those edges cross
-an empty backends column; a use_backend naming a listen goes to that rule.  That is the order the engine
-compiler (``proxy.engine.runtime``) and HAProxy evaluate them in, so the map
-reads top to bottom as "first match wins".  Rules that only modify a request
-(set-header, track-sc0, ...) decide nothing and are counted on the frontend.
+an empty backends column; a use_backend naming a listen goes to that rule.
 
 A backend's own refusing rules (``http-request deny``, ``auth``, ...: read by
 the same ``_refusals`` as a frontend's) run before a server is chosen; they are
@@ -28,8 +28,9 @@ in file order.
 
 Edges: frontend -> each of its rules; rule -> the backend it sends to,
 labelled with its condition in words (``proxy.config.in_words``); backend ->
-each of its refusals, then each server.  Node ids are built from names and positions
-(``rule:www:2``), so a rebuilt map names the same things the same way.
+each of its refusals (``refusal:admin:1``), then each server.  Node ids are
+built from names and positions (``rule:www:2``), so a rebuilt map names the
+same things the same way.
 
 Layout is deterministic and in abstract units: x in *columns*, y and heights
 in *text lines*; the view multiplies by its font's metrics, so the same layout
