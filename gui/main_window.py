@@ -436,10 +436,16 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.text_view)
         self.text_view.go_to_line(line)
 
-    def open_section(self, key: SectionKey) -> None:
-        """A map node was clicked: its form, as selecting it in the tree shows it."""
+    def open_section(self, key: SectionKey | tuple[str, str | None, str]) -> None:
+        """A map node was clicked: its form, as selecting it in the tree shows it; a third
+        item names the form's tab to show (a rule node opens its frontend's Rules)."""
         if self.select_section((key[0], key[1])):
             self.tabs.setCurrentWidget(self.editor_area)
+            form_tabs = getattr(self.editor_area.widget(), "tabs", None)
+            tab = key[2] if len(key) > 2 else ""
+            if tab and isinstance(form_tabs, QTabWidget):
+                wanted = [i for i in range(form_tabs.count()) if form_tabs.tabText(i) == tab]
+                form_tabs.setCurrentIndex(wanted[0] if wanted else form_tabs.currentIndex())
 
     def _show_placeholder(self) -> None:
         self._current_key = None

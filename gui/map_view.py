@@ -134,14 +134,18 @@ class NodeItem(QGraphicsRectItem):
         metrics = QFontMetricsF(plain)
         line = metrics.lineSpacing()
         self.badge_width = metrics.horizontalAdvance(" GOING UP ") if node.kind == SERVER else 0.0
-        # a backend's requests/s go at the end of its title line
-        self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if node.kind == BACKEND else 0.0
+        # a backend's requests/s end its title line; a listen's (it has no backend box) its
+        # last line, shorter than its "listen NAME" title
+        self.has_rate = node.kind == BACKEND or (node.kind == FRONTEND and node.section[0] == "listen")
+        self.rate_width = QFontMetricsF(bold).horizontalAdvance(" 999 conn/s") if self.has_rate else 0.0
+        self.rate_row = 0 if node.kind == BACKEND else len(node.text_lines) - 1
         y = rect.top() + line * 0.3
         self.texts: list[QGraphicsSimpleTextItem] = []
         titles = len(node.title_lines)
         for n, text in enumerate(node.text_lines):
             font = bold if n < titles else plain
-            width = rect.width() - 18 - (self.badge_width + self.rate_width if n == 0 else 0)
+            width = (rect.width() - 18 - (self.badge_width if n == 0 else 0)
+                     - (self.rate_width if n == self.rate_row else 0))
             item = QGraphicsSimpleTextItem(QFontMetricsF(font).elidedText(
                 text, Qt.TextElideMode.ElideRight, width), self)
             item.setFont(font)
@@ -154,11 +158,11 @@ class NodeItem(QGraphicsRectItem):
         self.rate_text: QGraphicsSimpleTextItem | None = None
         if node.kind == SERVER:
             self._make_badge(rect, plain, line)
-        if node.kind == BACKEND:
+        if self.has_rate:
             self.rate_text = QGraphicsSimpleTextItem("", self)
             self.rate_text.setFont(bold)
             self.rate_text.setBrush(QBrush(colours["text"]))
-            self.rate_text.setPos(rect.right() - 8, rect.top() + line * 0.3)
+            self.rate_text.setPos(rect.right() - 8, rect.top() + line * (0.3 + self.rate_row))
 
     def _make_badge(self, rect: QRectF, font: QFont, line: float) -> None:
         box = QRectF(rect.right() - self.badge_width - 6, rect.top() + line * 0.3,
@@ -338,7 +342,7 @@ class ServerDialog(QDialog):
 class MapView(QWidget):
     """The Map tab."""
 
-    sectionRequested = Signal(object)  # (kind, name): open its form, as the tree does
+    sectionRequested = Signal(object)  # (kind, name) or (kind, name, tab): open its form, as the tree does
     lineRequested = Signal(int)  # show this line of haproxy.cfg
     message = Signal(str)  # for the status bar
 
@@ -357,7 +361,7 @@ class MapView(QWidget):
         self._history: TrafficHistory | None = None
         self.scene = QGraphicsScene(self)
         self.view = MapGraphicsView(self.scene)
-        self.view.nodeClicked.connect(lambda item: self.sectionRequested.emit(item.node.section))
+        self.view.nodeClicked.connect(lambda item: self.open_node(item.node))
         self.view.nodeMenu.connect(self._node_menu)
         self.status = QLabel(NO_ENGINE)
         self.status.setWordWrap(True)
@@ -513,7 +517,7 @@ class MapView(QWidget):
             if node.kind == SERVER and node.backend is not None and node.server is not None:
                 state, _rate = states.get((node.backend, node.server), ("", math.nan))
                 item.show_state(state if running else "")
-            elif node.kind == BACKEND and node.backend is not None:
+            elif item.has_rate and node.backend is not None:
                 total = totals.get(node.backend)
                 item.show_rate(f"{format_rate(total)} {unit[node.backend]}"
                                if running and total is not None else "")
@@ -548,7 +552,9 @@ class MapView(QWidget):
         """Light up the path of a ``RouteDecision`` (the what-if tester's result)."""
         path = route_path(self.graph, decision.frontend, decision.rule, decision.backend, decision.server)
         where = decision.backend or decision.outcome
-        if decision.server:
+        if decision.backend and decision.outcome != "backend":  # refused by the backend's own rule
+            where = f"{decision.outcome} in {decision.backend}"
+        elif decision.server:
             where += f" / {decision.server}"
         self.show_path(path, f"What-if: {decision.frontend} → {where}")
 
@@ -563,6 +569,10 @@ class MapView(QWidget):
         self.whatif_label.setText(caption if path else "")
         self.clear_button.setVisible(bool(path))
 
+    def open_node(self, node: MapNode) -> None:
+        """The node's section form, on the tab that shows the node (a rule: Rules)."""
+        self.sectionRequested.emit((*node.section, node.tab) if node.tab else node.section)
+
     # -- context menu and edits --------------------------------------------------------------
     def _node_menu(self, item: NodeItem, where: Any) -> None:
         menu = self.menu_for(item.node)
@@ -571,9 +581,10 @@ class MapView(QWidget):
 
     def menu_for(self, node: MapNode) -> QMenu:
         menu = QMenu(self)
-        menu.addAction("Open", lambda: self.sectionRequested.emit(node.section))
-        if node.kind == BACKEND:
+        menu.addAction("Open", lambda: self.open_node(node))
+        if node.kind == BACKEND or (node.kind == FRONTEND and node.section[0] == "listen"):
             menu.addAction("Add server…", lambda: self.prompt_add_server(node))
+        if node.kind == BACKEND:
             routes = menu.addMenu("Add a rule to here from")
             for frontend in self.graph.of_kind(FRONTEND):
                 if frontend.section[0] == "frontend":

@@ -16,10 +16,21 @@ compiler (``proxy.engine.runtime``) and HAProxy evaluate them in, so the map
 reads top to bottom as "first match wins".  Rules that only modify a request
 (set-header, track-sc0, ...) decide nothing and are counted on the frontend.
 
+A listen is one section, so it is drawn once: a node in the frontends column,
+its rules, and its last rule ("its own servers") leads straight to its servers.
+Listens take a row each below the frontends and backends, so those edges cross
+an empty backends column; a use_backend naming a listen goes to that rule.
+
+A backend's own refusing rules (``http-request deny``, ``auth``, ...: read by
+the same ``_refusals`` as a frontend's) run before a server is chosen; they are
+terminal nodes in the servers column, above that backend's servers, numbered
+in file order.
+
 Edges: frontend -> each of its rules; rule -> the backend it sends to,
 labelled with its condition in words (``proxy.config.in_words``); backend ->
-each server.  Node ids are built from names and positions
-(``rule:www:2``), so a rebuilt map names the same things the same way.
+each of its refusals (``refusal:admin:1``), then each server.  Node ids are
+built from names and positions (``rule:www:2``), so a rebuilt map names the
+same things the same way.
 
 Layout is deterministic and in abstract units: x in *columns*, y and heights
 in *text lines*; the view multiplies by its font's metrics, so the same layout
@@ -80,6 +91,7 @@ class MapNode:
     server: str | None = None
     tooltip: str = ""
     default: bool = False  # the default_backend (or a listen's own servers) rule
+    tab: str = ""  # the tab of the section's form that shows this node ("" its first)
     column: int = 0
     y: float = 0.0  # top, in text lines
     height: float = 0.0  # in text lines
@@ -117,11 +129,14 @@ class RoutingMap:
     def height(self) -> float:
         return max((n.y + n.height for n in self.nodes.values()), default=0.0)
 
-    def add(self, node: MapNode) -> MapNode:
-        node.column = COLUMNS.index(RULE if node.kind == TERMINAL else node.kind)
+    def add(self, node: MapNode, column: str | None = None, title_lines: int = 0) -> MapNode:
+        """Add ``node`` in its kind's column (terminals: the rules'), or in ``column``; its
+        title wraps onto its kind's TITLE_LINES, or ``title_lines``."""
+        node.column = COLUMNS.index(column or (RULE if node.kind == TERMINAL else node.kind))
         width = COLUMN_CHARS[node.column] - TEXT_MARGIN_CHARS
         # bold titles run about 15 % wider than the average character
-        node.title_lines = tuple(textwrap.wrap(node.title, int(width * 0.85), max_lines=TITLE_LINES[node.kind],
+        node.title_lines = tuple(textwrap.wrap(node.title, int(width * 0.85),
+                                               max_lines=title_lines or TITLE_LINES[node.kind],
                                                placeholder=" …") or [node.title])
         node.height = len(node.text_lines) + PADDING
         self.nodes[node.id] = node
@@ -132,13 +147,22 @@ def build_map(config: Config, semantics: Semantics | None = None) -> RoutingMap:
     """The graph of ``config`` (every active frontend, listen and backend), laid out."""
     semantics = semantics or describe(config)
     graph = RoutingMap()
-    backend_ids: dict[str, str] = {}
-    for meaning in semantics.backends:
+    frontends, backends, listens = _split(semantics)
+    # a use_backend naming a listen goes to the rule that sends to its own servers (its last)
+    backend_ids = {m.name: f"rule:{m.name}:{len(_rules(m))}" for m in listens}
+    for meaning in backends:
         backend_ids[meaning.name] = _add_backend(graph, meaning)
-    for meaning in semantics.frontends:
+    for meaning in [*frontends, *listens]:  # listens last: they are drawn below the rest
         _add_frontend(graph, meaning, backend_ids)
-    _layout(graph, semantics)
+    _layout(graph, frontends, backends, listens)
     return graph
+
+
+def _split(semantics: Semantics) -> tuple[list[ProxyMeaning], list[ProxyMeaning], list[ProxyMeaning]]:
+    """(frontends, backends, listens): a listen is drawn once, as a frontend with its servers."""
+    listens = [m for m in semantics.frontends if m.section.kind == "listen"]
+    return ([m for m in semantics.frontends if m.section.kind != "listen"],
+            [m for m in semantics.backends if m.section.kind != "listen"], listens)
 
 
 # -- frontends and their rules ------------------------------------------------------------------
@@ -156,7 +180,7 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
         f"frontend:{name}", FRONTEND, f"{section.kind} {name}",
         ("listens on " + ", ".join(binds) if binds else "no bind line") + "\n" + third, key,
         line=section.header.location()[0], frontend=name,
-        tooltip="\n".join([f"{section.kind} {name} ({mode})", *(f"bind {b}" for b in binds)])))
+        backend=name if section.kind == "listen" else None, tooltip="\n".join([f"{section.kind} {name} ({mode})", *(f"bind {b}" for b in binds)])))
     acls = _acls(meaning)
     for number, (stmt, kind, target, condition, action) in enumerate(rules, start=1):
         if kind == "default":
@@ -169,9 +193,11 @@ def _add_frontend(graph: RoutingMap, meaning: ProxyMeaning, backend_ids: dict[st
         graph.add(MapNode(
             rule_id, node_kind, f"{number}. {words}", action, key, line=line, frontend=name,
             backend=target, tooltip=" ".join(stmt.words) if stmt is not None else action,
-            default=kind == "default"))
+            default=kind == "default", tab="Rules"))
         graph.edges.append(MapEdge(node.id, rule_id, "rule"))
-        if target is not None and target in backend_ids:
+        if kind == "default" and section.kind == "listen":
+            _add_servers(graph, rule_id, meaning, words)
+        elif target is not None and target in backend_ids:
             graph.edges.append(MapEdge(rule_id, backend_ids[target], "route", words))
 
 
@@ -180,6 +206,29 @@ Decision = tuple[Statement | None, str, str | None, Condition | None, str]
 
 def _rules(meaning: ProxyMeaning) -> list[Decision]:
     """(statement, kind, backend, condition, action text) in evaluation order."""
+    found = _refusals(meaning)
+    for stmt, use in meaning.own_nodes(UseBackend):
+        if "%[" in use.backend:
+            found.append((stmt, RULE, None, use.condition, f"backend named by {use.backend}"))
+        else:
+            found.append((stmt, RULE, use.backend, use.condition, f"use_backend {use.backend}"))
+    default = _default_backend(meaning)
+    if default is not None:
+        found.append((meaning.last_statement("default_backend"), "default", default, None,
+                      f"default_backend {default}" if meaning.section.kind != "listen"
+                      else _own_servers(meaning)))
+    return found
+
+
+def _own_servers(meaning: ProxyMeaning) -> str:
+    if meaning.servers or any(s.keyword == "server-template" for s in meaning.own):
+        return "its own servers · " + " ".join(meaning.balance.value)
+    return "statistics page" if meaning.last_statement("stats") else "no servers"
+
+
+def _refusals(meaning: ProxyMeaning) -> list[Decision]:
+    """The rules of a section (frontend or backend) that end the request there, in the order
+    HAProxy runs them: tcp-request rejects, final http-request actions, redirect lines."""
     found: list[Decision] = []
     for stmt, node in meaning.own_nodes(Rule):
         if node.family == "tcp-request" and node.action == "reject":
@@ -191,16 +240,6 @@ def _rules(meaning: ProxyMeaning) -> list[Decision]:
         if stmt in meaning.own:
             args, condition = split_condition(stmt.words, 1)
             found.append((stmt, TERMINAL, None, condition, "redirect " + " ".join(args)))
-    for stmt, use in meaning.own_nodes(UseBackend):
-        if "%[" in use.backend:
-            found.append((stmt, RULE, None, use.condition, f"backend named by {use.backend}"))
-        else:
-            found.append((stmt, RULE, use.backend, use.condition, f"use_backend {use.backend}"))
-    default = _default_backend(meaning)
-    if default is not None:
-        found.append((meaning.last_statement("default_backend"), "default", default, None,
-                      f"default_backend {default}" if meaning.section.kind != "listen"
-                      else "its own servers"))
     return found
 
 
@@ -249,37 +288,56 @@ def _add_backend(graph: RoutingMap, meaning: ProxyMeaning) -> str:
     section = meaning.section
     name = meaning.name
     key = (section.kind, section.name)
-    servers = meaning.servers
     templates = [s for s in meaning.own if s.keyword == "server-template"]
     algorithm = " ".join(meaning.balance.value)
-    count = len(servers) + sum(_template_count(s) for s in templates)
+    count = len(meaning.servers) + sum(_template_count(s) for s in templates)
     what = algorithm if count else "no servers"  # the servers are drawn beside it
-    if meaning.section.kind == "listen" and not count and meaning.last_statement("stats"):
-        what = "statistics page"
     node_id = f"backend:{name}"
     # the title is the name alone: its live requests/s share the line
     graph.add(MapNode(node_id, BACKEND, name, f"{section.kind} · {what}", key, line=section.header.location()[0], backend=name,
                       tooltip=f"{section.kind} {name}: balance {algorithm}"))
-    for stmt, server in servers:
-        merged = meaning.merged_server(server)
-        flags = [f"weight {merged.weight}"] if merged.option("weight") else []
-        flags += [flag for flag in ("backup", "check") if merged.has(flag)]
-        _add_server(graph, node_id, key, name, server.name, server.address, flags, stmt)
-    for stmt in templates:
-        words = stmt.words
-        prefix, address = (words[1], words[3]) if len(words) > 3 else (words[-1], "")
-        for n in range(1, _template_count(stmt) + 1):
-            _add_server(graph, node_id, key, name, f"{prefix}{n}", address, ["template"], stmt)
+    _add_backend_refusals(graph, meaning, node_id)
+    _add_servers(graph, node_id, meaning)
     return node_id
 
 
+def _add_servers(graph: RoutingMap, source_id: str, meaning: ProxyMeaning, label: str = "") -> None:
+    """The servers of a backend, or of a listen (then drawn from its own-servers rule)."""
+    key = (meaning.section.kind, meaning.section.name)
+    name = meaning.name
+    for stmt, server in meaning.servers:
+        merged = meaning.merged_server(server)
+        flags = [f"weight {merged.weight}"] if merged.option("weight") else []
+        flags += [flag for flag in ("backup", "check") if merged.has(flag)]
+        _add_server(graph, source_id, key, name, server.name, server.address, flags, stmt, label)
+    for stmt in (s for s in meaning.own if s.keyword == "server-template"):
+        words = stmt.words
+        prefix, address = (words[1], words[3]) if len(words) > 3 else (words[-1], "")
+        for n in range(1, _template_count(stmt) + 1):
+            _add_server(graph, source_id, key, name, f"{prefix}{n}", address, ["template"], stmt, label)
+
+
+def _add_backend_refusals(graph: RoutingMap, meaning: ProxyMeaning, backend_id: str) -> None:
+    """A backend's own deny/auth/redirect... rules, in the servers column above its servers:
+    they run before a server is chosen, so a request sent here can still be refused."""
+    acls = _acls(meaning)
+    key = (meaning.section.kind, meaning.section.name)
+    for number, (stmt, _kind, _target, condition, action) in enumerate(_refusals(meaning), start=1):
+        node_id = f"refusal:{meaning.name}:{number}"
+        graph.add(MapNode(node_id, TERMINAL, f"{number}. {condition_in_words(condition, acls)}", action, key,
+                          line=stmt.location()[0] if stmt is not None else 0, backend=meaning.name,
+                          tooltip=" ".join(stmt.words) if stmt is not None else action),
+                  column=SERVER, title_lines=3)  # a narrower column than the rules': one more line
+        graph.edges.append(MapEdge(backend_id, node_id, "rule"))
+
+
 def _add_server(graph: RoutingMap, backend_id: str, key: tuple[str, str | None], backend: str,
-                name: str, address: str, flags: list[str], stmt: Statement) -> None:
+                name: str, address: str, flags: list[str], stmt: Statement, label: str = "") -> None:
     server_id = f"server:{backend}/{name}"
     graph.add(MapNode(server_id, SERVER, name, " · ".join([address, *flags]), key,
                       line=stmt.location()[0], backend=backend, server=name,
                       tooltip=" ".join(stmt.words)))
-    graph.edges.append(MapEdge(backend_id, server_id, "server"))
+    graph.edges.append(MapEdge(backend_id, server_id, "server", label))
 
 
 def _template_count(stmt: Statement) -> int:
@@ -303,20 +361,29 @@ def _stack(nodes: Sequence[MapNode], top: float) -> float:
     return y - GAP if nodes else top
 
 
-def _layout(graph: RoutingMap, semantics: Semantics) -> None:
-    """Frontends level with their first rule, backends level with their first server."""
-    top = 0.0
-    for meaning in semantics.frontends:
-        frontend = graph.nodes[f"frontend:{meaning.name}"]
-        rules = [graph.nodes[e.target] for e in graph.edges_from(frontend.id) if e.kind == "rule"]
-        bottom = max(_stack([frontend], top), _stack(rules, top))
-        top = bottom + GROUP_GAP
-    top = 0.0
-    for meaning in semantics.backends:
+def _layout(graph: RoutingMap, frontends: list[ProxyMeaning], backends: list[ProxyMeaning],
+            listens: list[ProxyMeaning]) -> None:
+    """Frontends level with their first rule, backends level with their first server; then,
+    below both, one row per listen: its node, its rules, its own servers."""
+    fronts_bottom = backs_bottom = -GROUP_GAP
+    for meaning in frontends:
+        fronts_bottom = _place_frontend(graph, meaning, fronts_bottom + GROUP_GAP)
+    for meaning in backends:
         backend = graph.nodes[f"backend:{meaning.name}"]
         servers = [graph.nodes[e.target] for e in graph.edges_from(backend.id)]
-        bottom = max(_stack([backend], top), _stack(servers, top))
-        top = bottom + GROUP_GAP
+        top = backs_bottom + GROUP_GAP
+        backs_bottom = max(_stack([backend], top), _stack(servers, top))
+    bottom = max(fronts_bottom, backs_bottom)
+    for meaning in listens:
+        bottom = _place_frontend(graph, meaning, bottom + GROUP_GAP)
+
+
+def _place_frontend(graph: RoutingMap, meaning: ProxyMeaning, top: float) -> float:
+    """A frontend and its rules from ``top`` (a listen's servers too); returns the bottom."""
+    frontend = graph.nodes[f"frontend:{meaning.name}"]
+    rules = [graph.nodes[e.target] for e in graph.edges_from(frontend.id) if e.kind == "rule"]
+    servers = [graph.nodes[e.target] for r in rules for e in graph.edges_from(r.id) if e.kind == "server"]
+    return max(_stack([frontend], top), _stack(rules, top), _stack(servers, top))
 
 
 # -- reading the engine's answers ---------------------------------------------------------------
@@ -328,13 +395,18 @@ def route_path(graph: RoutingMap, frontend: str, rule: str, backend: str | None,
     path = [f"frontend:{frontend}"]
     rules = [graph.nodes[e.target] for e in graph.edges_from(path[0]) if e.kind == "rule"]
     match = _LINE_RE.search(rule)
-    if match is not None:
-        line = int(match.group(1))
+    line = int(match.group(1)) if match is not None else 0
+    refused = [graph.nodes[e.target] for e in graph.edges_from(f"backend:{backend}")
+               if e.kind == "rule" and line and graph.nodes[e.target].line == line]
+    if refused:  # the backend's own rule refused it (the engine names that rule, not the route)
+        routing = [r.id for r in rules if r.backend == backend]
+        return [*path, *(routing if len(routing) == 1 else []), f"backend:{backend}", refused[0].id]
+    if line:
         path += [n.id for n in rules if n.line == line][:1]
     elif rule.startswith("default_backend"):
         path += [n.id for n in rules if n.default][:1]
     if backend is not None:
-        path.append(f"backend:{backend}")
+        path.append(f"backend:{backend}")  # absent for a listen: its rule leads to its servers
         if server is not None:
             path.append(f"server:{backend}/{server}")
     return [node_id for node_id in path if node_id in graph.nodes]

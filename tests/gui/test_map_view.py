@@ -61,8 +61,8 @@ def test_opening_a_config_shows_its_map_against_its_semantics(window: MainWindow
     semantics = describe(window.document.config)
     for meaning in semantics.frontends:
         assert f"frontend:{meaning.name}" in nodes
-    for meaning in semantics.backends:
-        assert f"backend:{meaning.name}" in nodes
+    for meaning in semantics.backends:  # a listen once: its frontend node
+        assert f"{'frontend' if meaning.section.kind == 'listen' else 'backend'}:{meaning.name}" in nodes
         for _stmt, server in meaning.servers:
             assert f"server:{meaning.name}/{server.name}" in nodes
     for meaning in semantics.frontends:
@@ -123,6 +123,15 @@ def test_clicking_a_node_opens_its_form(window: MainWindow) -> None:
     assert window.current_key == ("backend", "heavy")
     assert window.tabs.currentWidget() is window.editor_area
     rule = window.map_view.graph.nodes["rule:main:3"]
+    window.tabs.setCurrentWidget(window.map_view)
+    window.map_view.view.nodeClicked.emit(nodes["rule:main:3"])  # a rule: its frontend's Rules tab
+    form = window.editor_area.widget()
+    assert window.current_key == ("frontend", "main")
+    assert form.tabs.tabText(form.tabs.currentIndex()) == "Rules"
+    window.map_view.view.nodeClicked.emit(nodes["server:heavy/server3"])
+    window.map_view.view.nodeClicked.emit(nodes["frontend:main"])  # the frontend itself: its first tab
+    form = window.editor_area.widget()
+    assert form.tabs.currentIndex() == 0
     _menu_action(window.map_view, rule.id, f"Show line {rule.line} in haproxy.cfg").trigger()
     assert window.tabs.currentWidget() is window.text_view
     assert window.document.text.splitlines()[rule.line - 1].strip() == "use_backend heavy if is_heavy"
@@ -236,6 +245,29 @@ def test_states_and_rates_follow_the_engines_stats(running: MainWindow) -> None:
     window.host.stop_blocking()
     _poll_until(window, lambda: view.status.text() == NO_ENGINE)
     assert server.badge is not None and not server.badge.isVisible()
+
+
+def test_a_listen_shows_its_rate_on_its_one_node(window: MainWindow) -> None:
+    ports = window.host.start_demo_servers_blocking()
+    window.document.load_text(
+        "defaults\n    mode http\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n"
+        f"listen web\n    bind 127.0.0.1:0\n    server s1 127.0.0.1:{ports[0]}\n"
+        f"    server s2 127.0.0.1:{ports[1]}\n", "listen.cfg")
+    window.host.start_blocking(window.document.config, window.document.base_dir)
+    window.tabs.setCurrentWidget(window.map_view)
+    nodes, edges = _items(window.map_view)
+    assert "backend:web" not in nodes  # drawn once
+    port = next(p for f, _h, p in window.host.listening if f == "web")
+    s1 = nodes["server:web/s1"]
+    _poll_until(window, lambda: s1.badge_text is not None and s1.badge_text.text() == "UP")
+    for _ in range(20):
+        http_get(port, "/")
+    listen = nodes["frontend:web"]
+    _poll_until(window, lambda: listen.rate_text is not None and listen.rate_text.text().endswith("req/s")
+                and listen.rate_text.text()[0] != "0")
+    to_s1 = next(e for e in edges if e.edge.target == "server:web/s1")
+    assert to_s1.edge.source == "rule:web:1"
+    _poll_until(window, lambda: to_s1.label.text().endswith("/s"))
 
 
 def test_the_what_if_path_is_the_one_the_engine_takes(running: MainWindow) -> None:
