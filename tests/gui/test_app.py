@@ -5,11 +5,8 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QEvent, QObject, Qt
 from PySide6.QtWidgets import QWidget
 
@@ -18,21 +15,10 @@ from gui.main_window import MainWindow, section_at_line
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from tests.conftest import DATA
-from tests.gui._support import close_window, http_get, proxy_config_text
+from tests.gui._support import http_get, proxy_config_text
 
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    # Not qtbot.addWidget: pytest-qt would close it before this fixture could mark the
-    # document clean, and the unsaved-changes prompt would wait for a click.
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)  # no save or stop prompt when the test closes it
-    main.deleteLater()
 
 
 def test_open_select_and_undo_redo_by_shortcut(window: MainWindow, qtbot: Any) -> None:

@@ -7,15 +7,12 @@ from __future__ import annotations
 import contextlib
 import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from gui.app import load_demo
 from gui.main_window import MainWindow
 from proxy.app import demo
-from tests.gui._support import close_window, http_get
+from tests.gui._support import http_get
 
 DEMO_PORTS = (demo.DEFAULT_LISTEN_PORT, demo.DEFAULT_STATS_PORT, demo.DEFAULT_SOCKET_PORT)
 
@@ -34,16 +31,6 @@ def ports_taken(ports: tuple[int, ...]) -> Iterator[set[int]]:
                 held.add(port)
         yield held
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)
-    main.host.shutdown()  # the demo servers too
-    main.deleteLater()
 
 
 def test_taken_demo_ports_open_with_zero_problems_and_the_substitutes_named(

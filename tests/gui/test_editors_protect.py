@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import http.client
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,7 @@ from gui.editors.userlist import UserlistEditor
 from gui.main_window import MainWindow
 from proxy.config.parser import parse
 from proxy.config.writer import write
-from tests.gui._support import close_window, on_next_modal
+from tests.gui._support import on_next_modal
 from tests.gui.test_editors_acceptance import choose, click, free_port, press_apply, type_into
 from tests.gui.test_editors_userlist import add_user_through_ui, visible_texts
 
@@ -40,16 +39,6 @@ def config_text(listen_port: int, backend_port: int) -> str:
         f"backend app\n    server s1 127.0.0.1:{backend_port}\n"
     )
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    qtbot.waitExposed(main)
-    yield main
-    close_window(main)  # no save or stop prompt when the test closes it
-    main.host.shutdown()
 
 
 def get(port: int, path: str, auth: tuple[str, str] | None = None) -> tuple[int, str, str]:

@@ -6,7 +6,6 @@ by clicking one of its buttons."""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,10 @@ from gui.main_window import MainWindow
 from proxy.config.model import Config
 from proxy.config.nodes import Server
 from tests.conftest import DATA
-from tests.gui._support import close_window
 
 TUTORIAL = DATA / "valid" / "01-tutorial-four-servers.cfg"
 Button = QMessageBox.StandardButton
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)  # no save or stop prompt when the test closes it
-    main.deleteLater()
 
 
 @pytest.fixture

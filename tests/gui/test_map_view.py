@@ -7,7 +7,6 @@ from __future__ import annotations
 import difflib
 import itertools
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,23 +23,13 @@ from proxy.config.in_words import condition_in_words
 from proxy.config.nodes import Acl, Term, UseBackend
 from proxy.config.semantics import describe
 from proxy.config.writer import write
-from tests.gui._support import close_window, http_get, on_next_modal
+from tests.gui._support import http_get, on_next_modal
 
 ROOT = Path(__file__).resolve().parents[2]
 TUTORIAL = ROOT / "proxy" / "demo" / "tutorial.cfg"
 PRODUCTION = ROOT / "tests" / "data" / "valid" / "40-big-mixed-production.cfg"
 TEN = ROOT / "tests" / "data" / "gui" / "ten-backends.cfg"
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)
-    main.host.shutdown()
-    main.deleteLater()
 
 
 def _items(view: MapView) -> tuple[dict[str, NodeItem], list[EdgeItem]]:

@@ -16,7 +16,6 @@ from gui.main_window import MainWindow
 from gui.running_engine import BUTTON_TEXTS, RunningChoice
 from proxy.config.model import Config
 from tests.gui._support import (
-    close_window,
     http_get,
     named_http_servers,
     on_next_modal,
@@ -29,15 +28,6 @@ def origins() -> Iterator[dict[str, int]]:
     with named_http_servers("old", "new") as ports:
         yield ports
 
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)
-    main.deleteLater()
 
 
 @pytest.fixture

@@ -5,26 +5,12 @@ and every tab and panel has a View entry."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
-import pytest
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QMenu
 
 from gui.main_window import MainWindow
 from gui.shortcuts import ShortcutsDialog, plain_text, shortcut_rows
-from tests.gui._support import close_window
-
-
-@pytest.fixture
-def window(qtbot: Any, tmp_path: Path) -> Iterator[MainWindow]:
-    main = MainWindow(settings_path=tmp_path / "ui.ini")
-    main.resize(1280, 800)
-    main.show()
-    yield main
-    close_window(main)
-    main.deleteLater()
 
 
 def _menus(window: MainWindow) -> Iterator[tuple[str, QMenu]]:
