@@ -91,7 +91,7 @@ class HttpError(Exception):
         self.reason = reason
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class RequestHead:
     method: bytes
     target: bytes
@@ -108,8 +108,32 @@ class RequestHead:
     path: bytes
     query: bytes | None
 
+    # init=False and a hand-written __init__: mypyc compiles this one, while the
+    # dataclass-generated __init__ is exec'd Python that compiled callers reach through
+    # tp_init (perf, compiled build: ~1.5 % of keep-alive CPU per class built per request).
+    def __init__(
+        self, method: bytes, target: bytes, version: tuple[int, int],
+        headers: list[tuple[bytes, bytes]], content_length: int | None, chunked: bool,
+        keep_alive: bool, host: bytes | None, expect_continue: bool, upgrade: bytes | None,
+        close_after_response: bool, head_size: int, path: bytes, query: bytes | None,
+    ) -> None:
+        self.method = method
+        self.target = target
+        self.version = version
+        self.headers = headers
+        self.content_length = content_length
+        self.chunked = chunked
+        self.keep_alive = keep_alive
+        self.host = host
+        self.expect_continue = expect_continue
+        self.upgrade = upgrade
+        self.close_after_response = close_after_response
+        self.head_size = head_size
+        self.path = path
+        self.query = query
 
-@dataclass(slots=True)
+
+@dataclass(slots=True, init=False)
 class ResponseHead:
     status: int
     reason: bytes
@@ -120,6 +144,22 @@ class ResponseHead:
     keep_alive: bool  # False for close-delimited bodies
     head_size: int
     body_allowed: bool  # False for HEAD, 1xx, 204, 304 and 2xx to CONNECT
+
+    # (a hand-written __init__ for the reason RequestHead has one)
+    def __init__(
+        self, status: int, reason: bytes, version: tuple[int, int],
+        headers: list[tuple[bytes, bytes]], content_length: int | None, chunked: bool,
+        keep_alive: bool, head_size: int, body_allowed: bool,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.version = version
+        self.headers = headers
+        self.content_length = content_length
+        self.chunked = chunked
+        self.keep_alive = keep_alive
+        self.head_size = head_size
+        self.body_allowed = body_allowed
 
 
 # --------------------------------------------------------------------------
