@@ -60,7 +60,7 @@ class AclError(ValueError):
 # ----------------------------------------------------------------- the context
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class RequestContext:
     """Everything fetches can read; layer-4 contexts leave the HTTP fields None."""
 
@@ -81,6 +81,35 @@ class RequestContext:
     req_ssl_sni: str | None = None
     req_ssl_hello_type: int | None = None
     vars: dict[str, bytes] = field(default_factory=dict)
+
+    # init=False and a hand-written __init__: mypyc compiles this one, while the
+    # dataclass-generated __init__ is exec'd Python that compiled callers reach through
+    # tp_init (perf, compiled build: ~1.8 % of keep-alive CPU; one context per request).
+    def __init__(
+        self, src: IPAddress, src_port: int, dst: IPAddress, dst_port: int,
+        method: bytes | None = None, path: bytes | None = None, query: bytes | None = None,
+        target: bytes | None = None, headers: Sequence[tuple[bytes, bytes]] | None = None,
+        ssl_fc: bool = False, ssl_fc_sni: str | None = None, ssl_fc_protocol: str | None = None,
+        ssl_c_verify: int = 0, req_payload: bytes = b"", req_ssl_sni: str | None = None,
+        req_ssl_hello_type: int | None = None, vars: dict[str, bytes] | None = None,
+    ) -> None:
+        self.src = src
+        self.src_port = src_port
+        self.dst = dst
+        self.dst_port = dst_port
+        self.method = method
+        self.path = path
+        self.query = query
+        self.target = target
+        self.headers = headers
+        self.ssl_fc = ssl_fc
+        self.ssl_fc_sni = ssl_fc_sni
+        self.ssl_fc_protocol = ssl_fc_protocol
+        self.ssl_c_verify = ssl_c_verify
+        self.req_payload = req_payload
+        self.req_ssl_sni = req_ssl_sni
+        self.req_ssl_hello_type = req_ssl_hello_type
+        self.vars = {} if vars is None else vars
 
     @classmethod
     def for_http(

@@ -128,7 +128,9 @@ def put(conn: ServerConn) -> None:
     conn.requests += 1
     server = conn.server
     transport = conn.transport
-    if conn.closed or transport is None or transport.is_closing() or not server.usable() \
+    # (ServerState.usable() inline: server_state.py is not compiled, a Python frame per request)
+    if conn.closed or transport is None or transport.is_closing() \
+            or not (server.up and not server.disabled and server.weight > 0) \
             or len(server.idle) >= MAX_IDLE_PER_SERVER or not server.shares_connections:
         conn.close()  # (shares_connections: False when the TLS SNI varies per request)
         return

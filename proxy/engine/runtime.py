@@ -191,7 +191,7 @@ class Verdict:
 ALLOW = Verdict("allow")
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, init=False)
 class Decision:
     """The outcome of routing one request: a backend, or a local answer."""
 
@@ -203,6 +203,16 @@ class Decision:
     # every rule whose condition matched (only collected for explain=True; a shared
     # empty tuple otherwise, so routing a request allocates no list)
     fired: Sequence[str] = ()
+
+    # (hand-written so that mypyc compiles it: see acl.RequestContext.__init__)
+    def __init__(self, kind: str, rule: str, backend: Backend | None = None, status: int = 0,
+                 response: bytes = b"", fired: Sequence[str] = ()) -> None:
+        self.kind = kind
+        self.rule = rule
+        self.backend = backend
+        self.status = status
+        self.response = response
+        self.fired = fired
 
 
 @dataclass(frozen=True, slots=True)
