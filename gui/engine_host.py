@@ -27,6 +27,12 @@ running engine), and stats and log events come back as immutable snapshots
 and events, read on a ``QTimer`` in the GUI thread.  No Qt object is ever
 touched from the control thread.
 
+The GUI thread never waits for the runner: a poller on the control loop asks
+for a stats snapshot every ``STATS_POLL_S`` and keeps the latest with the time
+it arrived (``latest_stats()``, a plain read); a runner that hangs (a stopped
+child, a haproxy that does not answer) costs the window stale graphs, never a
+frozen window.  ``stats()`` is the blocking read, for tests and tools.
+
 State machine: stopped -> starting -> running -> stopping -> stopped;
 ``apply`` keeps ``running`` whether it succeeds or is refused; a runner that
 died on its own (``lost()``) is reported by the window, which then stops the
@@ -44,6 +50,7 @@ import contextlib
 import inspect
 import re
 import threading
+import time
 from collections.abc import Coroutine, Mapping
 from pathlib import Path
 from typing import Any, Protocol
@@ -60,6 +67,8 @@ from proxy.engine.stats import StatsSnapshot
 __all__ = ["EngineError", "EngineHost", "Runner"]
 
 STOPPED, STARTING, RUNNING, STOPPING = "stopped", "starting", "running", "stopping"
+STATS_POLL_S = 0.25  # the Traffic tab samples four times a second
+STATS_TIMEOUT_S = 2.0
 
 
 def _new_loop() -> asyncio.AbstractEventLoop:
@@ -106,7 +115,11 @@ class Runner(Protocol):
 
     def stats(self) -> StatsSnapshot: ...
 
+    async def stats_async(self) -> StatsSnapshot: ...
+
     def drain_events(self, max_n: int = ...) -> list[LogEvent]: ...
+
+    def take_unlisted(self) -> int: ...
 
     def exit_reason(self) -> str | None: ...
 
@@ -130,6 +143,8 @@ class EngineHost(QObject):
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._demo_servers: list[asyncio.Server] = []
+        self._latest: tuple[StatsSnapshot, float] | None = None  # (snapshot, monotonic arrival)
+        self._poller: asyncio.Task[None] | None = None
         # document port -> the port the engine listens on instead (the demo, when its
         # ports are taken); kept until another document, so Apply and a new Start listen
         # where the first start did
@@ -167,7 +182,21 @@ class EngineHost(QObject):
         engine = self._new_engine(config, base_dir)
         await engine.start()
         self._engine = engine
+        self._latest = None
+        self._poller = asyncio.ensure_future(self._poll_stats(engine))
         return list(engine.listening)
+
+    async def _poll_stats(self, engine: Runner) -> None:
+        """Keep the latest snapshot for the GUI (see the module docstring)."""
+        while True:
+            try:
+                snapshot = await asyncio.wait_for(engine.stats_async(), STATS_TIMEOUT_S)
+            except (TimeoutError, EngineError, OSError):
+                pass  # no sample this time; a runner that died is ``lost()``'s to report
+            else:
+                if engine is self._engine:
+                    self._latest = (snapshot, time.monotonic())
+            await asyncio.sleep(STATS_POLL_S)
 
     async def _apply(self, config: Config) -> list[tuple[str, str, int]]:
         if self._engine is None:
@@ -177,6 +206,10 @@ class EngineHost(QObject):
 
     async def _stop(self, grace: float) -> None:
         engine, self._engine = self._engine, None
+        poller, self._poller = self._poller, None
+        if poller is not None:
+            poller.cancel()
+        self._latest = None
         if engine is not None:
             await engine.stop(grace)
 
@@ -278,12 +311,26 @@ class EngineHost(QObject):
 
     # -- observation (thread-safe engine calls returning plain data) ------------------------
     def stats(self) -> StatsSnapshot | None:
+        """A fresh snapshot, blocking (up to the runner's timeout): tests and tools.
+        The window reads ``latest_stats()`` instead."""
         engine = self._engine
         return engine.stats() if engine is not None and self.running else None
+
+    def latest_stats(self) -> tuple[StatsSnapshot, float] | None:
+        """The poller's latest snapshot and its arrival (monotonic s); never blocks.
+        None while stopped, and until the first snapshot of a run arrives."""
+        latest = self._latest
+        return latest if latest is not None and self.running else None
 
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
         engine = self._engine
         return engine.drain_events(max_n) if engine is not None else []
+
+    def take_unlisted(self) -> int:
+        """Events ``drain_events`` will never return, since the last call (sampled out
+        under load, or dropped): the log says how many requests it did not list."""
+        engine = self._engine
+        return engine.take_unlisted() if engine is not None else 0
 
     def lost(self) -> str | None:
         """Why a running engine is gone without a Stop (killed, crashed); None: it is not."""

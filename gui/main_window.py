@@ -840,6 +840,9 @@ class MainWindow(QMainWindow):
         events = self.host.drain_events(LOG_DRAIN_MAX)
         if events:
             self.log_view.append(events)
+        unlisted = self.host.take_unlisted()  # sampled out under load: counted, not lost
+        if unlisted:
+            self.log_view.count_unlisted(unlisted)
         self.traffic_view.poll(self.host)  # samples on every tick; draws only while shown
         self.map_view.follow(self.traffic_view.history)  # the same samples, while shown
         reason = self.host.lost() if self.host.state == RUNNING else None

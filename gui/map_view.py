@@ -10,7 +10,7 @@ The scene is rebuilt when the document changes, and only when the graph it
 would draw differs (a form edit that changes nothing on the map keeps every
 item); the zoom is kept across rebuilds and fitted again when another file
 opens.  Live state is cheap: ``follow`` is handed the Traffic tab's
-``TrafficHistory`` (fed by the window's 4 Hz poll of ``host.stats()``, the one
+``TrafficHistory`` (fed by the window's 4 Hz poll of ``host.latest_stats()``, the one
 observation path) and, at most twice a second and only while the map is shown,
 changes the text and brush of the state badges and rate labels that differ
 from what they show.  No item is created or removed per tick.

@@ -158,9 +158,10 @@ class TrafficHistory:
         """Add one snapshot's sample, taken at ``now`` (monotonic seconds; default: the clock).
 
         The monotonic clock, not ``snapshot.time``: the wall clock can step (NTP, suspend)
-        and a step would divide by a wrong interval.  ``host.stats()`` builds the snapshot
-        when asked, so the time it is received is the time it describes, within a few ms.
-        Returns False when no time passed since the previous sample (nothing recorded).
+        and a step would divide by a wrong interval.  The runner builds a snapshot when
+        asked, so the time it arrives (``host.latest_stats()`` keeps it) is the time it
+        describes, within a few ms.  Returns False when no time passed since the previous
+        sample (nothing recorded: e.g. the same snapshot seen by two ticks).
         """
         now = time.monotonic() if now is None else now
         if snapshot.started_at != self._started_at:

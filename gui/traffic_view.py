@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.engine_host import EngineError, EngineHost
+from gui.engine_host import EngineHost
 from gui.traffic_series import BackendSeries, ServerSeries, TrafficHistory
 from proxy.engine.stats import StatsSnapshot
 
@@ -347,21 +347,24 @@ class TrafficView(QWidget):
 
     # -- feeding (the main window's poll tick) ----------------------------------------------
     def poll(self, host: EngineHost) -> None:
-        """One poll tick: sample the host's engine (``host.stats()``, plain data)."""
-        try:
-            snapshot = host.stats()
-        except EngineError:
-            return  # the engine loop was too busy to answer in time: no sample this tick
-        self.update_from(snapshot)
+        """One poll tick: the host's latest snapshot (``host.latest_stats()``: a plain read,
+        the host's control thread fetched it), recorded at the time it arrived."""
+        if not host.running:
+            self.update_from(None)
+            return
+        latest = host.latest_stats()
+        if latest is not None:  # None: the first snapshot of this run is not in yet
+            self.update_from(*latest)
 
-    def update_from(self, snapshot: StatsSnapshot | None) -> None:
-        """Record the engine's latest snapshot (None: stopped) and draw it if the tab is shown."""
+    def update_from(self, snapshot: StatsSnapshot | None, received_at: float | None = None) -> None:
+        """Record a snapshot (None: stopped), taken at ``received_at`` (monotonic s; default
+        now), and draw it if the tab is shown."""
         if snapshot is None:
             if self.history.started_at is not None:
                 self.history.clear()  # the next run starts a history of its own
             self._show_message(STOPPED_TEXT)
             return
-        if self.history.record(snapshot) and self._draw_due():
+        if self.history.record(snapshot, received_at) and self._draw_due():
             self.redraw()
 
     def _draw_due(self) -> bool:

@@ -75,6 +75,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--base-dir", help="where relative file names resolve")
     parser.add_argument("--control", required=True, help="the runtime socket's address")
     parser.add_argument("--parent-pid", type=int, help="the app's pid (Linux: exit with it)")
+    parser.add_argument("--sample-events", type=float, metavar="PER_S",
+                        help="stream at most PER_S ordinary and PER_S notable events a second "
+                             "(the rest are counted); default: every event")
     return parser.parse_args(argv)
 
 
@@ -97,6 +100,7 @@ class EventRelay:
         self._engine = engine
         self._clients: list[_Client] = []
         self._timer: asyncio.TimerHandle | None = None
+        self._unrecorded_sent = 0
         engine.drain_events(0)  # the first drain switches the engine's recording on
 
     def _flush_later(self) -> None:
@@ -104,18 +108,20 @@ class EventRelay:
 
     def _flush(self) -> None:
         events = self._engine.drain_events(BACKLOG_EVENTS)
-        if events:
+        unrecorded = self._engine.events_unrecorded
+        if events or unrecorded != self._unrecorded_sent:  # a new count is news too
+            self._unrecorded_sent = unrecorded
             for client in self._clients:
                 self._send(client, events)
         if self._clients:
             self._flush_later()
 
-    @staticmethod
-    def _send(client: _Client, events: list[LogEvent]) -> None:
+    def _send(self, client: _Client, events: list[LogEvent]) -> None:
         if client.writer.transport.get_write_buffer_size() > MAX_BUFFERED:
             client.dropped += len(events)
         elif client.binary:
-            client.writer.write(wire.event_frame(client.dropped, events))
+            not_sent = client.dropped + self._unrecorded_sent
+            client.writer.write(wire.event_frame(not_sent, events))
         else:
             client.writer.write((json.dumps(events, separators=(",", ":")) + "\n").encode())
 
@@ -190,6 +196,8 @@ def _failure(exc: EngineError) -> dict[str, Any]:
 async def _serve(args: argparse.Namespace) -> int:
     base_dir = Path(args.base_dir) if args.base_dir else None
     engine = Engine(_load(args), base_dir=base_dir)
+    if args.sample_events is not None:
+        engine.sample_events(args.sample_events, wire.EVENTS_BURST)
     relay = EventRelay(engine)
     reloading = asyncio.Lock()
 

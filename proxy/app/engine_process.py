@@ -80,8 +80,10 @@ def child_command() -> list[str]:
 class EngineProcess:
     """Runs one config on ``proxy.app.engine_child``; see the module docstring."""
 
-    def __init__(self, config: Config, *, base_dir: Path | None = None) -> None:
+    def __init__(self, config: Config, *, base_dir: Path | None = None,
+                 sample_events: float | None = wire.EVENTS_PER_S) -> None:
         self._config = config
+        self._sample_events = sample_events  # None: every event (tests, tools)
         self._base_dir = base_dir
         self._dir: Path | None = None
         self._proc: asyncio.subprocess.Process | None = None
@@ -94,7 +96,9 @@ class EngineProcess:
         self._output: deque[str] = deque(maxlen=OUTPUT_LINES)
         self._stopping = False
         self._started_at = 0.0
-        self.dropped_events = 0  # events the child could not send (the app fell behind)
+        self.dropped_events = 0  # events the child did not send: sampled out, or the app fell behind
+        self._pushed_out = 0  # events pushed out of ``_events`` unread
+        self._unlisted_taken = 0
 
     # -- life cycle ------------------------------------------------------------------------
     async def start(self) -> None:
@@ -145,6 +149,8 @@ class EngineProcess:
                 "--parent-pid", str(os.getpid())]
         if self._base_dir is not None:
             args += ["--base-dir", str(self._base_dir)]
+        if self._sample_events is not None:
+            args += ["--sample-events", str(self._sample_events)]
         self._proc = await asyncio.create_subprocess_exec(
             *child_command(), *args, cwd=self.cwd, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
@@ -199,6 +205,7 @@ class EngineProcess:
                 if size > wire.MAX_FRAME:
                     raise ConnectionError(f"an event frame of {size} bytes")
                 self.dropped_events, events = wire.decode_events(await reader.readexactly(size))
+                self._pushed_out += max(0, len(self._events) + len(events) - EVENTS_KEPT)
                 self._events.extend(events)
 
     def _running_copy(self) -> Path:
@@ -259,6 +266,13 @@ class EngineProcess:
         except (OSError, ValueError) as exc:
             raise EngineError(f"the engine process does not answer: {exc}") from exc
 
+    async def stats_async(self) -> StatsSnapshot:
+        """``stats()`` on the running loop, without blocking it."""
+        try:
+            return wire.snapshot_from_json(await self._command_async("show snapshot"))
+        except (OSError, ValueError) as exc:
+            raise EngineError(f"the engine process does not answer: {exc}") from exc
+
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
         out: list[LogEvent] = []
         events = self._events
@@ -268,6 +282,13 @@ class EngineProcess:
             except IndexError:
                 break
         return out
+
+    def take_unlisted(self) -> int:
+        """How many events ``drain_events`` will never return, since the last call: the
+        child's sampled-out and dropped ones, and ones pushed out here unread."""
+        total = self.dropped_events + self._pushed_out
+        taken, self._unlisted_taken = total - self._unlisted_taken, total
+        return max(taken, 0)
 
     def exit_reason(self) -> str | None:
         """Why the child is gone although nobody stopped it (killed, crashed), else None.

@@ -73,7 +73,7 @@ from proxy.engine.runtime import (
     RuntimeServer,
     compile_config,
 )
-from proxy.engine.session import Hub, LogEvent, SessionBase, Timings, host_text
+from proxy.engine.session import EventSampler, Hub, LogEvent, SessionBase, Timings, host_text
 from proxy.engine.tasks import spawn
 from proxy.engine.tcp import TcpSession
 from proxy.engine.tls import TlsTerminator
@@ -465,6 +465,18 @@ class Engine:
             except IndexError:
                 break
         return out
+
+    def sample_events(self, per_second: float | None, burst: int = 200) -> None:
+        """Let the drained record take at most ``per_second`` ordinary and as many notable
+        events a second (bursts of ``burst``); None: every event.  Sampling is for a reader
+        that shows what it gets, e.g. a window's request list; ``log`` targets and
+        ``subscribe()`` callbacks still get every event."""
+        self._hub.sampler = None if per_second is None else EventSampler(per_second, burst)
+
+    @property
+    def events_unrecorded(self) -> int:
+        """Events the drained record left out so far: sampled out, or pushed out unread."""
+        return self._hub.unrecorded
 
     def _start_recording(self) -> None:
         self._hub.drain_active = True

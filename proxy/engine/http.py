@@ -38,7 +38,7 @@ from proxy.engine.h1conn import S_CONNECTING, H1Exchange
 from proxy.engine.http1 import RequestHead, ResponseHead
 from proxy.engine.pool import ServerConn
 from proxy.engine.runtime import Backend, Frontend, RuntimeServer, run_response_rules
-from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
+from proxy.engine.session import Hub, LogEvent, SessionBase, Timings, is_notable
 from proxy.engine.tasks import spawn
 from proxy.engine.tls import TlsInfo
 
@@ -522,9 +522,12 @@ class HttpSession(SessionBase):
         self.ex.respond(page + body, 200, close=not self.ex.keep_alive)
 
     def _log(self) -> None:
-        ex = self.ex
-        if not self.hub.log_wanted or (ex.req is None and ex.status is None):
+        ex, hub = self.ex, self.hub
+        if not hub.log_wanted or (ex.req is None and ex.status is None):
             return
+        record = hub.records(is_notable(ex.status, ex.termination))
+        if not record and not hub.subscribers:
+            return  # sampled out of the record, and nobody else wants it: not built
         req, backend, server = ex.req, self.backend, self.server
         frontend = self.frontend
         timings = _new_tuple(Timings, (
@@ -547,4 +550,4 @@ class HttpSession(SessionBase):
             server.active_conns if server else 0,
             self.retries, 0, 0,
         ))
-        self.hub.emit(event)
+        hub.emit(event, record)

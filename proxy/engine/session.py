@@ -8,6 +8,14 @@ event sink.  Sessions build a ``LogEvent`` only when ``hub.log_wanted`` is
 true (someone subscribed or drains the deque), so an unobserved engine does
 no logging work per request.
 
+The drained record (the desktop app's Requests tab) can be *sampled*
+(``EventSampler``): a window shows a few hundred rows a second, and at
+20,000 requests a second building, encoding and relaying every event cost the
+app-hosted engine ~13 % of its throughput for rows nobody could read (issue
+12).  Subscribers (``log`` lines, which HAProxy writes for every request) are
+never sampled; what the record leaves out is counted in ``Hub.unrecorded``, so
+the window can say how many requests it did not list.
+
 ``SessionBase`` carries one *lazy* deadline per session.  Activity only
 moves ``self.deadline`` forward (a float store); the session enters a
 ``TimerWheel`` bucket when it is in none or the new deadline falls in an
@@ -37,7 +45,7 @@ from mypy_extensions import mypyc_attr
 
 from proxy.engine.dispatch import parse_ip
 
-__all__ = ["Hub", "LogEvent", "SessionBase", "Timings", "host_text"]
+__all__ = ["EventSampler", "Hub", "LogEvent", "SessionBase", "Timings", "host_text", "is_notable"]
 
 _NEVER = float("inf")
 _UNKNOWN_LOCAL = ("", 0)  # no host: "ask the transport for the local address"
@@ -156,6 +164,49 @@ class TimerWheel:
         self.buckets.clear()
 
 
+class EventSampler:
+    """Which finished requests the drained record takes: two token buckets.
+
+    Ordinary requests and *notable* ones (an error status, a refusal, an abort: what
+    a user looks for in a busy log) each get ``per_second`` rows with bursts of up
+    to ``burst``, so a burst of a few hundred requests is listed whole and a
+    sustained load is listed at a steady, readable rate -- and errors are never
+    crowded out by the successes around them.  A bucket refills only when it runs
+    dry, so a request costs one comparison until then and one clock read after.
+    """
+
+    __slots__ = ("burst", "clock", "per_second", "refilled_at", "tokens")
+
+    def __init__(self, per_second: float, burst: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.burst = burst
+        self.clock = clock  # injectable: tests step it
+        now = clock()
+        self.tokens = [float(burst), float(burst)]  # ordinary, notable
+        self.refilled_at = [now, now]
+
+    def admit(self, notable: bool) -> bool:
+        which = 1 if notable else 0
+        tokens = self.tokens[which]
+        if tokens < 1.0:
+            now = self.clock()
+            tokens = min(float(self.burst), tokens + (now - self.refilled_at[which]) * self.per_second)
+            self.refilled_at[which] = now
+            if tokens < 1.0:
+                self.tokens[which] = tokens
+                return False
+        self.tokens[which] = tokens - 1.0
+        return True
+
+
+def is_notable(status: int | None, termination: str) -> bool:
+    """What a busy log must still show: an HTTP error status, or an exchange that did not
+    end normally (a refusal, a timeout, an abort: HAProxy's termination state).  ``L``
+    (answered by the proxy itself: ``return``, a redirect, the stats page) is normal."""
+    return (status is not None and status >= 400) or termination[:1] not in ("-", "L")
+
+
 @dataclass(eq=False)
 class Hub:
     """Engine-wide state shared by sessions (owned by one loop)."""
@@ -166,6 +217,8 @@ class Hub:
     events: deque[LogEvent] = field(default_factory=lambda: deque(maxlen=10_000))
     drain_active: bool = False
     log_wanted: bool = False
+    sampler: EventSampler | None = None  # None: the record takes every event
+    unrecorded: int = 0  # events the record left out (sampled out, or pushed out unread)
     stats_provider: Callable[[], Any] | None = None  # Engine.stats, for the stats page
     # The loop the sessions run on, looked up once: asyncio's lookup calls getpid()
     # (a syscall) every time, which shows in connection-per-request profiles.
@@ -184,9 +237,23 @@ class Hub:
     def refresh_log_wanted(self) -> None:
         self.log_wanted = bool(self.subscribers) or self.drain_active
 
-    def emit(self, event: LogEvent) -> None:
-        if self.drain_active:
-            self.events.append(event)
+    def records(self, notable: bool) -> bool:
+        """Whether the drained record takes the event about to be built (counted if not)."""
+        if not self.drain_active:
+            return False
+        sampler = self.sampler
+        if sampler is None or sampler.admit(notable):
+            return True
+        self.unrecorded += 1
+        return False
+
+    def emit(self, event: LogEvent, record: bool = True) -> None:
+        """``event`` to the subscribers, and to the record if ``records()`` said so."""
+        if record and self.drain_active:
+            events = self.events
+            if len(events) == events.maxlen:
+                self.unrecorded += 1  # nobody drained for a while: the oldest goes
+            events.append(event)
         for callback in list(self.subscribers):
             callback(event)
 

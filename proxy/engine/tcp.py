@@ -52,7 +52,7 @@ from proxy.engine.balance import request_key
 from proxy.engine.clienthello import HelloStatus, parse_client_hello
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.runtime import Backend, Frontend, RuntimeServer, TcpRule
-from proxy.engine.session import Hub, LogEvent, SessionBase, Timings
+from proxy.engine.session import Hub, LogEvent, SessionBase, Timings, is_notable
 from proxy.engine.tasks import spawn
 from proxy.engine.tls import TlsInfo
 
@@ -399,8 +399,11 @@ class TcpSession(SessionBase):
                 dispatch.release(self.backend, self.server)
         if termination[0] in "sS" and self.backend is not None:
             self.backend.counters.eresp += termination == "sD"
-        if self.hub.log_wanted and not (self.frontend.dontlognull and not self.bytes_in and termination == "--"):
-            self.hub.emit(self._event())
+        hub = self.hub
+        if hub.log_wanted and not (self.frontend.dontlognull and not self.bytes_in and termination == "--"):
+            record = hub.records(is_notable(None, termination))
+            if record or hub.subscribers:
+                hub.emit(self._event(), record)
 
     def _event(self) -> LogEvent:
         backend = self.backend

@@ -120,6 +120,7 @@ class HaproxyProcess:
         self._copy: RunningCopy | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._receiver = SyslogReceiver()
+        self._unlisted_taken = 0
         self._output: deque[str] = deque(maxlen=OUTPUT_LINES)
         self._readers: list[asyncio.Task[None]] = []
         self._started_at = 0.0
@@ -307,6 +308,13 @@ class HaproxyProcess:
 
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
         return self._receiver.drain_events(max_n)
+
+    def take_unlisted(self) -> int:
+        """How many log events were lost unread since the last call (HAProxy's log lines
+        are never sampled: each one is parsed, and lost only if nobody drains them)."""
+        total = self._receiver.pushed_out
+        taken, self._unlisted_taken = total - self._unlisted_taken, total
+        return max(taken, 0)
 
     def exit_reason(self) -> str | None:
         """Why HAProxy is gone although nobody stopped it (killed, crashed), else None.

@@ -128,6 +128,7 @@ class SyslogReceiver(asyncio.DatagramProtocol):
     def __init__(self, max_events: int = MAX_EVENTS) -> None:
         self.events: deque[LogEvent] = deque(maxlen=max_events)
         self.unparsed = 0
+        self.pushed_out = 0  # events the deque dropped because nobody drained them in time
         self.port = 0
         self._transport: asyncio.DatagramTransport | None = None
 
@@ -143,6 +144,8 @@ class SyslogReceiver(asyncio.DatagramProtocol):
         if event is None:
             self.unparsed += 1
         else:
+            if len(self.events) == self.events.maxlen:
+                self.pushed_out += 1
             self.events.append(event)
 
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:

@@ -101,3 +101,18 @@ def close_window(main: Any) -> None:
     if main.host.running:
         main.host.stop_blocking()
     main.close()
+
+
+def fresh_stats(host: Any, timeout: float = 5.0) -> None:
+    """Wait until the host's poller has a snapshot that arrived after this call: what the
+    window's next poll tick reads (``host.latest_stats()`` never blocks)."""
+    import time
+
+    since = time.monotonic()
+    deadline = since + timeout
+    while time.monotonic() < deadline:
+        latest = host.latest_stats()
+        if latest is not None and latest[1] > since:
+            return
+        time.sleep(0.02)
+    raise AssertionError(f"no stats snapshot from the engine within {timeout} s")

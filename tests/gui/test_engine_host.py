@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from gui.engine_host import RUNNING, STOPPED, EngineError, EngineHost
@@ -211,3 +213,102 @@ def test_a_gui_that_is_killed_leaves_no_engine_behind(tmp_path, backend_server: 
         parent.wait()
         if parent.stdout is not None:
             parent.stdout.close()
+
+
+ANSWERING_ITSELF = """defaults
+    mode http
+    timeout connect 5s
+    timeout client 5s
+    timeout server 5s
+
+frontend web
+    bind 127.0.0.1:0
+    http-request deny if { path_beg /admin }
+    http-request return status 200 content-type text/plain string ok
+"""
+
+
+def _keep_alive_gets(port: int, paths: list[str]) -> list[int]:
+    """The paths' statuses, requested back to back on one keep-alive connection."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    statuses = []
+    try:
+        for path in paths:
+            connection.request("GET", path)
+            response = connection.getresponse()
+            response.read()
+            statuses.append(response.status)
+    finally:
+        connection.close()
+    return statuses
+
+
+def test_a_busy_engine_lists_a_sample_and_every_refusal_and_counts_the_rest(
+    qtbot, tmp_path  # type: ignore[no-untyped-def]
+) -> None:
+    """Under load the child streams a sample (issue 12: the rest cost the engine ~13 %):
+    a burst is listed whole, every refusal is listed, every request is listed or counted."""
+    from gui.log_view import COLUMNS
+    from gui.main_window import MainWindow
+    from proxy.app.engine_wire import EVENTS_BURST
+    from tests.gui._support import close_window
+
+    window = MainWindow(settings_path=tmp_path / "ui.ini")
+    try:
+        window.show()
+        window.document.load_text(ANSWERING_ITSELF)  # no origin: the engine is the only limit
+        window.host.start_blocking(window.document.config)
+        sent, statuses = 2000, []
+        sender = threading.Thread(target=lambda: statuses.extend(
+            _keep_alive_gets(_port(window.host), ["/admin" if i % 20 == 19 else "/" for i in range(sent)])))
+        sender.start()
+        while sender.is_alive():
+            window.poll_engine()  # as the window's timer would, at most 50 rows a tick
+            sender.join(0.02)
+        model = window.log_view.model
+
+        def settled() -> bool:
+            window.poll_engine()
+            return model.rowCount() + model.not_shown == sent
+
+        qtbot.waitUntil(settled, timeout=5000)
+        assert statuses.count(403) == sent // 20
+        assert model.not_shown > 0 and model.rowCount() >= EVENTS_BURST
+        status = [header for header, _text in COLUMNS].index("Status")
+        listed = [model.item(row, status).text() for row in range(model.rowCount())]
+        assert listed.count("403") == sent // 20  # errors are never sampled away
+        assert f"{model.not_shown:,} more while busy were not listed" in window.log_view.summary.text()
+    finally:
+        close_window(window)
+        window.deleteLater()
+
+
+@pytest.mark.skipif(not hasattr(__import__("signal"), "SIGSTOP"), reason="needs SIGSTOP")
+def test_a_hung_engine_does_not_freeze_the_window(
+    qtbot, tmp_path, backend_server: int  # type: ignore[no-untyped-def]
+) -> None:
+    """The window reads the host's latest snapshot; the control thread asks the child."""
+    import os
+    import signal
+    import time
+
+    from tests.gui._support import close_window, fresh_stats
+
+    window = _window(tmp_path, backend_server)
+    pid = window.host.engine.pid
+    try:
+        fresh_stats(window.host)
+        os.kill(pid, signal.SIGSTOP)  # the child answers nothing, as a hung process
+        started = time.monotonic()
+        for _ in range(5):
+            window.poll_engine()
+        assert time.monotonic() - started < 1.0  # a blocking stats read took up to 2 s each
+        assert window.host.state == RUNNING
+        os.kill(pid, signal.SIGCONT)
+        fresh_stats(window.host)  # and the graphs go on
+    finally:
+        os.kill(pid, signal.SIGCONT)
+        close_window(window)
+        window.deleteLater()

@@ -27,7 +27,7 @@ from gui.traffic_view import (
 )
 from proxy.config.parser import parse
 from proxy.engine.stats import TYPE_SERVER, StatRow, StatsSnapshot
-from tests.gui._support import close_window, http_get, named_http_servers
+from tests.gui._support import close_window, fresh_stats, http_get, named_http_servers
 
 
 def _config(ports: dict[str, int], *, servers: tuple[str, ...] = ("alpha", "beta")) -> str:
@@ -179,9 +179,11 @@ def test_main_window_has_a_traffic_tab_fed_by_its_poll(
         window.document.load_text(_config(servers))
         window.host.start_blocking(window.document.config)
         window.tabs.setCurrentWidget(window.traffic_view)
+        fresh_stats(window.host)
         window.poll_engine()
         _send(window.host, 10)
         time.sleep(DRAW_INTERVAL)  # the next poll is due to draw
+        fresh_stats(window.host)  # a snapshot taken after the requests
         window.poll_engine()
         assert all(_latest(requests) > 0
                    for _a, requests, _s in window.traffic_view.curve_data("app").values())
