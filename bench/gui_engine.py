@@ -28,8 +28,9 @@ keep-alive connections) share core 0.  Core 1 runs both engines, loaded in turn
    what wrk and the origin leave -- the instrument is not starved by the
    subject's window, as it would not be on a machine with a spare core), and
    shows one tab (``--view``): the Traffic graphs (default), which the window's
-   own QTimer feeds from ``stats()`` snapshots, or the Requests table, fed from
-   ``drain_events``.  A second QTimer forces a repaint of that tab every
+   own QTimer feeds from the host's latest snapshot (``latest_stats()``), or the
+   Requests table, fed from ``drain_events`` (a sample under load:
+   ``Engine.sample_events``).  A second QTimer forces a repaint of that tab every
    ``--repaint-ms`` (default 20 ms: 50/s, as an animation would; the issue's
    floor is 10/s).  While wrk runs (on a helper thread that only waits for it),
    the Qt event loop runs here and an event filter counts the tab's paint

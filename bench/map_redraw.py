@@ -14,7 +14,7 @@ paths over 16 keep-alive connections on 127.0.0.1, paced to ``--rate`` per
 second in total, for the whole run.
 
 For each tab in turn (Map, Traffic, and the Editor as the baseline: the poll
-timer samples ``stats()`` on every tab), the Qt event loop runs for
+timer samples ``latest_stats()`` on every tab), the Qt event loop runs for
 ``--duration`` seconds with the window's own 4 Hz poll timer, and the GUI
 thread's CPU (``time.thread_time``) is read before and after; the tab's own
 drawing time is summed by wrapping its draw method (``MapView._update_live``,
