@@ -639,19 +639,22 @@ class H1Exchange:
         self.fail(502, "SH" if truncated else "PH")
 
     def _abort(self, termination: str) -> None:
-        if self.client == C_CLOSED:
-            return
-        self.termination = termination
-        self.client = C_CLOSED
-        self.server = S_IDLE
-        io, self.io = self.io, _DETACHED
-        io.abort_both(termination)
+        io = self._detach(termination)
+        if io is not None:
+            io.abort_both(termination)
 
     def _close(self, termination: str) -> None:
+        io = self._detach(termination)
+        if io is not None:
+            io.close(termination)
+
+    def _detach(self, termination: str) -> H1Driver | None:
+        """End the exchange once: the driver it returns (None if it already ended) gets
+        the last effect, and nothing reaches a driver after that."""
         if self.client == C_CLOSED:
-            return
+            return None
         self.termination = termination
         self.client = C_CLOSED
         self.server = S_IDLE
         io, self.io = self.io, _DETACHED
-        io.close(termination)
+        return io
