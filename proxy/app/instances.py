@@ -31,6 +31,7 @@ import contextlib
 import hashlib
 import json
 import os
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,8 +49,14 @@ _MAX_UNIX_PATH = 100  # sun_path is 104 bytes on macOS, 108 on Linux
 
 
 def runtime_dir() -> Path:
-    base = os.environ.get(ENV_RUNTIME_DIR) or platformdirs.user_runtime_dir(
-        "proxydesk", appauthor=False)
+    base = os.environ.get(ENV_RUNTIME_DIR)
+    if not base:
+        # Without $XDG_RUNTIME_DIR (a container, a cron job, su) platformdirs falls back
+        # to /tmp/runtime-<uid> and says so with a Python warning on every command;
+        # the fallback is fine (ensure_private_dir refuses one another user made).
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            base = platformdirs.user_runtime_dir("proxydesk", appauthor=False)
     return Path(base)
 
 

@@ -48,9 +48,19 @@ _CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (and parents) as 0700, and tighten it if it was looser."""
+    """Create ``path`` (and parents) as 0700, and tighten it if it was looser.
+
+    A directory another user made first (e.g. ``/tmp/runtime-<uid>``, platformdirs'
+    fallback when ``$XDG_RUNTIME_DIR`` is unset) is refused: its owner could read or
+    replace what is kept there."""
     path.mkdir(mode=PRIVATE_DIR_MODE, parents=True, exist_ok=True)
-    if platform.posix_permissions() and (path.stat().st_mode & 0o777) != PRIVATE_DIR_MODE:
+    if not platform.posix_permissions():
+        return path
+    st = path.stat()
+    if st.st_uid != os.getuid():
+        raise PermissionError(f"{path} belongs to another user (uid {st.st_uid}); "
+                              "remove it or set another directory")
+    if (st.st_mode & 0o777) != PRIVATE_DIR_MODE:
         platform.chmod(path, PRIVATE_DIR_MODE)
     return path
 

@@ -57,6 +57,19 @@ def test_private_dir_is_tightened(tmp_path: Path) -> None:
 
 
 @posix_only
+@pytest.mark.skipif(os.name == "posix" and os.geteuid() != 0, reason="chown to another user needs root")
+def test_a_directory_another_user_made_is_refused(tmp_path: Path) -> None:
+    """e.g. /tmp/runtime-<uid>, made first by someone else: they could read or swap our files."""
+    theirs = tmp_path / "runtime-0"
+    theirs.mkdir()
+    theirs.chmod(0o777)
+    os.chown(theirs, 65534, 65534)  # nobody
+    with pytest.raises(PermissionError, match="belongs to another user"):
+        ensure_private_dir(theirs)
+    assert _mode(theirs) == 0o777  # not touched either
+
+
+@posix_only
 def test_private_file_replacing_a_public_one_becomes_private(tmp_path: Path) -> None:
     target = tmp_path / "x.pem"
     atomic_write(target, b"public", private=False)
