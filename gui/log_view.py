@@ -39,7 +39,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.sample_requests import send_in_background
-from proxy.app.engine_wire import EVENTS_BURST
+from proxy.app.engine_wire import EVENTS_BURST, EVENTS_PER_S
 from proxy.engine import LogEvent
 
 __all__ = ["COLUMNS", "LogModel", "LogView"]
@@ -135,6 +135,11 @@ class LogView(QWidget):
             self.table.setColumnWidth(column, metrics.horizontalAdvance(sample) + 20)
         self.summary = QLabel()
         self.summary.setContentsMargins(6, 2, 6, 2)
+        self.summary.setToolTip(
+            f"While the embedded engine is busy, this list takes a sample: up to {EVENTS_PER_S:g} "
+            f"requests a second (bursts of {EVENTS_BURST} whole), and as many errors, refusals "
+            "and aborts on top, so they are never crowded out. Every other request is counted "
+            "here, and still in the Traffic graphs and in log targets.")
         self.hint = QLabel()  # "try these URLs", when the window knows some (the demo)
         self.hint.setOpenExternalLinks(True)
         self.hint.setWordWrap(True)
