@@ -213,6 +213,34 @@ def _requests(window: Any) -> None:
     window.tabs.setCurrentWidget(window.log_view)
 
 
+@screen("requests-busy")
+def _requests_busy(window: Any) -> None:
+    """A burst faster than a list can be read: the sample, and the count of the rest."""
+    import http.client
+
+    from PySide6.QtWidgets import QApplication
+
+    port = next(p for f, _h, p in window.host.listening if f == "main")
+
+    def client(paths: list[str]) -> None:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for path in paths:
+            connection.request("GET", path)
+            connection.getresponse().read()
+        connection.close()
+
+    paths = ["/admin" if i % 25 == 24 else "/" for i in range(600)]
+    clients = [threading.Thread(target=client, args=(paths,), daemon=True) for _ in range(4)]
+    for thread in clients:
+        thread.start()
+    window.tabs.setCurrentWidget(window.log_view)
+    while any(thread.is_alive() for thread in clients):
+        QApplication.processEvents()
+        time.sleep(0.05)
+    time.sleep(0.3)
+    window.poll_engine()
+
+
 @screen("traffic")
 def _traffic(window: Any) -> None:
     window.tabs.setCurrentWidget(window.traffic_view)
