@@ -13,7 +13,9 @@ as a child (``proxy.app.engine_process.EngineProcess``) and it runs the same
    no request is missed -- and its private runtime socket (``--control``: a unix
    socket in the app's 0700 directory, or ``ipv4@127.0.0.1:0`` where there are
    no unix sockets; ``proxy.engine.runtime_api`` with ``reload`` and two
-   commands of its own, ``show snapshot`` and ``stream events``);
+   commands of its own, ``show snapshot`` and ``stream events``), which takes
+   a connection only after its ``auth <secret>`` line: the secret is the first
+   line on stdin (``--auth-on-stdin``; see ``_read_secret`` for why stdin);
 3. it says so in one JSON line on stdout (``proxy.app.engine_wire``): the
    listeners, the socket's real address, its pid -- or why it could not start,
    with located diagnostics, and exits 1.
@@ -41,6 +43,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import io
 import json
 import logging
 import os
@@ -65,6 +68,7 @@ DEFAULT_GRACE_S = 2.0
 HARD_EXIT_S = 5.0  # after the stop began, on top of the grace period
 BACKLOG_EVENTS = 10_000  # kept while no client streams (the engine's own deque size)
 MAX_BUFFERED = 8 * 1024 * 1024  # bytes queued for one client before its batches are dropped
+MAX_SECRET_LINE = 1024  # the app's is 65 bytes
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -78,6 +82,8 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample-events", type=float, metavar="PER_S",
                         help="stream at most PER_S ordinary and PER_S notable events a second "
                              "(the rest are counted); default: every event")
+    parser.add_argument("--auth-on-stdin", action="store_true",
+                        help="the first line on stdin is the control socket's secret")
     return parser.parse_args(argv)
 
 
@@ -163,7 +169,7 @@ class _Watchdog:
 
     def _watch(self) -> None:
         with contextlib.suppress(OSError, ValueError):
-            for raw in sys.stdin.buffer:  # blocks without the GIL until a line or the end
+            for raw in _raw_stdin():  # blocks without the GIL until a line or the end
                 words = raw.split()
                 if words[:1] == [b"grace"] and len(words) == 2:
                     with contextlib.suppress(ValueError):
@@ -175,6 +181,14 @@ class _Watchdog:
         timer = threading.Timer(self.grace + HARD_EXIT_S, os._exit, args=(3,))
         timer.daemon = True
         timer.start()
+
+
+def _raw_stdin() -> io.RawIOBase:
+    """Stdin without ``sys.stdin``'s buffer: a thread blocked in that buffer holds its lock,
+    and an exit while it does (a refused start, a signal) aborts the interpreter (SIGABRT,
+    "could not acquire lock ... at interpreter shutdown").  Unbuffered, a line read here
+    also takes no byte of the next one."""
+    return open(sys.stdin.fileno(), "rb", buffering=0, closefd=False)
 
 
 # ------------------------------------------------------------------------------ serve
@@ -221,7 +235,7 @@ async def _serve(args: argparse.Namespace) -> int:
         _report(ready=False, **_failure(exc))
         return 1
     try:
-        control = await _open_control(engine, args.control, reload, relay)
+        control = await _open_control(engine, args.control, reload, relay, args.secret)
     except (OSError, ValueError) as exc:
         await engine.stop(0)
         _report(ready=False, message=f"cannot open the engine's control socket: {exc}")
@@ -245,8 +259,17 @@ async def _serve(args: argparse.Namespace) -> int:
 
 
 async def _open_control(
-    engine: Engine, address: str, reload: runtime_api.Reloader, relay: EventRelay
+    engine: Engine, address: str, reload: runtime_api.Reloader, relay: EventRelay,
+    secret: str | None,
 ) -> tuple[asyncio.Server, str]:
+    """The runtime socket; every connection must ``auth`` first when there is a secret.
+
+    The app always gives one, unix socket or not: its 0700 directory would do there,
+    but one code path means the POSIX lane tests what Windows relies on.  Loopback
+    TCP without one is refused: any local user could reload, stop servers and read
+    every request's URL, and the app decodes the stream's marshal frames."""
+    if secret is None and runtime_api.parse_address(address)[0] == "tcp":
+        raise ValueError(f"{address} is reachable by every local user: it needs --auth-on-stdin")
     extras = (
         runtime_api.Extra(("show", "snapshot"), "show snapshot",
                           "every counter as one JSON object (Proxydesk's own)",
@@ -255,14 +278,32 @@ async def _open_control(
                           "every log event from now on, until you disconnect (Proxydesk's own)",
                           stream=relay.stream),
     )
-    server = await runtime_api.serve(engine, address, reloader=reload, extras=extras)
+    server = await runtime_api.serve(engine, address, reloader=reload, extras=extras,
+                                     secret=secret)
     if runtime_api.parse_address(address)[0] == "tcp":
         address = f"ipv4@127.0.0.1:{server.sockets[0].getsockname()[1]}"
     return server, address
 
 
+def _read_secret() -> str | None:
+    """The control socket's secret: the first line the app writes on stdin, before any other.
+
+    Not the command line: every user sees it in process listings.  Not the
+    environment either, although other users cannot read it: it would be inherited by
+    whatever the engine starts and sit readable in the process for its whole life;
+    the stdin pipe joins exactly the app and this process, and the line is read
+    once.  The rest of stdin stays the watchdog's (``grace N``, then its end)."""
+    line = _raw_stdin().readline(MAX_SECRET_LINE)
+    secret = line.strip().decode("ascii", "replace")
+    return secret if line.endswith(b"\n") and secret.split() == [secret] else None
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
+    args.secret = _read_secret() if args.auth_on_stdin else None
+    if args.auth_on_stdin and args.secret is None:
+        _report(ready=False, message="no control socket secret on stdin (the app is gone?)")
+        return 1
     if args.parent_pid:
         platform.exit_with_parent(args.parent_pid)
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr,

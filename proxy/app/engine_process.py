@@ -9,7 +9,10 @@ alike -- ``start``/``apply``/``stop``, ``stats()``, ``drain_events()``,
 
 ``start()`` writes the config's text into a private directory (0700, under
 ``platform.short_temp_dir()`` so a unix socket path fits), launches the child
-with three pipes and waits for its start report on stdout (``READY_TIMEOUT``).
+with three pipes, writes a fresh secret as the first line on its stdin (every
+connection to the child's runtime socket begins ``auth <secret>``: on Windows
+it is a loopback port any local user could reach) and waits for its start
+report on stdout (``READY_TIMEOUT``).
 A refusal comes back as an ``EngineError`` with the child's located
 diagnostics; a child that dies first, with the last lines of its stderr.  Then
 one connection to the child's runtime socket carries ``stream events marshal``
@@ -39,6 +42,7 @@ import asyncio
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import socket
 import sys
@@ -88,6 +92,7 @@ class EngineProcess:
         self._dir: Path | None = None
         self._proc: asyncio.subprocess.Process | None = None
         self._control = ""
+        self._secret = ""  # the runtime socket's, new for each start (see the docstring)
         self._listening: list[tuple[str, str, int]] = []
         self._warnings: list[Diagnostic] = []
         self._events: deque[LogEvent] = deque(maxlen=EVENTS_KEPT)
@@ -146,7 +151,7 @@ class EngineProcess:
         control = (str(self._dir / "control.sock") if platform.unix_sockets_available()
                    else "ipv4@127.0.0.1:0")
         args = ["--config", str(copy), "--name", self._config.path, "--control", control,
-                "--parent-pid", str(os.getpid())]
+                "--parent-pid", str(os.getpid()), "--auth-on-stdin"]
         if self._base_dir is not None:
             args += ["--base-dir", str(self._base_dir)]
         if self._sample_events is not None:
@@ -155,8 +160,12 @@ class EngineProcess:
             *child_command(), *args, cwd=self.cwd, stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )
-        assert self._proc.stderr is not None
+        assert self._proc.stderr is not None and self._proc.stdin is not None
         self._tasks.append(spawn(self._keep_output(self._proc.stderr), name="engine-child:stderr"))
+        self._secret = secrets.token_hex(32)
+        with contextlib.suppress(OSError):  # a child dead at birth: its start report says why
+            self._proc.stdin.write(self._secret.encode() + b"\n")
+            await self._proc.stdin.drain()
 
     @property
     def cwd(self) -> Path:
@@ -191,7 +200,8 @@ class EngineProcess:
             self._output.append(line.decode("utf-8", "replace").rstrip())
 
     async def _open_event_stream(self) -> None:
-        reader, writer = await asyncio.wait_for(_connect(self._control), COMMAND_TIMEOUT)
+        reader, writer = await asyncio.wait_for(_connect(self._control, self._secret),
+                                                COMMAND_TIMEOUT)
         writer.write(b"stream events marshal\n")
         await writer.drain()
         self._stream = writer
@@ -237,7 +247,7 @@ class EngineProcess:
     # -- the runtime socket ------------------------------------------------------------------
     async def _command_async(self, text: str, timeout: float = COMMAND_TIMEOUT) -> str:
         async with asyncio.timeout(timeout):
-            reader, writer = await _connect(self._control)
+            reader, writer = await _connect(self._control, self._secret)
             try:
                 writer.write(text.encode() + b"\n")
                 await writer.drain()
@@ -251,7 +261,7 @@ class EngineProcess:
         """One runtime-API command, blocking (any thread); OSError when the child is gone."""
         if not self._control:
             raise EngineError("the engine is not running")
-        with _blocking_connection(self._control, timeout) as sock:
+        with _blocking_connection(self._control, self._secret, timeout) as sock:
             sock.sendall(text.encode() + b"\n")
             chunks = []
             while chunk := sock.recv(65536):
@@ -338,6 +348,11 @@ class EngineProcess:
         return self._control
 
     @property
+    def control_secret(self) -> str:
+        """What a connection to ``control_address`` must send first, as ``auth <secret>``."""
+        return self._secret
+
+    @property
     def private_dir(self) -> Path | None:
         return self._dir
 
@@ -378,25 +393,37 @@ def _reload_answer(answer: str) -> tuple[bool, dict[str, Any]]:
     return head.strip() == "Success=1", report
 
 
-async def _connect(address: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def _connect(address: str, secret: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the child's runtime socket, its ``auth`` line already written (the
+    child answers a good one with nothing: the caller writes its command and reads)."""
     kind, where = parse_address(address)
     if kind == "unix":
         assert isinstance(where, str)
-        return await asyncio.open_unix_connection(where, limit=MAX_LINE)
-    assert isinstance(where, tuple)
-    return await asyncio.open_connection(where[0], where[1], limit=MAX_LINE)
+        reader, writer = await asyncio.open_unix_connection(where, limit=MAX_LINE)
+    else:
+        assert isinstance(where, tuple)
+        reader, writer = await asyncio.open_connection(where[0], where[1], limit=MAX_LINE)
+    writer.write(_auth_line(secret))
+    return reader, writer
+
+
+def _auth_line(secret: str) -> bytes:
+    return f"auth {secret}\n".encode()
 
 
 @contextlib.contextmanager
-def _blocking_connection(address: str, timeout: float) -> Any:
+def _blocking_connection(address: str, secret: str, timeout: float) -> Any:
     kind, where = parse_address(address)
     if kind == "unix":
         sock = socket.socket(getattr(socket, "AF_UNIX"), socket.SOCK_STREAM)  # noqa: B009
     else:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # the command follows the auth line at once: Nagle must not hold it for an ACK
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     with sock:
         sock.settimeout(timeout)
         sock.connect(where)
+        sock.sendall(_auth_line(secret))
         yield sock
 
 

@@ -29,12 +29,24 @@ answers one text like any other, a *stream* takes the connection over and
 writes until the client goes away (the desktop app's engine process streams
 its log events that way, ``proxy.app.engine_child``).  Both need level
 ``admin`` and are listed by ``help`` with their own words.
+
+``serve(..., secret=...)`` makes every connection prove it knows a shared
+secret before anything else: its first line must be ``auth <secret>``
+(compared in constant time); anything else gets one line saying so and the
+connection closed, with nothing executed or streamed.  HAProxy has no such
+thing and ``proxydesk run``'s ``stats socket`` never uses it: it is for a
+socket whose only client is whoever started the engine (the desktop app's
+engine process, whose control port is loopback TCP on Windows, where any
+local user could connect).  A correct ``auth`` line gets no answer, so a
+client writes it and its command together and reads the same answer as
+without it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import os
 from collections.abc import Awaitable, Callable
@@ -59,6 +71,8 @@ __all__ = [
 
 _log = logging.getLogger("proxy.engine.runtime_api")
 MAX_LINE = 65536
+AUTH_TIMEOUT = 5.0  # seconds for a connection's ``auth`` line (a silent client is let go)
+AUTH_REFUSED = b"Permission denied: this socket needs 'auth <secret>' as the first line\n"
 LEVELS = ("user", "operator", "admin")
 
 #: Re-read and apply the configuration: (applied?, the messages to show, one per line).
@@ -383,9 +397,12 @@ def parse_address(address: str) -> tuple[str, str | tuple[str, int]]:
 
 
 async def _handle(
-    session: CliSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    session: CliSession, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+    secret: bytes | None = None,
 ) -> None:
     try:
+        if secret is not None and not await _authenticated(secret, reader, writer):
+            return
         while not session.done:
             if session.interactive:
                 writer.write(b"> ")
@@ -410,6 +427,37 @@ async def _handle(
             await writer.wait_closed()
 
 
+async def _authenticated(
+    secret: bytes, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+) -> bool:
+    """The connection's first line is ``auth <secret>``; else refuse it (see the docstring)."""
+    try:
+        line = await asyncio.wait_for(reader.readline(), AUTH_TIMEOUT)
+    except TimeoutError:
+        line = b""
+    words = line.split()
+    given = words[1] if len(words) == 2 and words[0] == b"auth" else b""
+    if hmac.compare_digest(given, secret):
+        return True
+    writer.write(AUTH_REFUSED)
+    await writer.drain()
+    await _discard_until_end(reader, writer)
+    return False
+
+
+async def _discard_until_end(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Half-close, then swallow what the client still sends (unexecuted) until it closes too.
+
+    Closing with unread input makes the kernel reset the connection, which can
+    destroy the refusal before the client reads it; this bounds the wait instead."""
+    with contextlib.suppress(OSError, NotImplementedError):
+        writer.write_eof()
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(AUTH_TIMEOUT):
+            while await reader.read(MAX_LINE):
+                pass
+
+
 async def _run_stream(
     session: CliSession, stream: tuple[Stream, list[str]],
     reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
@@ -429,6 +477,7 @@ async def serve(
     level: str = "admin",
     reloader: Reloader | None = None,
     extras: tuple[Extra, ...] = (),
+    secret: str | None = None,
 ) -> asyncio.Server:
     """Listen on ``address`` (a ``stats socket`` argument) and answer CLI commands.
 
@@ -437,10 +486,14 @@ async def serve(
     after removing a stale socket file; where unix sockets do not exist
     (Windows) that is ``UnixSocketUnavailable``, an OSError saying what to use
     instead.  ``reloader`` enables ``reload``; ``extras`` are the owner's own commands
-    and streams.  The caller closes the returned server.
+    and streams; ``secret`` makes each connection begin with ``auth <secret>`` (see
+    the module docstring).  The caller closes the returned server.
     """
     if level not in LEVELS:
         raise ValueError(f"unknown stats socket level '{level}'")
+    if secret is not None and secret.split() != [secret]:
+        raise ValueError("a runtime socket's secret is one word, not empty")
+    secret_bytes = secret.encode() if secret is not None else None
 
     # The engine's API has no "initial weight": remember each server's weight
     # when the socket opens (the configured one), shared by every connection.
@@ -452,7 +505,7 @@ async def serve(
     ) -> Awaitable[None]:
         session = CliSession(engine, level, initial_weights=initial_weights, reloader=reloader,
                              extras=extras)
-        return _handle(session, reader, writer)
+        return _handle(session, reader, writer, secret_bytes)
 
     kind, where = parse_address(address)
     if kind == "tcp":

@@ -19,7 +19,7 @@ import pytest_asyncio
 from proxy import platform
 from proxy.app import engine_wire as wire
 from proxy.app.demo import start_responder, tutorial_answer
-from proxy.app.engine_process import EngineProcess, child_command
+from proxy.app.engine_process import EngineProcess, _blocking_connection, child_command
 from proxy.config.parser import parse
 from proxy.engine.engine import EngineError
 from tests.proxy.engine._engine_support import HTTP_DEFAULTS
@@ -165,7 +165,7 @@ async def test_server_state_goes_over_the_runtime_api(running: EngineProcess) ->
 async def test_json_event_stream_and_help_for_people(running: EngineProcess) -> None:
     help_text = await asyncio.to_thread(running.command, "help")
     assert "show snapshot" in help_text and "stream events [json|marshal]" in help_text
-    reader, writer = await wire_connection(running.control_address)
+    reader, writer = await wire_connection(running)
     writer.write(b"stream events json\n")
     await writer.drain()
     await asyncio.sleep(0.05)  # attached before the request
@@ -176,10 +176,10 @@ async def test_json_event_stream_and_help_for_people(running: EngineProcess) -> 
     assert event[2:6] == ["fe", "be", "alpha", 200] and event[12] == "/admin"
 
 
-async def wire_connection(address: str) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def wire_connection(process: EngineProcess) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     from proxy.app.engine_process import _connect
 
-    return await _connect(address)
+    return await _connect(process.control_address, process.control_secret)
 
 
 def test_event_frames_round_trip() -> None:
@@ -201,28 +201,84 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def test_the_child_stops_when_its_stdin_ends(tmp_path: Path) -> None:
-    """The watchdog alone (no --parent-pid, so no PR_SET_PDEATHSIG): a dead parent's
-    pipe ends exactly like this, on every OS."""
+def _by_hand(tmp_path: Path, control: str, *flags: str) -> subprocess.Popen[bytes]:
     copy = tmp_path / "running.cfg"
     copy.write_text("frontend fe\n    bind 127.0.0.1:0\n    mode tcp\n    default_backend be\n"
                     "backend be\n    mode tcp\n    server s 127.0.0.1:9\n")
+    return subprocess.Popen([*child_command(), "--config", str(copy), "--control", control, *flags],
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _reap(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.kill()
+    child.wait()
+    for pipe in (child.stdin, child.stdout, child.stderr):
+        if pipe is not None:
+            pipe.close()
+
+
+@pytest.mark.parametrize("secret", [False, True])
+def test_the_child_stops_when_its_stdin_ends(tmp_path: Path, secret: bool) -> None:
+    """The watchdog alone (no --parent-pid, so no PR_SET_PDEATHSIG): a dead parent's
+    pipe ends exactly like this, on every OS -- also after the secret's line."""
+    if not secret and not platform.unix_sockets_available():
+        pytest.skip("a TCP control socket needs the secret (the next test)")
     control = str(tmp_path / "c.sock") if platform.unix_sockets_available() else "ipv4@127.0.0.1:0"
-    child = subprocess.Popen([*child_command(), "--config", str(copy), "--control", control],
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child = _by_hand(tmp_path, control, *(["--auth-on-stdin"] if secret else []))
     try:
         assert child.stdout is not None and child.stdin is not None
+        if secret:
+            child.stdin.write(b"0123abcd\n")
+            child.stdin.flush()
         report = json.loads(child.stdout.readline())
         assert report["ready"] and report["pid"] == child.pid
         child.stdin.close()
         assert child.wait(10) == 0
     finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for pipe in (child.stdin, child.stdout, child.stderr):
-            if pipe is not None:
-                pipe.close()
+        _reap(child)
+
+
+def test_a_signalled_child_exits_cleanly_while_its_stdin_is_open(tmp_path: Path) -> None:
+    """SIGTERM while the watchdog waits on stdin: once a SIGABRT (the interpreter could not
+    take stdin's buffer lock at shutdown), now a plain exit 0."""
+    child = _by_hand(tmp_path, "ipv4@127.0.0.1:0", "--auth-on-stdin")
+    try:
+        assert child.stdout is not None and child.stdin is not None and child.stderr is not None
+        child.stdin.write(b"0123abcd\n")
+        child.stdin.flush()
+        report = json.loads(child.stdout.readline())
+        with _blocking_connection(report["control"], "0123abcd", 5) as sock:
+            sock.sendall(b"show backend\n")  # answered: the loop is past installing its handlers
+            assert sock.recv(100).startswith(b"# name")
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(10) == 0, child.stderr.read()
+    finally:
+        _reap(child)
+
+
+def test_the_child_opens_no_tcp_control_port_without_a_secret(tmp_path: Path) -> None:
+    child = _by_hand(tmp_path, "ipv4@127.0.0.1:0")
+    try:
+        assert child.stdout is not None
+        report = json.loads(child.stdout.readline())
+        assert not report["ready"] and "needs --auth-on-stdin" in report["message"]
+        assert child.wait(10) == 1
+    finally:
+        _reap(child)
+
+
+def test_the_child_does_not_start_when_stdin_ends_before_the_secret(tmp_path: Path) -> None:
+    child = _by_hand(tmp_path, "ipv4@127.0.0.1:0", "--auth-on-stdin")
+    try:
+        assert child.stdout is not None and child.stdin is not None
+        child.stdin.close()  # the app died at once
+        report = json.loads(child.stdout.readline())
+        assert report == {"ready": False,
+                          "message": "no control socket secret on stdin (the app is gone?)"}
+        assert child.wait(10) == 1
+    finally:
+        _reap(child)
 
 
 def test_a_child_whose_app_died_exits_by_itself(tmp_path: Path, origin_port: int) -> None:

@@ -14,8 +14,9 @@ import pytest_asyncio
 from _engine_support import defaults_section
 
 from proxy.config.load import check_text
+from proxy.engine import runtime_api
 from proxy.engine.engine import Engine
-from proxy.engine.runtime_api import parse_address, serve
+from proxy.engine.runtime_api import AUTH_REFUSED, parse_address, serve
 
 CONFIG = """
 global
@@ -192,3 +193,81 @@ async def test_reload_is_served_where_a_reloader_is_given(engine: tuple[Engine, 
     finally:
         for server in (plain, user, operator):
             server.close()
+
+
+# ------------------------------------------------------------- serve(secret=...): auth first
+
+
+async def exchange_tcp(server: asyncio.Server, data: bytes) -> bytes:
+    """Send ``data`` as it is and read the whole answer (until the server closes)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+    writer.write(data)
+    await writer.drain()
+    answer = await asyncio.wait_for(reader.read(), 10.0)
+    writer.close()
+    return answer
+
+
+@pytest.mark.asyncio
+async def test_a_secret_lets_in_only_connections_that_auth_first(engine: tuple[Engine, Path]) -> None:
+    running, _ = engine
+    plain = await serve(running, "ipv4@127.0.0.1:0")
+    guarded = await serve(running, "ipv4@127.0.0.1:0", secret="s3cret")
+    try:
+        same = await exchange_tcp(plain, b"show backend\n")
+        assert same == b"# name\nbe\n\n"
+        assert await exchange_tcp(guarded, b"auth s3cret\nshow backend\n") == same
+        for first in (b"disable server be/s1\n", b"auth wrong\ndisable server be/s1\n",
+                      b"auth s3cre\ndisable server be/s1\n", b"auth s3cret extra\ndisable server be/s1\n",
+                      b"auth\n", b"AUTH s3cret\ndisable server be/s1\n",
+                      b"disable server be/s1; auth s3cret\n", b"prompt\ndisable server be/s1\n"):
+            assert await exchange_tcp(guarded, first) == AUTH_REFUSED, first
+        row = running.stats().find("be", "s1")
+        assert row is not None and row.status != "MAINT"  # nothing was executed
+        assert await exchange_tcp(guarded, b"auth s3cret\ndisable server be/s1\n") == b"\n"
+        row = running.stats().find("be", "s1")
+        assert row is not None and row.status == "MAINT"  # ...whereas with the secret it is
+    finally:
+        for server in (plain, guarded):
+            server.close()
+            await server.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_an_authenticated_connection_may_go_interactive(engine: tuple[Engine, Path]) -> None:
+    running, _ = engine
+    server = await serve(running, "ipv4@127.0.0.1:0", secret="s3cret")
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.sockets[0].getsockname()[1])
+        writer.write(b"auth s3cret\nprompt\n")
+        assert await reader.readuntil(b"> ") == b"\n> "
+        writer.write(b"show backend\n")
+        assert await reader.readuntil(b"> ") == b"# name\nbe\n\n> "
+        writer.write(b"quit\n")
+        assert await asyncio.wait_for(reader.read(), 2.0) == b""
+        writer.close()
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.asyncio
+async def test_a_silent_connection_is_let_go(engine: tuple[Engine, Path],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime_api, "AUTH_TIMEOUT", 0.2)
+    running, _ = engine
+    server = await serve(running, "ipv4@127.0.0.1:0", secret="s3cret")
+    try:
+        started = asyncio.get_running_loop().time()
+        assert await exchange_tcp(server, b"") == AUTH_REFUSED
+        assert asyncio.get_running_loop().time() - started < 5.0
+    finally:
+        server.close()
+        await server.wait_closed()
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("secret", ["", "two words", " padded"])
+async def test_a_secret_is_one_word(engine: tuple[Engine, Path], secret: str) -> None:
+    with pytest.raises(ValueError, match="one word"):
+        await serve(engine[0], "ipv4@127.0.0.1:0", secret=secret)
