@@ -19,6 +19,12 @@ the record then names (Windows).  Why not the config's own ``stats
 socket``: many files have none (the routes file never has), a unix one does
 not exist on Windows, and an edit may move it.
 
+Every connection to the control socket starts with ``auth <secret>``
+(``runtime_api.serve(secret=...)``): the secret is made per run and kept only in
+the record, a 0600 file in the user's 0700 runtime directory.  A unix socket in
+that directory is private already; a loopback port (Windows) is not -- any local
+user could connect and reload -- and one code path keeps both tested.
+
 A record whose instance died without removing it (killed) is found stale
 when its control socket refuses the connection; ``reload`` then says so and
 removes it.
@@ -31,6 +37,7 @@ import contextlib
 import hashlib
 import json
 import os
+import secrets
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +48,8 @@ from proxy import platform
 from proxy.certs.atomic import atomic_write, ensure_private_dir
 from proxy.engine.runtime_api import MAX_LINE, parse_address
 
-__all__ = ["ENV_RUNTIME_DIR", "Instance", "control_address", "find", "publish", "request",
-           "runtime_dir", "withdraw"]
+__all__ = ["ENV_RUNTIME_DIR", "Instance", "control_address", "find", "new_secret", "publish",
+           "request", "runtime_dir", "withdraw"]
 
 ENV_RUNTIME_DIR = "PROXYDESK_RUNTIME_DIR"
 _MAX_UNIX_PATH = 100  # sun_path is 104 bytes on macOS, 108 on Linux
@@ -74,6 +81,7 @@ class Instance:
     config: str  # resolved path of the file it serves
     control: str  # a runtime-API address (a unix path or ipv4@127.0.0.1:PORT)
     record: Path
+    secret: str | None = None  # the control socket's; None: a record written before secrets
 
 
 def control_address(config: Path) -> str:
@@ -85,12 +93,18 @@ def control_address(config: Path) -> str:
     return "ipv4@127.0.0.1:0"
 
 
-def publish(config: Path, control: str) -> Instance:
+def new_secret() -> str:
+    """A control socket's secret for one run (``serve(secret=...)``, then ``publish``)."""
+    return secrets.token_hex(32)
+
+
+def publish(config: Path, control: str, secret: str | None = None) -> Instance:
     """Record that this process serves ``config``, controlled at ``control``."""
     record = _record_path(config)
     ensure_private_dir(record.parent)
-    instance = Instance(os.getpid(), str(config.resolve()), control, record)
-    data = {"pid": instance.pid, "config": instance.config, "control": instance.control}
+    instance = Instance(os.getpid(), str(config.resolve()), control, record, secret)
+    data = {"pid": instance.pid, "config": instance.config, "control": instance.control,
+            "secret": secret}
     atomic_write(record, json.dumps(data).encode() + b"\n", private=True)
     return instance
 
@@ -107,7 +121,9 @@ def withdraw(instance: Instance) -> None:
 def _read(record: Path) -> Instance | None:
     try:
         data = json.loads(record.read_text(encoding="utf-8"))
-        return Instance(int(data["pid"]), str(data["config"]), str(data["control"]), record)
+        secret = data.get("secret")
+        return Instance(int(data["pid"]), str(data["config"]), str(data["control"]), record,
+                        str(secret) if secret is not None else None)
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -122,8 +138,9 @@ def find(config: Path | None) -> list[Instance]:
     return [i for r in records if (i := _read(r)) is not None]
 
 
-async def request(control: str, line: str, timeout: float) -> str:
-    """Send one runtime-API line to ``control`` and return the whole answer.
+async def request(control: str, line: str, timeout: float, secret: str | None = None) -> str:
+    """Send one runtime-API line to ``control`` (after ``auth <secret>``) and return the
+    whole answer.
 
     ConnectionRefusedError / FileNotFoundError: nothing listens there (a stale record)."""
     kind, where = parse_address(control)
@@ -135,6 +152,8 @@ async def request(control: str, line: str, timeout: float) -> str:
         assert isinstance(where, tuple)
         reader, writer = await asyncio.open_connection(where[0], where[1], limit=MAX_LINE)
     try:
+        if secret is not None:
+            writer.write(f"auth {secret}\n".encode())
         writer.write(line.encode() + b"\n")
         await writer.drain()
         answer = await asyncio.wait_for(reader.read(), timeout)

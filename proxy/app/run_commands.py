@@ -188,12 +188,13 @@ async def _open_control(
     """The control socket ``proxydesk reload`` talks to, and its published record; None (with
     a warning) when it cannot be set up -- the proxy serves anyway, reloading on file changes."""
     try:
-        address = instances.control_address(path)
-        server = await runtime_api.serve(engine, address, level="operator", reloader=reloader)
+        address, secret = instances.control_address(path), instances.new_secret()
+        server = await runtime_api.serve(engine, address, level="operator", reloader=reloader,
+                                         secret=secret)
         if runtime_api.parse_address(address)[0] == "tcp":
             address = f"ipv4@127.0.0.1:{server.sockets[0].getsockname()[1]}"
         try:
-            return server, instances.publish(path, address)
+            return server, instances.publish(path, address, secret)
         except BaseException:
             server.close()
             raise
@@ -410,7 +411,8 @@ async def _reload_instance(path: Path | None) -> int:
         return 1
     instance = found[0]
     try:
-        answer = await instances.request(instance.control, "reload", RELOAD_TIMEOUT_S)
+        answer = await instances.request(instance.control, "reload", RELOAD_TIMEOUT_S,
+                                         instance.secret)
     except (ConnectionRefusedError, FileNotFoundError):
         instance.record.unlink(missing_ok=True)
         print(f"proxydesk: reload: no 'proxydesk run' serves '{instance.config}' any more "
