@@ -15,6 +15,8 @@ Theory of operation
 * **Assist** - completion and hover docs come from ``proxy.config.assist`` over
   the ``Config`` parsed from the text as it is now (see ``config``), so names
   typed a moment ago are offered too.
+* **Columns** - diagnostics and the assist count a line in characters, Qt in
+  UTF-16 units (an emoji is two): every crossing goes through ``gui.text_columns``.
 * Colours are read at paint time from the palette and ``theme.syntax_colours``,
   so a light/dark switch repaints correctly (``refresh_colours``).
 """
@@ -50,6 +52,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.text_columns import column_of, position_of
 from gui.theme import icon, syntax_colours
 from proxy.config import assist
 from proxy.config.model import Config, Diagnostic
@@ -229,10 +232,9 @@ class CodeEditor(QPlainTextEdit):
                 selection.format.setBackground(colours[kind])
                 selection.format.setProperty(QTextFormat.Property.FullWidthSelection, True)
             else:
-                start, length = assist.word_span(block.text(), diagnostic.col)
-                cursor.setPosition(block.position() + min(start - 1, max(block.length() - 1, 0)))
-                cursor.setPosition(min(cursor.position() + length, block.position() + max(block.length() - 1, 0)),
-                                   QTextCursor.MoveMode.KeepAnchor)
+                start, length = assist.word_span(block.text(), diagnostic.col)  # characters
+                cursor.setPosition(position_of(block, start))
+                cursor.setPosition(position_of(block, start + length), QTextCursor.MoveMode.KeepAnchor)
                 selection.format.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
                 selection.format.setUnderlineColor(colours[kind])
                 tint = QColor(colours[kind])
@@ -249,7 +251,7 @@ class CodeEditor(QPlainTextEdit):
 
     # -- hover -------------------------------------------------------------------------------
     def tooltip_at(self, line: int, col: int) -> str | None:
-        """Plain text: the line's diagnostics, then the doc of the word at ``col``."""
+        """Plain text: the line's diagnostics, then the doc of the word at character column ``col``."""
         parts = []
         marker = self.markers.get(line)
         if marker is not None:
@@ -264,7 +266,7 @@ class CodeEditor(QPlainTextEdit):
         if event.type() == QEvent.Type.ToolTip and isinstance(event, QHelpEvent):
             cursor = self.cursorForPosition(event.pos())
             line = self.line_at_y(event.pos().y())  # 0 below the text: no tooltip there
-            col = cursor.positionInBlock() + 1
+            col = column_of(cursor)
             if self.cursorRect(cursor).x() > event.pos().x() and col > 1:
                 col -= 1  # over the right half of a character: the cursor lands after it
             text = self.tooltip_at(line, col) if line == cursor.blockNumber() + 1 else None
@@ -294,8 +296,7 @@ class CodeEditor(QPlainTextEdit):
     def completions_here(self) -> assist.CompletionResult:
         cursor = self.textCursor()
         block = cursor.block()
-        return assist.completions(self.config(), block.blockNumber() + 1, block.text(),
-                                  cursor.positionInBlock() + 1)
+        return assist.completions(self.config(), block.blockNumber() + 1, block.text(), column_of(cursor))
 
     def completion_items(self) -> list[str]:
         """What the completion popup lists now."""
@@ -315,7 +316,7 @@ class CodeEditor(QPlainTextEdit):
             popup.hide()
             return False
         self._fill_model(items)
-        self._completion_start = self.textCursor().block().position() + result.start - 1
+        self._completion_start = position_of(self.textCursor().block(), result.start)
         self.completer.setCompletionPrefix(result.prefix)
         popup.setCurrentIndex(self.completer.completionModel().index(0, 0))
         start = QTextCursor(self.document())

@@ -287,6 +287,26 @@ def _text_editor(window: Any) -> None:
     window.text_view.find_next()
 
 
+# Emoji are one character but two UTF-16 units: the marks must still sit on their words.
+EMOJI_BACKEND = ("\nbackend rockets\n    # 🚀 launch pad\n    server s🚀1 127.0.0.1:8001 weight 300\n"
+                 "    http-request deny if { hdr(x) -m str 🚀 } badword\n")
+
+
+@screen("text-editor-emoji")
+def _text_editor_emoji(window: Any) -> None:
+    """Errors after an emoji on their lines: underlined word, cursor on it, Ln/Col in characters."""
+    from PySide6.QtWidgets import QApplication
+
+    if "backend rockets" not in window.document.text:
+        window.document.set_text(window.document.text + EMOJI_BACKEND)
+    window.tabs.setCurrentWidget(window.text_view)
+    window.text_view.find_bar.close_bar()
+    QApplication.processEvents()
+    lines = window.document.text.splitlines()
+    line = next(i for i, t in enumerate(lines, 1) if "weight 300" in t)
+    window.text_view.go_to_line(line, lines[line - 1].index("300") + 1)
+
+
 @screen("map-ten-backends")
 def _map_ten_backends(window: Any) -> None:
     """A ten-backend config (opened last: it replaces the tutorial and stops its engine)."""

@@ -46,6 +46,7 @@ from PySide6.QtWidgets import (
 from gui.code_editor import CodeEditor
 from gui.document import MEMORY_PATH, Document
 from gui.find_bar import FindBar
+from gui.text_columns import column_of, position_of, utf16_offset
 from gui.theme import syntax_colours
 from proxy.config import assist
 from proxy.config import keywords as kw
@@ -99,21 +100,25 @@ class ConfigHighlighter(QSyntaxHighlighter):
             self._highlight_statement(code, words)
         for pattern, name in ((_NUMBER, "number"), (_CONDITION, "acl"), (_STRING, "string")):
             for match in pattern.finditer(code):
-                self.setFormat(match.start(), match.end() - match.start(), self.formats[name])
+                self._paint(text, match.start(), match.end(), name)
         if comment_at is not None:
-            self.setFormat(comment_at, len(text) - comment_at, self.formats["comment"])
+            self._paint(text, comment_at, len(text), "comment")
+
+    def _paint(self, text: str, start: int, end: int, name: str) -> None:
+        """Format characters ``start:end`` of the block's ``text`` (Python indexes; Qt wants UTF-16)."""
+        first = utf16_offset(text, start + 1)
+        self.setFormat(first, utf16_offset(text, end + 1) - first, self.formats[name])
 
     def _highlight_statement(self, code: str, words: list[re.Match[str]]) -> None:
         first = words[0]
         if first.group() in kw.SECTION_KINDS and not code[: first.start()].strip():
-            self.setFormat(first.start(), len(code) - first.start(), self.formats["section"])
+            self._paint(code, first.start(), len(code), "section")
             return
         keyword, count = kw.lookup([w.group() for w in words])
         if keyword is not None and count == 0:
             count = len(keyword.name.split())
         if keyword is not None:
-            end = words[min(count, len(words)) - 1].end()
-            self.setFormat(first.start(), end - first.start(), self.formats["keyword"])
+            self._paint(code, first.start(), words[min(count, len(words)) - 1].end(), "keyword")
 
 
 def _split_comment(text: str) -> tuple[str, int | None]:
@@ -154,8 +159,11 @@ class TextView(QWidget):
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.position = QLabel()  # "Ln 3, Col 12" of the cursor
+        self.position.setToolTip("Cursor line and column (characters, as in the Problems list)")
         buttons = QHBoxLayout()
         buttons.addWidget(self.status, 1)
+        buttons.addWidget(self.position)
         buttons.addWidget(self.revert_button)
         buttons.addWidget(self.apply_button)
         layout = QVBoxLayout(self)
@@ -171,9 +179,11 @@ class TextView(QWidget):
         self.editor.escapePressed.connect(lambda: self.find_bar.close_bar() if self.find_bar.isVisible() else None)
         self.editor.document().modificationChanged.connect(self._update_buttons)
         self.editor.document().contentsChanged.connect(self._text_edited)
+        self.editor.cursorPositionChanged.connect(self._show_position)
         document.changed.connect(self._model_changed)
         document.diagnosticsChanged.connect(self._model_diagnostics_changed)
         self.reload()
+        self._show_position()
 
     def _build_actions(self) -> None:
         """Find/Replace; they work while the view has focus, and the window puts them in its
@@ -226,11 +236,18 @@ class TextView(QWidget):
         self.reload()
         return []
 
+    def _show_position(self) -> None:
+        # The file's character column (code points, 1-based), as HAProxy, `proxydesk check`
+        # and the Problems list count it - not Qt's UTF-16 offset, where an emoji is two.
+        cursor = self.editor.textCursor()
+        self.position.setText(f"Ln {cursor.blockNumber() + 1}, Col {column_of(cursor)}")
+
     def go_to_line(self, line: int, col: int = 1) -> None:
-        """Put the cursor at ``line``:``col`` (1-based), in the middle of the view, and focus it."""
+        """Put the cursor at ``line``:``col`` (1-based; ``col`` in characters, as diagnostics
+        count), in the middle of the view, and focus it."""
         block = self.editor.document().findBlockByNumber(max(line - 1, 0))
         cursor = QTextCursor(block)
-        cursor.setPosition(block.position() + min(max(col - 1, 0), max(block.length() - 1, 0)))
+        cursor.setPosition(position_of(block, col))  # col counts characters, as diagnostics do
         self.editor.setTextCursor(cursor)
         self.editor.centerCursor()
         self.editor.setFocus()

@@ -16,7 +16,10 @@ A column may have a ``check`` (``gui.editors.checks``): a value it refuses is
 not written and not thrown away either -- the cell keeps showing the typed
 text (marked, its reason as tooltip) as a *pending* value, ``refused`` says
 why for the page's message line, and the next edit of the cell starts from
-it; a valid value or ``discard_pending`` (Esc) ends it.
+it; a valid value or ``discard_pending`` (Esc) ends it.  A pending value is a
+``Draft`` over the row's live ``Statement``: when the document replaces that
+statement (undo, redo, Apply text, opening a file) or the cell's value in the
+file changes, the draft is dropped and the cell shows the file's value again.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from gui.document import Document
 from gui.editors.checks import Check, name_problem, option_problem, port_problem
 from gui.editors.inherit import Inherited, default_server_option
-from gui.editors.widgets import REFUSED_COLOR, join_host_port, split_words
+from gui.editors.widgets import REFUSED_COLOR, Draft, join_host_port, split_words
 from proxy.config import keywords as kw
 from proxy.config.model import Config, Section, Statement
 from proxy.config.nodes import (
@@ -85,7 +88,7 @@ class SectionTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.document, self.kind, self.name = document, kind, name
         self._rows: list[Statement] = self._statements(document.config)
-        self.pending: dict[tuple[int, int], tuple[str, str]] = {}  # (row, column) -> (text, reason)
+        self.pending: dict[tuple[int, int], Draft] = {}  # (row, column) -> the refused text there
         document.changed.connect(self.reload)
 
     # -- what the rows are -------------------------------------------------------------
@@ -103,7 +106,10 @@ class SectionTableModel(QAbstractTableModel):
 
     def reload(self) -> None:
         rows = self._statements(self.document.config)
-        self.pending = {k: v for k, v in self.pending.items() if k[0] < len(rows)}
+        had_drafts = bool(self.pending)
+        self.pending = self._surviving_drafts(rows)
+        if had_drafts:
+            self.refused.emit(self._pending_reason())  # "" hides the reason of a dropped draft
         if len(rows) == len(self._rows) and rows:
             # Same rows, new values (a cell was edited, or undo): no reset, so a view's open
             # editor -- the one whose commit caused this change -- is not destroyed under it.
@@ -113,6 +119,16 @@ class SectionTableModel(QAbstractTableModel):
         self.beginResetModel()
         self._rows = rows
         self.endResetModel()
+
+    def _surviving_drafts(self, rows: list[Statement]) -> dict[tuple[int, int], Draft]:
+        """The drafts still typed over what the file holds, at their statements' new rows."""
+        row_of = {id(statement): row for row, statement in enumerate(rows)}
+        kept = {}
+        for (_row, column), draft in self.pending.items():
+            row = row_of.get(id(draft.owner))
+            if row is not None and draft.covers(rows[row], self.columns[column].show(rows[row].node)):
+                kept[(row, column)] = draft
+        return kept
 
     def check(self, index: Index, text: str) -> str | None:
         """Why ``text`` cannot go into the cell at ``index`` (None: it can)."""
@@ -126,7 +142,7 @@ class SectionTableModel(QAbstractTableModel):
             self.refused.emit(self._pending_reason())
 
     def _pending_reason(self) -> str:
-        return next(iter(self.pending.values()))[1] if self.pending else ""
+        return next(iter(self.pending.values())).reason if self.pending else ""
 
     # -- Qt's model interface ---------------------------------------------------------------
     def rowCount(self, parent: Index = _ROOT) -> int:
@@ -165,8 +181,8 @@ class SectionTableModel(QAbstractTableModel):
         return None
 
     @staticmethod
-    def _pending_data(pending: tuple[str, str], role: int) -> Any:
-        text, reason = pending
+    def _pending_data(pending: Draft, role: int) -> Any:
+        text, reason = pending.text, pending.reason
         if role in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.EditRole):
             return text
         if role == Qt.ItemDataRole.ForegroundRole:
@@ -202,7 +218,8 @@ class SectionTableModel(QAbstractTableModel):
         row = index.row()
         reason = self.check(index, value) if role == Qt.ItemDataRole.EditRole else None
         if reason is not None:
-            self.pending[(row, index.column())] = (str(value), reason)
+            statement = self._rows[row]
+            self.pending[(row, index.column())] = Draft(str(value), reason, statement, column.show(statement.node))
             self.dataChanged.emit(index, index)
             self.refused.emit(reason)
             return False

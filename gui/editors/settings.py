@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.editors.widgets import REFUSED_COLOR, SectionEditor, keyword_tip, split_words
+from gui.editors.widgets import REFUSED_COLOR, Draft, SectionEditor, keyword_tip, split_words
 from proxy.config.build import node_from_words
 from proxy.config.model import Config, Section, Statement
 from proxy.config.semantics import ProxyMeaning, Semantics, Value, describe, meaning_of, takers
@@ -168,7 +168,8 @@ def log_target_problem(text: str) -> str | None:
 
 class LogTargets(QWidget):
     """The ``log`` lines of a section, one row each (the words after ``log``): add, edit, remove.
-    A row the check refuses stays as typed, marked, and is not written."""
+    A row the check refuses stays as typed, marked, and is not written: a ``Draft`` over its
+    ``log`` statement, dropped once the document replaces that line (undo, Apply text)."""
 
     def __init__(self, editor: SectionEditor, placeholder: str) -> None:
         super().__init__()
@@ -203,21 +204,27 @@ class LogTargets(QWidget):
         layout.addWidget(self.table)
         layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self._refusing: dict[int, str] = {}
+        self._refusing: dict[int, Draft] = {}  # row -> the refused text typed there
         editor.add_hint(lambda _config, section: self.load(section))
 
     def _lines(self, section: Section) -> list[Statement]:
         return [s for s in section.body if s.words[:1] == ["log"]]
 
     def load(self, section: Section) -> None:
-        lines = [" ".join(s.words[1:]) for s in self._lines(section)]
+        statements = self._lines(section)
+        lines = [" ".join(s.words[1:]) for s in statements]
+        self._refusing = {row: draft for row, draft in self._refusing.items()
+                          if row < len(lines) and draft.covers(statements[row], lines[row])}
+        if self._refusing:
+            self.message.setText(f"Log target not saved: {next(iter(self._refusing.values())).reason}.")
+        self.message.setVisible(bool(self._refusing))
         self.table.blockSignals(True)
         self.table.setRowCount(len(lines))
         for row, text in enumerate(lines):
             if row in self._refusing:
                 continue  # a refused row keeps what was typed
             item = self.table.item(row, 0)
-            if item is None or item.text() != text:
+            if item is None or item.text() != text or item.toolTip():  # a tooltip: a dropped draft's
                 self.table.setItem(row, 0, QTableWidgetItem(text))
         self.table.blockSignals(False)
 
@@ -229,7 +236,11 @@ class LogTargets(QWidget):
         item.setToolTip(f"Not saved: {problem}" if problem else "")
         self.table.blockSignals(False)
         if problem is not None:
-            self._refusing[row] = problem
+            section = self.editor.section()
+            lines = self._lines(section) if section is not None else []
+            if row < len(lines):
+                over = " ".join(lines[row].words[1:])
+                self._refusing[row] = Draft(text, problem, lines[row], over)
             self.message.setText(f"Log target not saved: {problem}.")
             self.message.show()
             return

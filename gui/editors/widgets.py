@@ -16,6 +16,15 @@ text, nothing is written, the field is marked and says why (``mark_refused``,
 the editor's ``problem`` line), and the text stays as typed.  Table cells get
 the same through ``CheckedDelegate`` over a model's ``check``/``pending``.
 
+A refused text is a ``Draft`` over the file's value it was typed over, and
+lives only while that value is still in the file: ``Document.edit`` changes
+the live ``Config`` in place, so an edit elsewhere keeps the section and
+statement objects, while undo, redo, Apply text and opening a file put new
+ones in their place.  A draft whose object was replaced, or whose value the
+file no longer holds, is dropped on the next reload: the field shows the
+file's value and the reason line goes (an undone edit never leaves the red
+leftover of a later, refused one on screen).
+
 ``TimeEdit`` (a number plus a unit) and ``AddressPortEdit`` (host plus port)
 are the two compound inputs haproxy.cfg needs everywhere.
 """
@@ -68,6 +77,7 @@ __all__ = [
     "AddressPortEdit",
     "Binding",
     "CheckedDelegate",
+    "Draft",
     "SectionEditor",
     "TimeEdit",
     "grey_special_value",
@@ -240,6 +250,21 @@ class _quiet:
 # --- bindings ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Draft:
+    """A refused text typed over ``over``, the file's value in ``owner`` (the live Statement
+    or Section it belongs to) at the time."""
+
+    text: str
+    reason: str
+    owner: object
+    over: object
+
+    def covers(self, owner: object, value: object) -> bool:
+        """Still typed over what the file holds: the same live object, the same value."""
+        return owner is self.owner and value == self.over
+
+
 @dataclass
 class Binding:
     """One form field: a widget, how to read it from a section and how to write it."""
@@ -249,6 +274,7 @@ class Binding:
     write: Callable[[Section, Any], None]
     label: str
     check: Callable[[str], str | None] | None = None
+    draft: Draft | None = None  # set while the widget holds a refused text
 
     def refused(self) -> str | None:
         """Why the text in a checked line edit cannot be written (None: it can)."""
@@ -261,11 +287,19 @@ class Binding:
             return self.check(widget.currentText())
         return None
 
+    def note_refusal(self, section: Section | None, reason: str | None) -> None:
+        """Start (or end, ``reason`` None) the draft the widget's text now is."""
+        if reason is None or section is None:
+            self.draft = None
+        elif self.draft is None:
+            self.draft = Draft(_text_of(self.widget) or "", reason, section, self.read(section))
+
     def load(self, section: Section) -> None:
         value = self.read(section)
         widget = self.widget
-        if self.refused() is not None:
+        if self.refused() is not None and self.draft is not None and self.draft.covers(section, value):
             return  # the field keeps the refused text it says is wrong until it is fixed
+        self.draft = None  # the file's value replaced the one it was typed over: show that
         with _quiet(widget):
             if isinstance(widget, QLineEdit):
                 if widget.text() != value:
@@ -358,6 +392,7 @@ class SectionEditor(QWidget):
 
         def changed(value: Any) -> None:
             reason = binding.refused()
+            binding.note_refusal(self.section(), reason)
             self.show_problem(widget, label, reason)
             if reason is None and not (_clearing(widget) and value == ""):
                 self.edit(f"Set {label}", lambda s: write(s, value), merge_key=label)
@@ -389,6 +424,7 @@ class SectionEditor(QWidget):
                 binding.widget.setCurrentText(value)
             elif isinstance(binding.widget, QLineEdit):
                 binding.widget.setText(value)
+        binding.draft = None
         self.show_problem(binding.widget, binding.label, None)
 
     def show_problem(self, widget: QWidget, label: str, reason: str | None) -> None:
@@ -414,7 +450,10 @@ class SectionEditor(QWidget):
         if section is None:
             return
         for binding in self.bindings:
+            drafted = binding.draft is not None
             binding.load(section)
+            if drafted and binding.draft is None:  # dropped: the file's value, unmarked
+                self.show_problem(binding.widget, binding.label, None)
         for show in self.hints:
             show(self.document.config, section)
 

@@ -23,7 +23,8 @@ registry, with no Qt:
 ``diagnose_text`` is the one place a text becomes its diagnostics (parse, then
 validate), shared by the document and the editor's live checking of unapplied text.
 
-Columns here are 1-based, like ``Diagnostic.col`` and ``Origin.cols``.
+Columns here are 1-based and count characters (code points), like ``Diagnostic.col``
+and ``Origin.cols``; the GUI converts them to Qt's UTF-16 offsets (gui/text_columns.py).
 """
 
 from __future__ import annotations

@@ -52,7 +52,7 @@ class Diagnostic:
 
     path: str
     line: int
-    col: int
+    col: int  # 1-based, in characters (code points) as HAProxy and editors count: not bytes, not UTF-16
     severity: str  # "error" | "warning"
     message: str
     code: str = ""  # a stable name for diagnostics that tools act on (e.g. "missing-lf")

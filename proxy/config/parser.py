@@ -44,7 +44,8 @@ def decode(data: bytes, path: str) -> tuple[str, list[Diagnostic]]:
         return data.decode("utf-8"), []
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        col = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        col = len(data[line_start:exc.start].decode("utf-8")) + 1  # characters, not bytes: valid so far
         warning = Diagnostic(
             path, line, col, "warning", "file is not valid UTF-8; bytes are kept as they are"
         )

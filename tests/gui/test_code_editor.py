@@ -196,3 +196,78 @@ def test_a_backend_typed_a_moment_ago_is_offered(editor: CodeEditor, qtbot: Any)
     type_line(editor, qtbot, 13, "    use_backend f")
     qtbot.keyClick(editor, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
     assert editor.completion_items() == ["fresh"]
+
+
+# -- lines with characters outside the BMP: Qt counts them as two UTF-16 units ------------
+ASTRAL = """\
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend web
+    bind 127.0.0.1:8080
+    http-request deny if { hdr(x) -m str 🚀 } badword
+    acl is_🚀 path_beg /x
+    default_backend app
+
+backend app
+    server s🚀1 127.0.0.1:8001 weight 300
+"""
+DENY_LINE, ACL_LINE, SERVER_LINE = 9, 10, 14
+
+
+@pytest.fixture
+def astral(qtbot: Any) -> CodeEditor:
+    widget = CodeEditor()
+    qtbot.addWidget(widget)
+    widget.resize(700, 400)
+    widget.setPlainText(ASTRAL)
+    widget.set_diagnostics(diagnose_text(ASTRAL))
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def found(editor: CodeEditor, term: str) -> Any:
+    """Qt's own cursor selecting ``term`` (Qt positions throughout, none computed here)."""
+    cursor = editor.document().find(term)
+    assert not cursor.isNull(), term
+    return cursor
+
+
+def test_marks_land_on_the_word_after_an_emoji(astral: CodeEditor) -> None:
+    located = {(d.line, d.col) for d in diagnose_text(ASTRAL)}
+    assert located == {(DENY_LINE, ASTRAL.splitlines()[DENY_LINE - 1].index("badword") + 1),
+                       (SERVER_LINE, ASTRAL.splitlines()[SERVER_LINE - 1].index("300") + 1)}
+    underlined = {s.cursor.blockNumber() + 1: s.cursor.selectedText() for s in astral.extraSelections()}
+    assert underlined == {DENY_LINE: "badword", SERVER_LINE: "300"}
+    # ... and under them on screen: the wave starts where Qt draws the word
+    selection = next(s for s in astral.extraSelections() if s.cursor.blockNumber() + 1 == SERVER_LINE)
+    word = found(astral, "300")
+    assert selection.cursor.selectionStart() == word.selectionStart()
+
+
+def test_hover_over_a_word_after_an_emoji_documents_that_word(astral: CodeEditor) -> None:
+    fetch = found(astral, "path_beg")
+    last = astral.textCursor()
+    last.setPosition(fetch.selectionEnd() - 1)  # the "g": its right half is still path_beg
+    inside = astral.cursorRect(last).center() + QPoint(3, 0)
+    assert "Prefix match on path" in hover(astral.viewport(), inside)
+    after = astral.textCursor()
+    after.setPosition(fetch.selectionEnd())  # the blank after it documents nothing
+    assert hover(astral.viewport(), astral.cursorRect(after).center() + QPoint(3, 0)) == ""
+
+
+def test_completion_after_an_emoji_replaces_just_the_word(astral: CodeEditor, qtbot: Any) -> None:
+    cursor = found(astral, "badword")  # select it and type over it, as a user would
+    astral.setTextCursor(cursor)
+    astral.setFocus()
+    qtbot.keyClicks(astral, "is")
+    qtbot.keyClick(astral, Qt.Key.Key_Space, Qt.KeyboardModifier.ControlModifier)
+    assert astral.completion_items() == ["is_🚀"]  # the ACL of the next line, emoji and all
+    popup = astral.completer.popup()
+    assert popup is not None and popup.isVisible()
+    qtbot.keyClick(popup, Qt.Key.Key_Return)
+    assert astral.textCursor().block().text() == "    http-request deny if { hdr(x) -m str 🚀 } is_🚀 "

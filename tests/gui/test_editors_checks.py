@@ -6,11 +6,14 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QLineEdit
 
 from gui.document import Document
 from gui.editors.backend import BackendEditor
 from gui.editors.checks import name_problem, option_problem, port_problem, time_problem
+from gui.editors.widgets import REFUSED_COLOR
+from gui.main_window import MainWindow
 from proxy.config import keywords as kw
 from tests.gui.test_editors_acceptance import type_into
 from tests.gui.test_editors_defaults import changed_lines
@@ -131,3 +134,80 @@ def test_a_server_name_with_a_space_is_refused_with_its_reason(
     assert document.text == before
     assert "a space is not permitted" in backend.servers.message.text()
     assert backend.servers.new_name.text() == "web 1"
+
+
+# -- a refused value is a draft over the file's value: undo and other document changes drop it --
+CTRL = Qt.KeyboardModifier.ControlModifier
+RED = QColor(REFUSED_COLOR)
+
+
+def window_backend(window: MainWindow, qtbot: Any, name: str = "light") -> BackendEditor:
+    window.document.load_text(TUTORIAL_TEXT)
+    assert window.select_section(("backend", name))
+    backend = window.editor_area.widget()
+    assert isinstance(backend, BackendEditor)
+    qtbot.waitUntil(backend.servers.table.isVisible)
+    return backend
+
+
+def type_in_cell(qtbot: Any, backend: BackendEditor, row: int, column: int, text: str) -> None:
+    cell = open_cell(qtbot, backend, row, column)
+    qtbot.keyClick(cell, Qt.Key.Key_A, CTRL)
+    qtbot.keyClicks(cell, text)
+    qtbot.keyClick(cell, Qt.Key.Key_Return)
+    backend.servers.table.setCurrentIndex(backend.servers.model.index(1, 0))  # leave the cell
+    qtbot.waitUntil(lambda: not cell.isVisible())
+
+
+def test_ctrl_z_drops_a_refused_port_and_shows_the_files_value(window: MainWindow, qtbot: Any) -> None:
+    backend = window_backend(window, qtbot)
+    document, model, table = window.document, backend.servers.model, backend.servers.table
+    original = document.text
+    port = model.index(0, 2)
+    file_port = model.data(port)
+    type_in_cell(qtbot, backend, 0, 3, "7")  # a real edit first: server1's weight
+    assert "server server1 127.0.0.1:8001 check weight 7" in document.text
+    type_in_cell(qtbot, backend, 0, 2, "99999")  # then a refused port
+    assert model.data(port) == "99999" and model.data(port, Qt.ItemDataRole.ForegroundRole) == RED
+    message = backend.servers.message
+    assert message.isVisible() and "port 99999 is out of range" in message.text()
+    table.setFocus()
+    qtbot.keyClick(table, Qt.Key.Key_Z, CTRL)  # the window's Undo: the weight edit goes
+    assert document.text == original
+    backend = window.editor_area.widget()  # (the same form, kept across the undo)
+    model = backend.servers.model
+    assert model.data(model.index(0, 2)) == file_port  # the file's port, not the draft
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) != RED
+    assert "Not saved" not in (model.data(model.index(0, 2), Qt.ItemDataRole.ToolTipRole) or "")
+    assert not backend.servers.message.isVisible()
+    qtbot.keyClick(backend.servers.table, Qt.Key.Key_Z, CTRL | Qt.KeyboardModifier.ShiftModifier)  # redo
+    assert "check weight 7" in document.text and model.data(model.index(0, 2)) == file_port
+
+
+def test_a_draft_survives_edits_elsewhere_but_not_a_new_file_value(window: MainWindow, qtbot: Any) -> None:
+    backend = window_backend(window, qtbot)
+    document, model = window.document, backend.servers.model
+    type_in_cell(qtbot, backend, 0, 2, "99999")
+    type_in_cell(qtbot, backend, 1, 3, "9")  # server2's weight: nothing to do with the draft
+    assert "server server2 127.0.0.1:8002 check weight 9" in document.text
+    assert model.data(model.index(0, 2)) == "99999" and backend.servers.message.isVisible()
+    # Apply text that rewrites server1's line: the document replaced the value typed over
+    view = window.text_view
+    view.editor.setPlainText(document.text.replace("server1 127.0.0.1:8001", "server1 127.0.0.1:8011"))
+    assert view.apply() == []
+    assert model.data(model.index(0, 2)) == "8011" and not backend.servers.message.isVisible()
+
+
+def test_undo_gives_a_refused_line_edit_the_files_value(window: MainWindow, qtbot: Any) -> None:
+    backend = window_backend(window, qtbot)
+    document = window.document
+    weight = backend.default_server_widgets["weight"]
+    original = document.text
+    type_into(qtbot, weight, "30")
+    assert "default-server weight 30" in document.text
+    qtbot.keyClicks(weight, "0")  # 300: refused, kept as typed, the reason shown
+    assert weight.text() == "300" and backend.problem.isVisible() and weight.styleSheet()
+    window.tree.setFocus()  # Ctrl+Z in the field would be the field's own undo
+    qtbot.keyClick(window.tree, Qt.Key.Key_Z, CTRL)
+    assert document.text == original
+    assert weight.text() == "" and not backend.problem.isVisible() and weight.styleSheet() == ""

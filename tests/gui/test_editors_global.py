@@ -99,3 +99,19 @@ def test_info_lines_say_what_each_setting_affects(editor: GlobalEditor, document
     assert len(taking) == 1
     assert "not set · applies to 1 TLS bind" in shown["Ciphers"]
     assert "applies to 2 TLS binds" in shown["Options"]
+
+
+def test_undo_drops_a_refused_log_target(editor: GlobalEditor, document: Document, qtbot: Any) -> None:
+    original = document.text
+    type_into(qtbot, editor.fields["maxconn"], "5000")  # a real edit to undo
+    item = editor.log_targets.table.item(0, 0)
+    assert item is not None
+    item.setText("syslog.example")  # refused: kept as typed, red, with its reason
+    message = editor.log_targets.message
+    assert message.isVisibleTo(editor) and "needs a facility" in message.text()
+    document.undo_stack.undo()  # what the window's Ctrl+Z runs
+    assert document.text == original
+    item = editor.log_targets.table.item(0, 0)
+    assert item is not None and item.text() == "127.0.0.1:514 local0"  # the file's value
+    assert item.toolTip() == "" and not message.isVisibleTo(editor)
+    assert editor.fields["maxconn"].text() == "2000"

@@ -112,3 +112,31 @@ def test_replace_replaces_the_selected_match_then_moves_on(window: MainWindow, q
     assert text.count("leastconn") == 1 and text.count("roundrobin") == 1
     assert bar.status.text() == "1 of 1"
     assert view.has_local_edits
+
+
+def test_find_and_replace_on_lines_with_emoji(window: MainWindow, qtbot: Any) -> None:
+    text = ("backend app\n"
+            "    server s🚀1 127.0.0.1:8001 weight 300 # 🚀 spare 300\n"
+            "    server s🚀🚀2 127.0.0.1:8002 weight 300\n")
+    window.document.load_text(text)
+    view = window.text_view
+    view.open_find(replace=True)
+    bar = view.find_bar
+    bar.find_field.setText("🚀2 127")
+    assert bar.find_next()
+    assert view.editor.textCursor().selectedText() == "🚀2 127"  # the emoji is one match character
+    view.go_to_line(1)
+    bar.find_field.setText("weight 300")
+    assert bar.find_next() and view.editor.textCursor().selectedText() == "weight 300"
+    assert bar.status.text() == "1 of 2"
+    bar.replace_field.setText("weight 30")
+    assert bar.replace_current()  # replaces the first, selects the second, past two emoji
+    assert view.editor.textCursor().selectedText() == "weight 300" and bar.status.text() == "1 of 1"
+    assert view.editor.textCursor().block().text() == "    server s🚀🚀2 127.0.0.1:8002 weight 300"
+    bar.find_field.setText("300")
+    bar.replace_field.setText("🚀")
+    assert bar.replace_all() == 2
+    assert view.editor.toPlainText() == text.replace("weight 300 #", "weight 30 #").replace("300", "🚀")
+    last = view.editor.textCursor()  # the selection followed the replaced text to the line end
+    assert last.positionInBlock() == len(last.block().text().encode("utf-16-le")) // 2  # Qt: 3 emoji, 6 units
+    assert view.position.text() == f"Ln 3, Col {len(last.block().text()) + 1}"  # the user's: characters

@@ -97,3 +97,42 @@ def test_colours_follow_a_switch_to_dark_and_back(window: MainWindow, qtbot: Any
     finally:
         set_scheme(app, None)
     qtbot.waitUntil(lambda: view.highlighter.formats["keyword"].foreground().color() == light_keyword)
+
+
+ASTRAL = TEXT.replace("    server s1 127.0.0.1:8001\n",
+                      "    server s🚀1 127.0.0.1:8001 weight 300 # 🚀 spare\n")
+
+
+def test_a_problem_after_an_emoji_is_located_on_its_word(window: MainWindow, qtbot: Any) -> None:
+    window.document.load_text(ASTRAL)
+    model = window.diagnostics_model
+    row = next(r for r, d in enumerate(model.items) if "weight" in d.message)
+    diagnostic = model.items[row]
+    line = ASTRAL.splitlines()[11]
+    assert (diagnostic.line, diagnostic.col) == (12, line.index("300") + 1)  # characters, as HAProxy counts
+    window.tabs.setCurrentWidget(window.editor_area)
+    rect = window.diagnostics.visualRect(model.index(row, 2))
+    qtbot.mouseClick(window.diagnostics.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    view = window.text_view
+    assert window.tabs.currentWidget() is view
+    cursor = view.editor.textCursor()
+    assert cursor.positionInBlock() == diagnostic.col  # Qt's UTF-16 offset: the emoji is two
+    rest = view.editor.textCursor()
+    rest.movePosition(rest.MoveOperation.EndOfWord, rest.MoveMode.KeepAnchor)
+    assert rest.selectedText() == "300"
+    assert view.position.text() == f"Ln 12, Col {diagnostic.col}"  # what the Problems list says
+
+
+def test_highlighting_after_an_emoji_covers_its_own_characters(window: MainWindow) -> None:
+    window.document.load_text(ASTRAL)
+    editor = window.text_view.editor
+    block = editor.document().findBlockByNumber(11)
+    formats = window.text_view.highlighter.formats
+    layout = block.layout()
+    ranges = {(r.start, r.length): (r.format.foreground().color(), r.format.fontItalic())
+              for r in layout.formats()}
+    number = editor.document().find("300")
+    comment = editor.document().find("# 🚀 spare")
+    assert ranges[(number.positionInBlock() - 3, 3)] == (formats["number"].foreground().color(), False)
+    start = comment.selectionStart() - block.position()
+    assert ranges[(start, block.length() - 1 - start)] == (formats["comment"].foreground().color(), True)

@@ -164,3 +164,13 @@ def test_fmt_normalises_bom_and_final_newline(tmp_path: Path) -> None:
     assert proc.returncode == 1 and "would be reformatted" in proc.stdout
     assert proxydesk("fmt", str(cfg), "-o", str(tmp_path / "out.cfg"), cwd=tmp_path).returncode == 0
     assert (tmp_path / "out.cfg").read_bytes() == b"global\n    maxconn 10\n"
+
+
+def test_check_counts_columns_in_characters(tmp_path: Path) -> None:
+    line = "    server s🚀1 127.0.0.1:8001 weight 300"
+    cfg = tmp_path / "emoji.cfg"
+    cfg.write_text(f"backend app\n{line}\n", encoding="utf-8")
+    proc = proxydesk("check", str(cfg), cwd=tmp_path)
+    assert proc.returncode == 1
+    col = line.index("300") + 1  # 38: the emoji is one character (4 bytes, 2 UTF-16 units)
+    assert f"{cfg}:2:{col}: error: invalid value '300' for 'weight'" in proc.stdout, proc.stdout
