@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from proxy.app import instances
 from proxy.app.demo import start_responder, tutorial_answer
 from proxy.app.launch import NO_DISPLAY, has_display, qt_start_problem
 from proxy.cli import main
@@ -401,6 +402,11 @@ async def test_run_with_a_unix_stats_socket_where_there_are_none(tmp_path: Path)
             assert not (tmp_path / "admin.sock").exists()
             record = json.loads(next((tmp_path / "rt" / "instances").glob("*.json")).read_text())
             assert record["control"].startswith("ipv4@127.0.0.1:")  # no unix control socket either
+            # any local user can reach that port: without the record's secret nothing happens
+            for secret in (None, "0" * 64):
+                answer = await instances.request(record["control"], "reload", 5.0, secret)
+                assert answer.startswith("Permission denied"), answer
+            assert "reloading" not in run.stderr()
             status, said = await proxydesk_once(tmp_path, "reload", str(config), env=windows)
             assert status == 0 and "reloaded" in said, said
             assert "Traceback" not in run.stderr()
