@@ -388,9 +388,10 @@ def _engine_option_gap(ctx: _Ctx, section: Section, stmt: Statement, word: int, 
                        table: dict[str, kw.OptionSpec]) -> None:
     """A located warning where a bind/server option is one the engine leaves out (the facts:
     keywords.option_gap).  A default-server option is reported at its own line, once."""
-    if table[opt[0]].engine not in ("ignores", "refuses", "partly"):
+    engine = table[opt[0]].engine
+    if engine not in ("ignores", "refuses", "partly"):
         return
-    gap = kw.option_gap(table, opt, ctx.semantics.of(section).mode.value)
+    gap = kw.option_gap(table, opt, ctx.semantics.of(section).mode.value if engine == "partly" else "")
     if gap is not None:
         ctx.engine_gap(stmt, word, gap.what, refuses=gap.refuses, note=gap.note)
 
