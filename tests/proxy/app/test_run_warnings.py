@@ -17,7 +17,7 @@ from proxy.certs import CertStore
 from proxy.config.load import check_text
 from proxy.engine.engine import Engine
 from tests.conftest import HaproxyCheck
-from tests.proxy.app.test_run_commands import proxydesk
+from tests.proxy.app.test_run_commands import proxydesk, proxydesk_once
 from tests.proxy.engine._engine_support import HTTP_DEFAULTS
 
 H2 = ("'h2' of 'alpn h2,http/1.1': accepted by HAProxy; the embedded engine ignores it "
@@ -52,7 +52,6 @@ def haproxy_accepts(tmp_path: Path, text: str, haproxy_check: HaproxyCheck) -> N
     assert haproxy_check(fixed, cwd=tmp_path).returncode == 0
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
 @pytest.mark.asyncio
 async def test_run_prints_what_the_engine_leaves_out_at_start_and_after_a_reload(
     tmp_path: Path, pem: Path, haproxy_check: HaproxyCheck
@@ -63,9 +62,10 @@ async def test_run_prints_what_the_engine_leaves_out_at_start_and_after_a_reload
     config = tmp_path / "haproxy.cfg"
     config.write_text(text)
     col = text.splitlines()[7].rindex(" alpn ") + 2
+    env = {"PROXYDESK_RUNTIME_DIR": str(tmp_path / "rt")}  # where 'reload' finds this instance
     try:
         # --quiet silences the request log only (see run_commands._print_engine_warnings)
-        async with proxydesk(tmp_path, "run", "--quiet", str(config)) as run:
+        async with proxydesk(tmp_path, "run", "--quiet", str(config), env=env) as run:
             await run.port("web")
             assert lines_of(run.stderr(), H2) == [f"{config}:8:{col}: warning: {H2}"], run.stderr()
 
@@ -73,7 +73,8 @@ async def test_run_prints_what_the_engine_leaves_out_at_start_and_after_a_reload
                                     f"{alpha.sockets[0].getsockname()[1]} tfo\n")
             haproxy_accepts(tmp_path, with_tfo, haproxy_check)
             config.write_text(with_tfo)
-            run.process.send_signal(signal.SIGHUP)
+            status, told = await proxydesk_once(tmp_path, "reload", str(config), env=env)
+            assert status == 0 and TFO in told, told  # the reload client is told too
             await run.wait_for(r"reloaded .*haproxy\.cfg$", stream="stderr")
             said = run.stderr()
             assert len(lines_of(said, H2)) == 2  # once at start, once for the reload
