@@ -106,22 +106,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"{args.file}:0:0: error: no such file", file=sys.stderr)
         return 1
     base_dir = Path(args.base_dir) if args.base_dir else Path.cwd()
-    config = load_for_engine(path, base_dir)
+    said: set[tuple[str, int, str]] = set()
+    config = load_for_engine(path, base_dir, said=said)
     if config is None:
         return 1
     if args.check_only:
         print(f"{args.file}: configuration is valid", file=sys.stderr)
         return 0
-    return run_async(_serve_file(path, base_dir, config, quiet=args.quiet))
+    return run_async(_serve_file(path, base_dir, config, quiet=args.quiet, said=said))
 
 
-def load_for_engine(path: Path, base_dir: Path, err: TextIO | None = None) -> Config | None:
-    """The file's config when the engine can run it, else None; every diagnostic is printed."""
+def load_for_engine(path: Path, base_dir: Path, err: TextIO | None = None,
+                    said: set[tuple[str, int, str]] | None = None) -> Config | None:
+    """The file's config when the engine can run it, else None; every diagnostic is printed
+    (and its ``_said_key`` added to ``said``)."""
     err = err or sys.stderr
     result = load(path, base_dir=base_dir)
     diagnostics = [_engine_view(d) for d in result.diagnostics]
     for diagnostic in diagnostics:
         print(diagnostic, file=err)
+        if said is not None:
+            said.add(_said_key(diagnostic))
     if any(d.is_error for d in diagnostics):
         return None
     try:
@@ -146,7 +151,28 @@ def _engine_view(diagnostic: Diagnostic) -> Diagnostic:
     return diagnostic
 
 
-async def _serve_file(path: Path, base_dir: Path, config: Config, *, quiet: bool) -> int:
+def _said_key(diagnostic: Diagnostic) -> tuple[str, int, str]:
+    """What makes two diagnostics say the same thing: the checker warns at an option's word,
+    the engine's TLS loader at its line."""
+    return diagnostic.path, diagnostic.line, diagnostic.message
+
+
+def _print_engine_warnings(engine: Engine, said: set[tuple[str, int, str]], out: TextIO) -> None:
+    """The running config's warnings (Engine.warnings: what the engine leaves out of it), as
+    HAProxy prints its [WARNING] lines when it starts, minus what the checker just printed.
+    They are kept with --quiet, which silences the request log only: HAProxy's -q silences
+    every startup message (haproxy 2.6 `-q -f` prints no [WARNING]), but here a warning is
+    the one place that says what the engine does not do, and the checker's warnings, printed
+    before it, were never silenced either."""
+    for warning in sorted(engine.warnings, key=lambda d: (d.line, d.col)):
+        if _said_key(warning) not in said:
+            said.add(_said_key(warning))
+            print(warning, file=out)
+    out.flush()
+
+
+async def _serve_file(path: Path, base_dir: Path, config: Config, *, quiet: bool,
+                      said: set[tuple[str, int, str]] | None = None) -> int:
     engine = Engine(config, base_dir=base_dir)
     follower = FileFollower(path)
     reloading = asyncio.Lock()
@@ -163,6 +189,7 @@ async def _serve_file(path: Path, base_dir: Path, config: Config, *, quiet: bool
     engine.reloader = lambda: reload("reload command")
     if not await _start(engine):
         return 1
+    _print_engine_warnings(engine, said if said is not None else set(), sys.stderr)
     log = None if quiet else RequestLog(engine, sys.stderr)
     # published before "listening" is printed: once a script sees it, 'reload' finds us
     control = await _open_control(engine, path, lambda: reload("reload command"))
@@ -264,11 +291,12 @@ async def _reload(engine: Engine, path: Path, base_dir: Path, why: str) -> tuple
     print(f"proxydesk: {why}: reloading {path}", file=sys.stderr, flush=True)
     report = io.StringIO()
     applied = False
+    said: set[tuple[str, int, str]] = set()
     if not path.is_file():
         print(f"{path}:0:0: error: no such file", file=report)
         config = None
     else:
-        config = load_for_engine(path, base_dir, report)
+        config = load_for_engine(path, base_dir, report, said)
     if config is None:
         print(f"proxydesk: {REFUSED}", file=report)
     else:
@@ -277,6 +305,7 @@ async def _reload(engine: Engine, path: Path, base_dir: Path, why: str) -> tuple
         except EngineError as exc:
             _print_engine_error(exc, REFUSED, report)
         else:
+            _print_engine_warnings(engine, said, report)
             print(f"proxydesk: reloaded {path}", file=report)
             applied = True
     messages = report.getvalue()

@@ -65,7 +65,11 @@ ENGINE_WORDS = {
     "ignores": "the embedded engine ignores it",
     "refuses": "the embedded engine refuses it (run this config on HAProxy)",
     "moot": "the embedded engine has no use for it (process management or tuning)",
+    "partly": "the embedded engine runs some of its values (check warns where not)",
 }
+#: Lines that carry bind/server options: their table and the first option word.
+_OPTION_LINES = {"bind": (kw.BIND_OPTIONS, 2), "server": (kw.SERVER_OPTIONS, 3),
+                 "default-server": (kw.SERVER_OPTIONS, 1)}
 _CONDITION_WORDS = ("if", "unless")
 _CONDITION_OPERATORS = frozenset({"!", "or", "||", "{", "}"})
 
@@ -274,6 +278,9 @@ def hover_doc(config: Config, line: int, text: str, col: int) -> str | None:
     keyword, count = kw.lookup([w.value for w in words], _sec_of(section))
     if keyword is not None and index < count:
         return keyword_doc(keyword)
+    options = _OPTION_LINES.get(keyword.name) if keyword is not None else None
+    if options is not None and index >= options[1] and words[index].value in options[0]:
+        return option_doc(options[0][words[index].value], words[0].value)
     return _fetch_doc(words[index].value)
 
 
@@ -288,6 +295,13 @@ def keyword_doc(keyword: kw.Keyword) -> str:
         engine += f" ({keyword.engine_note})"
     lines.append(f"Engine: {engine}")
     return "\n".join(lines)
+
+
+def option_doc(spec: kw.OptionSpec, line_keyword: str) -> str:
+    engine = ENGINE_WORDS.get(spec.engine, spec.engine)
+    if spec.engine_note:
+        engine += f" ({spec.engine_note})"
+    return f"{spec.name} ({line_keyword} option)\n{spec.doc}\nEngine: {engine}"
 
 
 def _fetch_doc(word: str) -> str | None:

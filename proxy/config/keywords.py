@@ -545,6 +545,8 @@ ENGINE_SUPPORT = {
     "ignores": "accepted, but the engine runs without it",
     "refuses": "the engine cannot run a config that uses it (run it on HAProxy)",
     "moot": "process management or tuning that an in-process engine has no use for",
+    # bind/server options only (OptionSpec.engine): option_gap() says which values it leaves out
+    "partly": "the engine runs some of its values and ignores the others",
 }
 # tests/proxy/engine/test_engine_support.py compiles the corpus and checks these
 # against the statements the compiler really reads.
@@ -682,6 +684,8 @@ class OptionSpec:
     kind: str = ""  # "time", "int" (within ``bounds``), "file"; "" = not checked beyond arity
     bounds: tuple[int, int] | None = None  # inclusive range of an "int" value
     default: str | None = None  # HAProxy's value when neither the server nor a default-server sets it
+    engine: str = "runs"  # what the embedded engine does with it: see ENGINE_SUPPORT (+ "partly")
+    engine_note: str = ""  # what the engine does instead, for the located warning
 
 
 BIND_OPTIONS: dict[str, OptionSpec] = {
@@ -858,6 +862,191 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
     "usesrc": OptionSpec("usesrc", 1, "After 'source': the address to present to the server (transparent proxying)"),
     "interface": OptionSpec("interface", 1, "After 'source': the network interface to send from"),
 }
+
+
+# --- what the embedded engine does with bind and server options ----------------------
+# Read from proxy/engine/runtime.py (_compile_server, _binds), tls.py (its handler tables,
+# _FLAG_WORDS, client_context) and health.py (check_settings); every other option is
+# parsed and dropped.  tests/proxy/engine/test_option_support.py keeps the "runs" ones equal
+# to the words those modules read.  Resets of something the engine never does
+# ("no-send-proxy", "no-tfo"...) leave it doing what the line asks: they count as "runs";
+# so does "no-ca-names" (Python's ssl never sends client CA names: openssl s_client says "No
+# client certificate CA names sent" even with a ca-file).
+_HTTP1_ONLY = "it speaks HTTP/1.1 only"
+_NO_PROXY_PROTOCOL = "it sends no PROXY protocol header"
+_OWN_POOL = "it keeps its own idle-connection pool"
+_ENGINE_BIND_IGNORES = {
+    "accept-netscaler-cip": "it reads no NetScaler CIP header",
+    "accept-proxy": "it reads no PROXY protocol header: the header reaches the request parser",
+    "allow-0rtt": "it accepts no TLS early data",
+    "backlog": "it listens with its own backlog",
+    "ca-ignore-err": "a client certificate that fails verification ends the handshake",
+    "ca-verify-file": "only 'ca-file' verifies client certificates",
+    "ciphersuites": "Python's ssl cannot set TLS 1.3 cipher suites: OpenSSL's defaults apply",
+    "crt-ignore-err": "a client certificate that fails verification ends the handshake",
+    "defer-accept": "it accepts connections before data arrives",
+    "generate-certificates": "it serves only the certificates the line names",
+    "interface": "it listens on whatever interface the address is on",
+    "maxconn": "only the frontend's and global maxconn limit connections",
+    "mss": "the system's MSS applies",
+    "namespace": "it listens in its own network namespace",
+    "npn": "it offers no NPN",
+    "quic-cc-algo": "it has no QUIC",
+    "quic-force-retry": "it has no QUIC",
+    "tcp-ut": "the system's TCP user timeout applies",
+    "tfo": "it listens without TCP Fast Open",
+    "tls-ticket-keys": "it uses its own session ticket keys",
+    "transparent": "it binds only addresses of this machine",
+    "v4v6": "its IPv6 listeners accept IPv6 only",
+}
+_ENGINE_BIND_MOOT = frozenset({
+    "ca-sign-file", "ca-sign-pass",  # parts of "generate-certificates", which carries the warning
+    "expose-fd", "level", "severity-output",  # stats socket (CLI) settings
+    "gid", "group", "mode", "uid", "user",  # UNIX socket files: the engine refuses UNIX binds
+    "id", "name",  # labels, as the proxy's own "id"
+    "nice", "process", "shards", "thread",  # scheduling of HAProxy's threads and processes
+})
+_ENGINE_BIND_PARTLY = frozenset({"alpn", "curves", "ecdhe", "proto"})
+_ENGINE_SERVER_IGNORES = {
+    "agent-check": "it runs no agent checks",
+    "allow-0rtt": "it sends no TLS early data",
+    "check-alpn": "health checks offer the server's own ALPN list",
+    "check-send-proxy": "health checks send no PROXY protocol header",
+    "check-via-socks4": "health checks connect to the server directly",
+    "ciphersuites": "Python's ssl cannot set TLS 1.3 cipher suites: OpenSSL's defaults apply",
+    "init-addr": "it resolves server names when it connects",
+    "max-reuse": _OWN_POOL,
+    "maxqueue": "the server's queue has no limit of its own",
+    "minconn": "the server's limit is its maxconn",
+    "namespace": "it connects from its own network namespace",
+    "npn": "it offers no NPN",
+    "observe": "it does not watch live traffic for errors",
+    "on-marked-down": "it does not act on a server going down",
+    "on-marked-up": "it does not act on a server coming up",
+    "pool-low-conn": _OWN_POOL,
+    "pool-max-conn": _OWN_POOL,
+    "pool-purge-delay": _OWN_POOL,
+    "redir": "it forwards requests to the server instead of redirecting them",
+    "resolvers": "it resolves server names with the system's resolver",
+    "send-proxy": _NO_PROXY_PROTOCOL,
+    "send-proxy-v2": _NO_PROXY_PROTOCOL,
+    "send-proxy-v2-ssl": _NO_PROXY_PROTOCOL,
+    "send-proxy-v2-ssl-cn": _NO_PROXY_PROTOCOL,
+    "slowstart": "a server coming back up gets its full weight at once",
+    "socks4": "it connects to the server directly",
+    "source": "it connects from the address the system picks",
+    "tcp-ut": "the system's TCP user timeout applies",
+    "tfo": "it connects without TCP Fast Open",
+    "track": "the server keeps its own health state",
+}
+_ENGINE_SERVER_MOOT = frozenset({
+    "agent-addr", "agent-inter", "agent-port", "agent-send",  # parts of "agent-check"
+    "error-limit", "on-error",  # parts of "observe"
+    "proxy-v2-options",  # part of "send-proxy-v2"
+    "resolve-net", "resolve-opts", "resolve-prefer",  # parts of "resolvers"
+    "usesrc", "interface",  # parts of "source"
+    "log-proto",  # servers of a "ring" section
+    "non-stick", "stick",  # stick tables: their "stick" statements carry the warning
+    "ssl-reuse", "no-ssl-reuse",  # TLS session resumption: only the handshake's cost differs
+    # websockets are relayed over HTTP/1.1, what "ws" picks unless the server speaks h2
+    # ("proto h2", which carries the warning)
+    "ws",
+})
+_ENGINE_SERVER_PARTLY = frozenset({"alpn", "proto", "check-proto"})
+
+
+def _with_option_engine(table: dict[str, OptionSpec], ignores: dict[str, str], moot: frozenset[str],
+                        partly: frozenset[str]) -> None:
+    for name in ignores.keys() | moot | partly:
+        support = "ignores" if name in ignores else "moot" if name in moot else "partly"
+        table[name] = replace(table[name], engine=support, engine_note=ignores.get(name, ""))
+
+
+_with_option_engine(BIND_OPTIONS, _ENGINE_BIND_IGNORES, _ENGINE_BIND_MOOT, _ENGINE_BIND_PARTLY)
+_with_option_engine(SERVER_OPTIONS, _ENGINE_SERVER_IGNORES, _ENGINE_SERVER_MOOT, _ENGINE_SERVER_PARTLY)
+
+#: The ALPN protocols the engine's HTTP layer speaks (``mode http``); in ``mode tcp`` the
+#: bytes are relayed untouched, so any list is offered as written.
+ENGINE_HTTP_ALPN = ("http/1.1", "http/1.0")
+#: crt-list ``[...]`` options the engine applies per certificate; the others are ignored
+#: (Python swaps only the certificate and ALPN callback with the SNI-chosen context).
+ENGINE_CRT_LIST_OPTIONS = frozenset({"alpn"})
+
+
+@dataclass(frozen=True, slots=True)
+class OptionGap:
+    """What the engine leaves out of one bind/server option: for the located warning."""
+
+    what: str  # "'alpn h2,http/1.1'", or the part left out: "'h2' of 'alpn h2,http/1.1'"
+    refuses: bool
+    note: str
+
+
+def engine_alpn(protocols: Sequence[str], mode: str) -> tuple[list[str], list[str]]:
+    """``(offered, dropped)``: what the engine advertises of an ALPN list in ``mode``."""
+    if mode != "http":
+        return list(protocols), []
+    return ([p for p in protocols if p in ENGINE_HTTP_ALPN],
+            [p for p in protocols if p not in ENGINE_HTTP_ALPN])
+
+
+def alpn_note(offered: Sequence[str]) -> str:
+    return f"{_HTTP1_ONLY}: " + (f"it offers {','.join(offered)}" if offered else "ALPN is off")
+
+
+def _partly_gap(name: str, args: Sequence[str], mode: str) -> tuple[str, str] | None:
+    """(the part left out, why) for the options the engine runs in part."""
+    value = args[0] if args else ""
+    if name == "alpn":
+        offered, dropped = engine_alpn([p for p in value.split(",") if p], mode)
+        return (",".join(dropped), alpn_note(offered)) if dropped else None
+    if name in ("curves", "ecdhe"):
+        first, _, rest = value.partition(":")
+        return (rest, f"Python's ssl sets one curve: only {first} is used") if rest else None
+    # proto / check-proto: the multiplexer; the engine's is HTTP/1.1 ("h1")
+    return (value, _HTTP1_ONLY) if value and value != "h1" else None
+
+
+def option_gap(table: dict[str, OptionSpec], words: Sequence[str], mode: str) -> OptionGap | None:
+    """What the engine leaves out of one option ``words`` (``["alpn", "h2,http/1.1"]``) on a
+    line of a proxy in ``mode``, from ``table`` (BIND_OPTIONS or SERVER_OPTIONS); None: it
+    runs it (or it is moot).  The checker warns with this; so does the engine's compiler."""
+    spec = table.get(words[0]) if words else None
+    if spec is None:
+        return None
+    what = f"'{' '.join(words)}'"
+    if spec.engine in ("ignores", "refuses"):
+        return OptionGap(what, spec.engine == "refuses", spec.engine_note)
+    if spec.engine == "partly":
+        part = _partly_gap(spec.name, words[1:], mode)
+        return OptionGap(f"'{part[0]}' of {what}", False, part[1]) if part else None
+    return None
+
+
+def crt_list_line_options(line: str) -> list[list[str]]:
+    """The ``[...]`` options of a crt-list line ``<crt> [[opt ...]] [filters]``, grouped by
+    their arity; [] for comments, lines without any and malformed ones (the engine's TLS
+    loader refuses those with a located error)."""
+    words = line.strip()
+    _, _, rest = words.partition(" ")
+    rest = rest.strip()
+    if words.startswith("#") or not rest.startswith("[") or "]" not in rest:
+        return []
+    groups: list[list[str]] = []
+    inside = rest[1:].partition("]")[0].split()
+    i = 0
+    while i < len(inside):
+        take = BIND_OPTIONS[inside[i]].nargs if inside[i] in BIND_OPTIONS else 0
+        groups.append(inside[i : i + 1 + take])
+        i += 1 + take
+    return groups
+
+
+def crt_list_option_gap(words: Sequence[str], mode: str) -> OptionGap | None:
+    """What the engine leaves out of one per-certificate ``[option]`` of a crt-list line."""
+    if words[0] in ENGINE_CRT_LIST_OPTIONS:
+        return option_gap(BIND_OPTIONS, words, mode)
+    return OptionGap(f"per-certificate '{' '.join(words)}'", False, "the bind line's setting applies")
 
 
 # --- balance algorithms -------------------------------------------------------

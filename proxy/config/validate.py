@@ -305,10 +305,14 @@ def _check_bind(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
             ctx.error(stmt, word, f"unknown keyword '{opt[0]}' on bind line{maybe}")
         elif len(opt) - 1 < kw.BIND_OPTIONS[opt[0]].nargs:
             ctx.error(stmt, word, f"'{opt[0]}' on bind line expects an argument")
-        elif opt[0] == "crt":
-            _check_crt(ctx, stmt, word + 1, opt[1])
-        elif opt[0] in ("ca-file", "crt-list"):
-            _check_file(ctx, stmt, word + 1, opt[1], opt[0])
+        else:
+            _engine_option_gap(ctx, section, stmt, word, opt, kw.BIND_OPTIONS)
+            if opt[0] == "crt":
+                _check_crt(ctx, stmt, word + 1, opt[1])
+            elif opt[0] in ("ca-file", "crt-list"):
+                _check_file(ctx, stmt, word + 1, opt[1], opt[0])
+            if opt[0] == "crt-list":
+                _crt_list_gaps(ctx, section, stmt, word + 1, opt[1])
         word += len(opt)
     if node.ssl and not _has_certificate(ctx, node):
         ctx.error(stmt, 1, f"no SSL certificate specified for bind '{' '.join(node.addresses)}' (use 'crt')")
@@ -376,7 +380,37 @@ def _check_server(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> N
             ctx.error(stmt, word, f"'{opt[0]}' expects an argument")
         else:
             _check_server_value(ctx, stmt, word, opt)
+            _engine_option_gap(ctx, section, stmt, word, opt, kw.SERVER_OPTIONS)
         word += len(opt)
+
+
+def _engine_option_gap(ctx: _Ctx, section: Section, stmt: Statement, word: int, opt: list[str],
+                       table: dict[str, kw.OptionSpec]) -> None:
+    """A located warning where a bind/server option is one the engine leaves out (the facts:
+    keywords.option_gap).  A default-server option is reported at its own line, once."""
+    engine = table[opt[0]].engine
+    if engine not in ("ignores", "refuses", "partly"):
+        return
+    gap = kw.option_gap(table, opt, ctx.semantics.of(section).mode.value if engine == "partly" else "")
+    if gap is not None:
+        ctx.engine_gap(stmt, word, gap.what, refuses=gap.refuses, note=gap.note)
+
+
+def _crt_list_gaps(ctx: _Ctx, section: Section, stmt: Statement, word: int, name: str) -> None:
+    """Per-certificate ``[options]`` of a crt-list the engine does not apply (it applies
+    keywords.ENGINE_CRT_LIST_OPTIONS), warned at the bind's crt-list word as the engine does."""
+    path = pem.resolve(name, None, ctx.base_dir)
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return  # a missing file has its own error
+    mode = ctx.semantics.of(section).mode.value
+    for number, line in enumerate(lines, start=1):
+        for option in kw.crt_list_line_options(line):
+            gap = kw.crt_list_option_gap(option, mode)
+            if gap is not None:
+                ctx.engine_gap(stmt, word, f"{gap.what} on crt-list line {path}:{number}", refuses=False,
+                               note=gap.note)
 
 
 def _check_server_value(ctx: _Ctx, stmt: Statement, word: int, opt: list[str]) -> None:

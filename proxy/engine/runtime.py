@@ -54,6 +54,7 @@ from proxy.config.nodes import (
 )
 from proxy.config.semantics import ProxyMeaning, Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
+from proxy.config.validate import ENGINE_IGNORES, ENGINE_REFUSES, engine_gap_message
 from proxy.engine import acl as acl_mod
 from proxy.engine import auth as auth_mod
 from proxy.engine import balance as balance_mod
@@ -442,6 +443,7 @@ class _Compiler:
         self.diagnostics: list[Diagnostic] = []
         self.warnings: list[Diagnostic] = []
         self.refused_backends: set[str] = set()  # failed to compile: references say nothing more
+        self._gaps_said: set[int] = set()  # statements whose option gaps were warned about
         self._tls_defaults: tls_mod.TlsDefaults | None = None
         self.userlists = self._compile_userlists()
 
@@ -469,6 +471,24 @@ class _Compiler:
     def warn(self, stmt: Statement, message: str) -> None:
         line, col = stmt.location()
         self.warnings.append(Diagnostic(self.config.path, line, col, "warning", message))
+
+    def option_gaps(self, stmt: Statement, first: int, options: Sequence[Sequence[str]],
+                    table: dict[str, kw.OptionSpec], mode: str) -> None:
+        """Warn at each option word (from ``first``) the engine leaves out, as the checker
+        does and in its words (keywords.option_gap); a statement once (default-server)."""
+        if id(stmt) in self._gaps_said:
+            return
+        self._gaps_said.add(id(stmt))
+        word = first
+        for option in options:
+            gap = kw.option_gap(table, option, mode) if option[0] in table else None
+            if gap is not None:
+                line, col = stmt.location(word)
+                code = ENGINE_REFUSES if gap.refuses else ENGINE_IGNORES
+                self.warnings.append(Diagnostic(
+                    self.config.path, line, col, "warning",
+                    engine_gap_message(gap.what, refuses=gap.refuses, note=gap.note), code))
+            word += len(option)
 
     def location(self, stmt: Statement) -> str:
         return f"{self.config.path}:{stmt.location()[0]}"
@@ -958,6 +978,7 @@ def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: S
     )
     server.counters.slim = server.maxconn
     server.uweight = server.weight
+    compiler.option_gaps(stmt, 3, node.options, kw.SERVER_OPTIONS, proxy.mode())
     if not _attach_tls(server, proxy, stmt, merged, compiler):
         return None
     _attach_health(server, proxy, merged, compiler)
@@ -1005,6 +1026,9 @@ def _attach_health(server: RuntimeServer, proxy: _Proxy, node: Server, compiler:
 
 
 def _compile_backend(compiler: _Compiler, proxy: _Proxy) -> Backend | None:
+    for stmt in proxy.meaning.default_server_lines():  # each line once, where it is written
+        if isinstance(stmt.node, Server):
+            compiler.option_gaps(stmt, 1, stmt.node.options, kw.SERVER_OPTIONS, proxy.mode())
     servers = [
         s for stmt, node in proxy.own_nodes(Server)
         if not node.default and (s := _compile_server(compiler, proxy, stmt, node)) is not None
@@ -1053,6 +1077,7 @@ def _binds(compiler: _Compiler, proxy: _Proxy) -> list[BindAddress]:
 
     binds: list[BindAddress] = []
     for stmt, node in proxy.own_nodes(Bind):
+        compiler.option_gaps(stmt, 2, node.options, kw.BIND_OPTIONS, proxy.mode())
         terminator = None
         if node.ssl:
             try:

@@ -20,7 +20,8 @@ handshake fails with ``unrecognized_name``).  Every context carries the same
 settings because ``SSL_set_SSL_CTX`` swaps only the certificate and the
 ALPN callback: version range, ciphers and verify mode stay those of the
 initial context.  For the same reason per-line ``[options]`` of a crt-list
-are honoured for ``alpn`` only; the others are reported as warnings.
+are honoured for ``alpn`` only (``keywords.ENGINE_CRT_LIST_OPTIONS``); the
+others are reported as warnings (``TlsTerminator.warnings``).
 
 The callback also remembers the requested name per connection (Python gives
 no server-side accessor for it) in a ``WeakKeyDictionary`` so that
@@ -43,10 +44,13 @@ version, bad crt-list line, ``verify`` without ``ca-file``) raises
 compiled, so ``Engine.start``/``apply`` can refuse it with ``file:line``.
 Messages name files, never key material.
 
-What the engine cannot do (reported as warnings, never silently): ``h2`` and
-other ALPN protocols in ``mode http`` (the engine speaks HTTP/1.1),
-``ciphersuites`` (Python's ``ssl`` has no TLS 1.3 suite setter),
-``ca-ignore-err``/``crt-ignore-err`` (no verify callback), OCSP stapling.
+*What is left out.*  Options without a handler here are dropped; which ones
+the engine leaves out, and why, is a registry fact (``OptionSpec.engine`` in
+proxy.config.keywords: ``ciphersuites``, ``npn``, ``ca-ignore-err``...;
+``h2`` of an ``alpn`` list in ``mode http``, every curve but the first).  The
+checker and the engine's compiler (runtime.py) warn about them from there,
+at the option's word; tests/proxy/engine/test_option_support.py keeps these
+handler tables equal to the options the registry says the engine runs.
 """
 
 from __future__ import annotations
@@ -65,13 +69,16 @@ from proxy.certs.pem import CertFile as _CertFile
 from proxy.certs.pem import directory_files as _directory_files
 from proxy.config import keywords as kw
 from proxy.config.nodes import Bind, Server
+from proxy.config.validate import engine_gap_message
 
 if TYPE_CHECKING:
     from proxy.config.model import Section
     from proxy.engine.acl import RequestContext
 
 __all__ = [
+    "BIND_WORDS",
     "HTTP_ALPN",
+    "SERVER_WORDS",
     "ServerTls",
     "SniSource",
     "TlsConfigError",
@@ -82,8 +89,9 @@ __all__ = [
     "handshake_verify_code",
 ]
 
-#: The ALPN protocols the engine's HTTP layer speaks; anything else is dropped with a warning.
-HTTP_ALPN = ("http/1.1", "http/1.0")
+#: The ALPN protocols the engine's HTTP layer speaks (the registry's fact); in mode http
+#: anything else is not offered (the checker and the compiler warn).
+HTTP_ALPN = kw.ENGINE_HTTP_ALPN
 
 _CA_SUFFIXES = (".pem", ".crt", ".cer", ".crl")
 _SYSTEM_CA = "@system-ca"
@@ -194,11 +202,8 @@ def _set_verify(s: _Settings, args: list[str]) -> None:
     s.verify = args[0]
 
 
-def _unsupported(name: str) -> Callable[[_Settings, list[str]], None]:
-    def apply(s: _Settings, _args: list[str]) -> None:
-        s.warnings.append(f"'{name}' is not supported by the engine and is ignored")
-
-    return apply
+def _nothing(_s: _Settings, _args: list[str]) -> None:
+    """An option whose effect is what Python's ssl does anyway (see its table entry)."""
 
 
 _Handler = Callable[[_Settings, list[str]], None]
@@ -214,9 +219,6 @@ _COMMON_HANDLERS: dict[str, _Handler] = {
     "crl-file": _setter("crl_file"),
     "verify": _set_verify,
     "no-tls-tickets": _setter("no_tickets", True),
-    "ciphersuites": _unsupported("ciphersuites"),
-    "npn": _unsupported("npn"),
-    "allow-0rtt": _unsupported("allow-0rtt"),
 }
 
 _BIND_HANDLERS: dict[str, _Handler] = {
@@ -225,13 +227,11 @@ _BIND_HANDLERS: dict[str, _Handler] = {
     "curves": _setter("ecdhe"),  # Python sets one curve; checked in _apply_curve
     "prefer-client-ciphers": _setter("prefer_client_ciphers", True),
     "strict-sni": _setter("strict_sni", True),
-    "ca-ignore-err": _unsupported("ca-ignore-err"),
-    "crt-ignore-err": _unsupported("crt-ignore-err"),
-    "ca-verify-file": _unsupported("ca-verify-file"),
-    "no-ca-names": _unsupported("no-ca-names"),
-    "tls-ticket-keys": _unsupported("tls-ticket-keys"),
-    "generate-certificates": _unsupported("generate-certificates"),
+    "no-ca-names": _nothing,  # Python's ssl never sends client CA names
 }
+
+#: Bind words read outside the handler table (by ``_cert_specs`` and the listener).
+BIND_WORDS = frozenset({"ssl", "crt", "crt-list"})
 
 #: crt-list ``[...]`` options HAProxy accepts per certificate (``sslbindconf``).
 _CRT_LIST_OPTIONS = {
@@ -565,13 +565,12 @@ def _entry(
     if spec.options:
         line_settings = dataclasses.replace(settings, warnings=settings.warnings)
         for option in spec.options:
-            if option[0] == "alpn":
-                _set_alpn(line_settings, list(option[1:]))
-            else:
-                settings.warnings.append(
-                    f"{spec.location}: per-certificate '{option[0]}' is not supported by the "
-                    "engine; the bind line's setting applies"
-                )
+            if option[0] in kw.ENGINE_CRT_LIST_OPTIONS:
+                _BIND_HANDLERS[option[0]](line_settings, list(option[1:]))
+            gap = kw.crt_list_option_gap(option, mode)
+            if gap is not None:  # the checker's words, so `proxydesk run` says it once
+                settings.warnings.append(engine_gap_message(
+                    f"{gap.what} on crt-list line {spec.location}", refuses=False, note=gap.note))
     context = _server_context(line_settings, base_dir, defaults, mode)
     _load_chain(context, cert, spec.location)
     names, excluded = spec.sni_names(cert)
@@ -637,9 +636,7 @@ def _apply_common(context: ssl.SSLContext, settings: _Settings) -> None:
 def _apply_curve(context: ssl.SSLContext, settings: _Settings) -> None:
     if not settings.ecdhe:
         return
-    curves = settings.ecdhe.split(":")
-    if len(curves) > 1:
-        settings.warnings.append(f"only the first curve of '{settings.ecdhe}' is used")
+    curves = settings.ecdhe.split(":")  # Python sets one: keywords.option_gap says so
     try:
         context.set_ecdh_curve(curves[0])
     except (ValueError, ssl.SSLError):
@@ -648,18 +645,7 @@ def _apply_curve(context: ssl.SSLContext, settings: _Settings) -> None:
 
 def _offered_alpn(settings: _Settings, mode: str) -> list[str]:
     """The ALPN list to advertise: in ``mode http`` only what the engine speaks."""
-    if not settings.alpn:
-        return []
-    if mode != "http":
-        return settings.alpn  # bytes are relayed untouched: any protocol works
-    kept = [p for p in settings.alpn if p in HTTP_ALPN]
-    dropped = [p for p in settings.alpn if p not in HTTP_ALPN]
-    if dropped:
-        instead = f"advertising {','.join(kept)}" if kept else "ALPN disabled"
-        settings.warnings.append(
-            f"alpn {','.join(dropped)} not supported by the engine (HTTP/1.1 only): {instead}"
-        )
-    return kept
+    return kw.engine_alpn(settings.alpn or [], mode)[0]
 
 
 def _apply_client_verification(
@@ -798,7 +784,10 @@ class ServerTls:
         return self.unnamed_context, name or ""
 
 
-_SERVER_HANDLERS: dict[str, _Handler] = dict(_COMMON_HANDLERS)
+_SERVER_HANDLERS: dict[str, _Handler] = {
+    **_COMMON_HANDLERS,
+    "tls-tickets": _setter("no_tickets", False),  # resets a default-server "no-tls-tickets"
+}
 
 
 def client_context(
@@ -863,6 +852,10 @@ _FLAG_WORDS = {
     "verifyhost": ("no-verifyhost", False),
     "no-verifyhost": ("no-verifyhost", True),
 }
+
+
+#: Server words read outside the handler table (by ``client_context``).
+SERVER_WORDS = frozenset({*_FLAG_WORDS, "crt", "sni", "check-sni"})
 
 
 def _server_flags(options: Sequence[Sequence[str]]) -> dict[str, bool]:

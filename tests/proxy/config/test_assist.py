@@ -151,6 +151,28 @@ def test_hover_doc_says_what_the_engine_refuses() -> None:
     assert doc is not None and "refuses it" in doc
 
 
+def test_hover_doc_on_a_bind_or_server_option_says_what_the_engine_does() -> None:
+    bind = "    bind :443 ssl crt site.pem alpn h2 accept-proxy"
+    server = "    server check 127.0.0.1:80 check send-proxy"
+    config = parse(f"frontend f\n{bind}\nbackend b\n{server}\n").config
+
+    def doc(line: int, text: str, word: str, nth: int = 0) -> str | None:
+        """The hover doc over the ``nth`` occurrence of the whole word ``word``."""
+        starts = [i for i, w in enumerate(text.split(" ")) if w == word]
+        col = len(" ".join(text.split(" ")[: starts[nth]])) + 2
+        return assist.hover_doc(config, line, text, col)
+
+    assert doc(2, bind, "accept-proxy") == (
+        f"accept-proxy (bind option)\n{kw.BIND_OPTIONS['accept-proxy'].doc}\n"
+        f"Engine: the embedded engine ignores it ({kw.BIND_OPTIONS['accept-proxy'].engine_note})")
+    assert "Engine: the embedded engine runs some of its values" in (doc(2, bind, "alpn") or "")
+    assert (doc(2, bind, "ssl") or "").endswith("Engine: the embedded engine runs it")
+    assert doc(2, bind, ":443") is None
+    assert doc(4, server, "check") is None  # the server's name, not its option
+    assert (doc(4, server, "check", 1) or "").startswith("check (server option)")
+    assert "PROXY protocol" in (doc(4, server, "send-proxy") or "")
+
+
 @pytest.mark.parametrize(("col", "span"), [(17, (17, 7)), (5, (5, 11)), (20, (17, 7)), (40, (23, 1))])
 def test_word_span(col: int, span: tuple[int, int]) -> None:
     assert assist.word_span("    use_backend nowhere", col) == span
