@@ -897,7 +897,6 @@ _ENGINE_BIND_IGNORES = {
     "tfo": "it listens without TCP Fast Open",
     "tls-ticket-keys": "it uses its own session ticket keys",
     "transparent": "it binds only addresses of this machine",
-    "v4v6": "its IPv6 listeners accept IPv6 only",
 }
 _ENGINE_BIND_MOOT = frozenset({
     "ca-sign-file", "ca-sign-pass",  # parts of "generate-certificates", which carries the warning

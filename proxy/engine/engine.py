@@ -136,12 +136,34 @@ class _Listener:
             self.sock.close()
 
 
-def _listener_key(frontend: Frontend, index: int, bind: BindAddress) -> tuple[Any, ...]:
+def _listener_key(frontend: Frontend, index: int, bind: BindAddress,
+                  v6only: bool | None) -> tuple[Any, ...]:
     """An address identifies a listener; "port 0" ones are told apart by frontend and position,
     so a reload keeps the ephemeral port the tests (and the demo) already know."""
     if bind.port:
-        return bind.host, bind.port
-    return bind.host, 0, frontend.name, index
+        return bind.host, bind.port, v6only
+    return bind.host, 0, frontend.name, index, v6only
+
+
+def _v6only(bind: BindAddress, ipv4_ports: set[int]) -> bool | None:
+    """``IPV6_V6ONLY`` for a listener, as HAProxy sets it: on with ``v6only``, off with
+    ``v4v6``, else the system's default (Linux and macOS: ``bind :::80`` takes IPv4 too).
+    HAProxy's listeners share a port (SO_REUSEPORT); where the config also listens on IPv4
+    on the same port, the engine makes the IPv6 wildcard IPv6-only instead, so both bind and
+    the IPv4 listener gets the IPv4 clients.  None: leave the system's default."""
+    words = {option[0] for option in bind.options if option}
+    if "v6only" in words:
+        return True
+    if "v4v6" in words:
+        return False
+    if ":" in bind.host and bind.port in ipv4_ports:
+        return True
+    return None
+
+
+def _ipv4_ports(generation: Generation) -> set[int]:
+    return {bind.port for frontend in generation.frontends for bind in frontend.binds
+            if bind.port and ":" not in bind.host}
 
 
 class Engine:
@@ -257,10 +279,12 @@ class Engine:
         result: dict[tuple[Any, ...], _Listener] = {}
         fresh: list[_Listener] = []
         reused: list[tuple[_Listener, Frontend, BindAddress, asyncio.AbstractServer | None]] = []
+        ipv4_ports = _ipv4_ports(generation)
         try:
             for frontend in generation.frontends:
                 for index, bind in enumerate(frontend.binds):
-                    key = _listener_key(frontend, index, bind)
+                    v6only = _v6only(bind, ipv4_ports)
+                    key = _listener_key(frontend, index, bind, v6only)
                     if key in result:
                         raise EngineError(f"[{frontend.name}] address {bind.host}:{bind.port} "
                                           f"is bound twice (line {bind.line})")
@@ -274,7 +298,7 @@ class Engine:
                         result[key] = existing
                         continue
                     listener = _Listener(bind, frontend)
-                    await self._open(listener)
+                    await self._open(listener, v6only)
                     fresh.append(listener)
                     result[key] = listener
         except BaseException:
@@ -292,10 +316,10 @@ class Engine:
                 listener.server = renewed
         return result
 
-    async def _open(self, listener: _Listener) -> None:
+    async def _open(self, listener: _Listener, v6only: bool | None) -> None:
         bind = listener.bind
         try:
-            listener.sock = _listening_socket(bind.host, bind.port)
+            listener.sock = _listening_socket(bind.host, bind.port, v6only)
             listener.server = await self._serve(listener, listener.sock, bind)
         except OSError as exc:
             listener.close()
@@ -566,14 +590,15 @@ def _concrete_local(host: str, port: int) -> tuple[str, int] | None:
     return None if address.is_unspecified else (host_text(host), port)
 
 
-def _listening_socket(host: str, port: int) -> socket.socket:
-    """A bound, listening, non-blocking socket, set up as ``loop.create_server`` would."""
+def _listening_socket(host: str, port: int, v6only: bool | None = None) -> socket.socket:
+    """A bound, listening, non-blocking socket, set up as ``loop.create_server`` would, but
+    for ``IPV6_V6ONLY`` (``_v6only``: asyncio always sets it, HAProxy does not)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     try:
         platform.prepare_listening_socket(sock)  # SO_REUSEADDR on POSIX only
-        if family == socket.AF_INET6:
-            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+        if family == socket.AF_INET6 and v6only is not None:
+            sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, int(v6only))
         sock.bind((host, port))
         sock.listen(_BACKLOG)
         sock.setblocking(False)

@@ -31,7 +31,7 @@ BIND_SAMPLES = {
     "defer-accept": "", "ecdhe": "prime256v1:secp384r1",
     "generate-certificates": "", "interface": "lo", "maxconn": "100", "mss": "1400",
     "npn": "http/1.1", "proto": "h2", "tcp-ut": "30s", "tfo": "", "tls-ticket-keys": "{tickets}",
-    "transparent": "", "v4v6": "",
+    "transparent": "",
 }
 # HAProxy 2.6 needs these with them (not warned about: parts of the marked option)
 BIND_COMPANIONS = {"generate-certificates": "ca-sign-file {pem}"}

@@ -39,8 +39,9 @@ def run(table: dict[str, kw.OptionSpec]) -> set[str]:
 
 
 def test_the_tls_modules_bind_options_are_exactly_those_the_registry_says_run() -> None:
-    # v6only: every IPv6 listener of the engine is v6-only; proto: only "h1" runs
-    assert run(kw.BIND_OPTIONS) == set(tls._BIND_HANDLERS) | tls.BIND_WORDS | {"v6only", "proto"}
+    # v6only/v4v6: the engine's listener sockets (engine._v6only); proto: only "h1" runs
+    assert run(kw.BIND_OPTIONS) == (set(tls._BIND_HANDLERS) | tls.BIND_WORDS
+                                    | {"v6only", "v4v6", "proto"})
 
 
 def test_the_engines_server_options_are_exactly_those_the_registry_says_run() -> None:
