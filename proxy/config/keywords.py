@@ -93,6 +93,7 @@ class Keyword:
     kind: str = ""  # value kind of the first argument: "time", "int", "word"... ("" = not typed)
     engine: str = "ignores"  # what the embedded engine does with it: see ENGINE_SUPPORT
     engine_note: str = ""  # what the engine does instead, for the "ignores" warning
+    needs_http: str = ""  # how HAProxy 2.6 ignores it outside "mode http": see HTTP_MODE_ONLY
 
 
 _G = Sec.GLOBAL
@@ -158,7 +159,7 @@ _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('http-check connect', _DLB, '[default] [port <expr>] [addr <ip>] [send-proxy] [via-socks4] [ssl] [sni <sni>] [alpn <alpn>] [linger] [proto <name>] [comment <msg>]', 'Opens a new connection to perform an HTTP health check', 0, None, ignored_in=_F),
     Keyword('http-check disable-on-404', _DLB, '', 'Enable a maintenance mode upon HTTP/404 response to health-checks', 0, 0, ignored_in=_F),
     Keyword('http-check expect', _DLB, '[min-recv <int>] [comment <msg>] [ok-status <st>] [error-status <st>] [tout-status <st>] [on-success <fmt>] [on-error <fmt>] [status-code <expr>] [!] <match> <pattern>', 'Make HTTP health checks consider response contents or specific status codes', 2, None, ignored_in=_F),
-    Keyword('http-check send', _DLB, '[meth <method>] [{ uri <uri> | uri-lf <fmt> }>] [ver <version>] [hdr <name> <fmt>]* [{ body <string> | body-lf <fmt> }] [comment <msg>]', 'Add a possible list of headers and/or a body to the request sent during HTTP health checks', 6, None, ignored_in=_F),
+    Keyword('http-check send', _DLB, '[meth <method>] [{ uri <uri> | uri-lf <fmt> }>] [ver <version>] [hdr <name> <fmt>]* [{ body <string> | body-lf <fmt> }] [comment <msg>]', 'Add a possible list of headers and/or a body to the request sent during HTTP health checks', 0, None, ignored_in=_F),
     Keyword('http-check send-state', _DLB, '', 'Enable emission of a state header with HTTP health checks', 0, 0, ignored_in=_F),
     Keyword('http-check set-var', _DLB, '(<var-name>[,<cond>...]) <expr>', 'Set the content of a variable during an HTTP health check', 1, None, ignored_in=_F),
     Keyword('http-check unset-var', _DLB, '(<var-name>)', 'Free a variable during an HTTP health check', 0, 0, ignored_in=_F),
@@ -604,10 +605,58 @@ _ENGINE_NOTES = {
 }
 
 
+# --- what only "mode http" runs ----------------------------------------------------
+#: Keywords HAProxy 2.6 accepts in a proxy that is not in "mode http" and then ignores
+#: with a warning once the whole file is read (cfgparse.c, check_config_validity), unless
+#: a "tcp-request content switch-mode http" rule upgrades its connections.  The value is
+#: how HAProxy words that warning (proxy.config.mode_checks turns it into the message):
+HTTP_MODE_WARNINGS = {
+    "option": "'option NAME' ignored for PROXY as it requires HTTP mode.",
+    "rules": "'KEYWORD' rules ignored for PROXY as they require HTTP mode.",
+    "statement": "'FIRST-WORD' statement ignored for PROXY as it requires HTTP mode.",
+    "needs": "KEYWORD will be ignored for PROXY (needs 'mode http').",
+    "fallback": "'option NAME' not usable with PROXY (needs 'mode http'). Falling back to 'option tcplog'.",
+}
+# tests/proxy/config/test_warnings_vs_haproxy.py runs every option through haproxy -c in a
+# tcp proxy and checks this table against what the binary warns about.
+_HTTP_MODE_ONLY: dict[str, str] = {
+    **dict.fromkeys((
+        "option accept-invalid-http-request", "option accept-invalid-http-response",
+        "option checkcache", "option disable-h2-upgrade", "option forwardfor",
+        "option http-buffer-request", "option http-ignore-probes", "option http-no-delay",
+        "option http-pretend-keepalive", "option http-use-proxy-header",
+        "option idle-close-on-response", "option originalto", "option prefer-last-server",
+    ), "option"),
+    **dict.fromkeys(("http-request", "http-response", "http-after-response", "redirect"), "rules"),
+    **dict.fromkeys((k.name for k in _PROXY_KEYWORDS if k.name.startswith("stats ")), "statement"),
+    "capture cookie": "statement",
+    "monitor-uri": "needs",
+    "cookie": "needs",
+    "option httplog": "fallback",
+    "option httpslog": "fallback",
+}
+
+
+#: The rule keywords of a proxy in the order HAProxy 2.6 runs them, whatever their order in
+#: the file; one written after a later-running one still runs first, and HAProxy warns
+#: (cfgparse-listen.c, warnif_misplaced_*).  "a 'http-request' rule placed after a
+#: 'redirect' rule will still be processed before."
+RULE_ORDER: tuple[str, ...] = (
+    "tcp-request connection", "tcp-request session", "tcp-request content", "monitor fail",
+    "http-request", "redirect", "use_backend", "use-server",
+)
+#: Rule kinds HAProxy does not warn about when written late (it checks the others only).
+RULE_ORDER_UNCHECKED = frozenset({"use_backend", "use-server"})
+
+
+def _with_http_mode(table: dict[str, Keyword]) -> dict[str, Keyword]:
+    return {name: replace(k, needs_http=_HTTP_MODE_ONLY.get(name, "")) for name, k in table.items()}
+
+
 #: Proxy-section keywords (defaults/frontend/listen/backend), including removed ones.
-PROXY_KEYWORDS: dict[str, Keyword] = _with_engine(
+PROXY_KEYWORDS: dict[str, Keyword] = _with_http_mode(_with_engine(
     _merge(_PROXY_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.PROXY)),
-    _ENGINE_RUNS_PROXY, _ENGINE_REFUSES_PROXY, None, _ENGINE_MOOT_PROXY)
+    _ENGINE_RUNS_PROXY, _ENGINE_REFUSES_PROXY, None, _ENGINE_MOOT_PROXY))
 #: Global-section keywords, including removed ones.
 GLOBAL_KEYWORDS: dict[str, Keyword] = _with_engine(
     _merge(_GLOBAL_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.GLOBAL)),
@@ -870,6 +919,7 @@ class BalanceAlgo:
     doc: str
     hashing: bool  # server chosen by hashing a request attribute (see "hash-type")
     engine: bool = True  # the embedded engine implements it
+    layer7: bool = False  # hashes HTTP data: outside "mode http" HAProxy falls back to round robin
 
 
 BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
@@ -879,9 +929,9 @@ BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
     "first": BalanceAlgo("first", "", "The first server with available connection slots receives the connection", False),
     "hash": BalanceAlgo("hash", "<expr>", "Hashes the result of a sample expression", True, engine=False),
     "source": BalanceAlgo("source", "", "Hashes the client's source IP address", True),
-    "uri": BalanceAlgo("uri", "[path-only] [whole] [len <len>] [depth <depth>]", "Hashes the left part of the URI (before '?'), or the whole URI", True),
-    "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True),
-    "hdr": BalanceAlgo("hdr", "(<name>) [use_domain_only]", "Hashes the value of the HTTP header <name>", True),
+    "uri": BalanceAlgo("uri", "[path-only] [whole] [len <len>] [depth <depth>]", "Hashes the left part of the URI (before '?'), or the whole URI", True, layer7=True),
+    "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True, layer7=True),
+    "hdr": BalanceAlgo("hdr", "(<name>) [use_domain_only]", "Hashes the value of the HTTP header <name>", True, layer7=True),
     "random": BalanceAlgo("random", "[(<draws>)]", "Picks a random server (power of <draws> choices, default 2)", False),
     "rdp-cookie": BalanceAlgo("rdp-cookie", "[(<name>)]", "Hashes the RDP cookie <name> (default 'mstshash') of the client", True, engine=False),
 }

@@ -48,6 +48,7 @@ from proxy.config.nodes import (
     parse_acl_flags,
     split_host_port,
 )
+from proxy.config.proxy_checks import proxy_warnings
 from proxy.config.semantics import Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 
@@ -144,6 +145,7 @@ def validate(
             "the file starts with a UTF-8 byte order mark (BOM): HAProxy 2.6 reads it as part of the "
             "first keyword and refuses the file; save it as UTF-8 without BOM", "bom"))
     ctx.diagnostics.extend(ctx.semantics.diagnostics)
+    ctx.diagnostics.extend(proxy_warnings(ctx.semantics))
     for stmt in config.preamble:
         _check_outside_section(ctx, stmt)
     for section in _active_sections(ctx):

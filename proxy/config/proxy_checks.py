@@ -1,0 +1,247 @@
+"""What HAProxy 2.6 warns about once the whole file is read, from the semantic layer.
+
+Theory of operation
+-------------------
+HAProxy parses every section first, then walks each proxy with its defaults
+applied (cfgparse.c, check_config_validity) and warns about what has no
+effect there: HTTP-only keywords in a proxy that is not in ``mode http``, a
+log format with no log address to send lines to, rules written after rules
+that run later anyway, ``http-check`` rules without ``option httpchk``, a
+frontend without ``bind``.  HAProxy prints most of these without a line
+(``config : ...``); here each one is located at the statement that causes
+it -- the defaults line when the proxy inherits it -- and says what to do.
+
+Every check reads a ``ProxyMeaning`` (proxy.config.semantics: the effective
+statements, "last one wins") and the registry's facts (proxy.config.keywords:
+``needs_http``, ``HTTP_MODE_WARNINGS``, ``RULE_ORDER``, ``BalanceAlgo.layer7``),
+so the CLI and the GUI's diagnostics say the same thing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from proxy.config import keywords as kw
+from proxy.config.model import Diagnostic, Section, Statement
+from proxy.config.nodes import Bind
+from proxy.config.semantics import ProxyMeaning, Semantics, section_title
+
+__all__ = ["proxy_warnings"]
+
+_LOG_FORMATS = ("option httplog", "option httpslog", "option tcplog", "log-format")
+_HTTP_CHECK_RULES = frozenset({"send", "expect", "connect", "comment", "set-var", "unset-var"})
+_LOG_FIX = "add 'log stdout format raw local0' to {title}, or 'log global' with a 'log' line in the global section"
+
+
+def proxy_warnings(semantics: Semantics) -> list[Diagnostic]:
+    """HAProxy's post-parse warnings for every frontend, backend and listen section."""
+    found: list[Diagnostic] = []
+    for meaning in semantics.proxies:
+        if meaning.section.kind == "defaults":
+            continue
+        for check in _CHECKS:
+            found.extend(check(semantics, meaning))
+    return found
+
+
+def who(section: Section) -> str:
+    """How HAProxy names a proxy in its messages (proxy_type_str): a listen one is a 'proxy'."""
+    kind = "proxy" if section.kind == "listen" else section.kind
+    return f"{kind} '{section.name}'"
+
+
+def _warning(semantics: Semantics, stmt: Statement, word: int, message: str) -> Diagnostic:
+    line, col = stmt.location(word)
+    return Diagnostic(semantics.config.path, line, col, "warning", message)
+
+
+def _keyword(stmt: Statement, section: Section) -> kw.Keyword | None:
+    found, _ = kw.lookup(stmt.words, kw.SECTION_KINDS.get(section.kind))
+    return found
+
+
+def _has_effect(keyword: kw.Keyword, section: Section) -> bool:
+    sec = kw.SECTION_KINDS.get(section.kind)
+    return sec is not None and bool(keyword.sections & sec)
+
+
+# --- HTTP-only keywords outside "mode http" ---------------------------------------------
+
+
+def _upgrades_to_http(meaning: ProxyMeaning) -> bool:
+    """``tcp-request content switch-mode http``: HAProxy then keeps the HTTP settings."""
+    return any(s.words[:4] == ["tcp-request", "content", "switch-mode", "http"] for s in meaning.statements)
+
+
+def _http_only(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """One warning per HTTP-only setting, at the statement whose value applies."""
+    if meaning.mode.value == "http" or _upgrades_to_http(meaning):
+        return
+    section = meaning.section
+    reported: set[str] = set()
+    for stmt in meaning.statements:
+        keyword = _keyword(stmt, section)
+        if keyword is None or not keyword.needs_http or not _has_effect(keyword, section):
+            continue
+        message = _http_mode_message(meaning, stmt, keyword)
+        if message is not None and message not in reported:
+            reported.add(message)
+            yield _warning(semantics, stmt, 0, message + _HTTP_MODE_FIX)
+    yield from _layer7_balance(semantics, meaning)
+    yield from _server_cookies(semantics, meaning)
+
+
+_HTTP_MODE_FIX = " (HAProxy runs this proxy without it: set 'mode http' where it applies, or remove the line)"
+
+
+def _http_mode_message(meaning: ProxyMeaning, stmt: Statement, keyword: kw.Keyword) -> str | None:
+    """HAProxy's wording for ``keyword`` ignored in ``meaning`` (None: another line of it
+    applies instead, as for an option a later ``no option`` turns off)."""
+    how = keyword.needs_http
+    if how in ("option", "fallback"):
+        name = keyword.name.removeprefix("option ")
+        applies = meaning.option(name)
+        if applies is None or applies.source.statement is not stmt or not applies.value[0]:
+            return None
+        if how == "fallback" and _log_format_statement(meaning) is not stmt:
+            return None
+    elif how == "needs" and meaning.last_statement(keyword.name) is not stmt:
+        return None
+    template = kw.HTTP_MODE_WARNINGS[how]
+    return (template.replace("NAME", keyword.name.removeprefix("option "))
+            .replace("KEYWORD", keyword.name).replace("FIRST-WORD", keyword.name.split()[0])
+            .replace("PROXY", who(meaning.section)))
+
+
+def _layer7_balance(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    stmt = meaning.last_statement("balance")
+    if stmt is None or len(stmt.words) < 2 or meaning.section.kind == "frontend":
+        return
+    algo = kw.BALANCE_ALGORITHMS.get(stmt.words[1].split("(", 1)[0])
+    if algo is not None and algo.layer7:
+        yield _warning(semantics, stmt, 1, f"Layer 7 hash not possible for {who(meaning.section)} "
+                       "(needs 'mode http'). Falling back to round robin." + _HTTP_MODE_FIX)
+
+
+def _server_cookies(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    for stmt, server in meaning.servers:
+        if server.option("cookie"):
+            word = next(i for i, w in enumerate(stmt.words) if w == "cookie" and i > 2)
+            yield _warning(semantics, stmt, word, f"{who(meaning.section)} : ignoring cookie for server "
+                           f"'{server.name}' as HTTP mode is disabled." + _HTTP_MODE_FIX)
+
+
+# --- a log format and nowhere to send it ---------------------------------------------------
+
+
+def _log_format_statement(meaning: ProxyMeaning) -> Statement | None:
+    """The line that sets the proxy's log format (last wins among them), if any."""
+    lines = [s for s in meaning.statements if " ".join(s.words[:2]) in _LOG_FORMATS or s.keyword == "log-format"]
+    return lines[-1] if lines else None
+
+
+def _log_targets(semantics: Semantics, meaning: ProxyMeaning) -> tuple[int, list[str]]:
+    """How many log targets the proxy ends up with, and why it has none (for the hint).
+
+    HAProxy copies the defaults' targets, each ``log`` line adds one, ``log global`` adds
+    the global section's and ``no log`` empties the list."""
+    targets, why = 0, []
+    for stmt in (s for s in meaning.statements if s.keyword == "log" or s.words[:2] == ["no", "log"]):
+        if stmt.words[0] == "no":
+            targets, why = 0, [f"'no log' at line {stmt.location()[0]} removes the targets before it"]
+        elif len(stmt.words) > 1 and stmt.words[1] == "global":
+            added = _global_log_lines(semantics)
+            targets += added
+            if not added:
+                why.append(f"'log global' at line {stmt.location()[0]} adds nothing: "
+                           "the global section has no 'log' line")
+        else:
+            targets += 1
+    return targets, why
+
+
+def _global_log_lines(semantics: Semantics) -> int:
+    section = semantics.config.global_section
+    if section is None or id(section.header) not in semantics.active:
+        return 0
+    return sum(1 for s in section.body if id(s) in semantics.active and s.words[:1] == ["log"])
+
+
+def _log_without_address(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    if meaning.section.kind == "backend":
+        return  # a backend's log format is ignored anyway (the keyword check says so)
+    stmt = _log_format_statement(meaning)
+    if stmt is None:
+        return
+    targets, why = _log_targets(semantics, meaning)
+    if targets:
+        return
+    source = meaning.source(stmt)
+    inherited = f" (from {source.describe()})" if source.section is not meaning.section else ""
+    fix = _LOG_FIX.format(title=section_title(meaning.section))
+    because = "; ".join([f"'{' '.join(stmt.words[:2]) if stmt.keyword == 'option' else stmt.keyword}'"
+                         f"{inherited} formats lines no log target receives", *why])
+    yield _warning(semantics, stmt, 0, f"log format ignored for {who(meaning.section)} since it has no "
+                   f"log address: {because}; {fix}")
+
+
+# --- rules written after rules that run later -----------------------------------------------
+
+
+def _rule_kind(stmt: Statement) -> str | None:
+    words = stmt.words
+    for name in (" ".join(words[:2]), words[0]):
+        if name in kw.RULE_ORDER:
+            return name
+    return None
+
+
+def _misplaced_rules(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """HAProxy runs rules by kind (``RULE_ORDER``): one written after a later kind still runs
+    before it.  Only the nearest later kind already seen is reported, as HAProxy does."""
+    seen: set[str] = set()
+    for stmt in meaning.own:
+        kind = _rule_kind(stmt)
+        if kind is None:
+            continue
+        rank = kw.RULE_ORDER.index(kind)
+        later = next((k for k in kw.RULE_ORDER[rank + 1:] if k in seen), None)
+        seen.add(kind)
+        if later is not None and kind not in kw.RULE_ORDER_UNCHECKED:
+            shown = kind if kind == "monitor fail" else stmt.words[0]
+            article = "an" if later.startswith("http") else "a"
+            yield _warning(semantics, stmt, 0, f"a '{shown}' rule placed after {article} '{later}' rule will "
+                           f"still be processed before. (HAProxy runs every '{later}' rule after it: "
+                           f"move this line above the first '{later}' rule so the file reads in the order it runs)")
+
+
+# --- health checks and listeners -------------------------------------------------------------
+
+
+def _http_check_without_httpchk(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    if meaning.section.kind == "frontend" or meaning.enabled("httpchk"):
+        return
+    rules = [s for s in meaning.statements
+             if s.keyword == "http-check" and len(s.words) > 1 and s.words[1] in _HTTP_CHECK_RULES]
+    if rules:
+        yield _warning(semantics, rules[0], 0, f"{who(meaning.section)} uses http-check rules without "
+                       "'option httpchk', so the rules are ignored. (add 'option httpchk' to "
+                       f"{section_title(meaning.section)} for its servers' checks to use them)")
+
+
+def _frontend_without_bind(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    if meaning.section.kind == "backend" or any(isinstance(s.node, Bind) for s in meaning.own):
+        return
+    yield _warning(semantics, meaning.section.header, 0, f"{who(meaning.section)} has no 'bind' directive. "
+                   "Please declare it as a backend if this was intended. (nothing connects to it: "
+                   "add a 'bind' line, or make it a 'backend' that a frontend uses)")
+
+
+_Check = Callable[[Semantics, ProxyMeaning], Iterator[Diagnostic]]
+_CHECKS: tuple[_Check, ...] = (
+    _http_only,
+    _log_without_address,
+    _misplaced_rules,
+    _http_check_without_httpchk,
+    _frontend_without_bind,
+)
