@@ -24,17 +24,18 @@ from collections.abc import Callable, Iterator
 from proxy.config import keywords as kw
 from proxy.config.model import Diagnostic, Section, Statement
 from proxy.config.nodes import Bind
-from proxy.config.semantics import ProxyMeaning, Semantics, section_title
+from proxy.config.semantics import ProxyMeaning, Semantics, global_setting, section_title
 
-__all__ = ["proxy_warnings"]
+__all__ = ["proxy_checks", "who"]
 
 _LOG_FORMATS = ("option httplog", "option httpslog", "option tcplog", "log-format")
 _HTTP_CHECK_RULES = frozenset({"send", "expect", "connect", "comment", "set-var", "unset-var"})
 _LOG_FIX = "add 'log stdout format raw local0' to {title}, or 'log global' with a 'log' line in the global section"
 
 
-def proxy_warnings(semantics: Semantics) -> list[Diagnostic]:
-    """HAProxy's post-parse warnings for every frontend, backend and listen section."""
+def proxy_checks(semantics: Semantics) -> list[Diagnostic]:
+    """HAProxy's post-parse warnings (and the few errors it finds only then) for every
+    frontend, backend and listen section."""
     found: list[Diagnostic] = []
     for meaning in semantics.proxies:
         if meaning.section.kind == "defaults":
@@ -237,6 +238,61 @@ def _frontend_without_bind(semantics: Semantics, meaning: ProxyMeaning) -> Itera
                    "add a 'bind' line, or make it a 'backend' that a frontend uses)")
 
 
+def _default_backend_over_servers(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """A listen (or backend) with servers and a ``default_backend``: the rule always wins."""
+    if meaning.section.kind == "frontend" or not meaning.servers:
+        return
+    stmt = meaning.last_statement("default_backend", inherited=meaning.section.kind == "listen")
+    if stmt is not None:
+        yield _warning(semantics, stmt, 0, f"In proxy '{meaning.name}', the 'default_backend' rule always has "
+                       "precedence over the servers, which will never be used. (remove this line to use "
+                       f"the servers of {section_title(meaning.section)}, or remove the servers)")
+
+
+# --- errors HAProxy finds only once every section is read ----------------------------------
+
+
+def _error(semantics: Semantics, stmt: Statement, word: int, message: str) -> Diagnostic:
+    line, col = stmt.location(word)
+    return Diagnostic(semantics.config.path, line, col, "error", message)
+
+
+def _server_tls_without_ca(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """HAProxy verifies a TLS server's certificate by default and refuses to start when it
+    has no CA to verify it with (ssl_sock_prepare_srv_ctx); the engine refuses the same."""
+    verify_default = global_setting(semantics.config, "ssl-server-verify")
+    for stmt, server in meaning.servers:
+        merged = meaning.merged_server(server)
+        if not (merged.has("ssl") or merged.has("check-ssl")) or merged.has("ca-file"):
+            continue
+        verify = merged.option("verify")
+        word = (verify or [verify_default.value[0] if verify_default and verify_default.value else "required"])
+        if word and word[0] == "required":
+            yield _error(semantics, stmt, 1, f"'server {meaning.name}/{server.name}' : verify is enabled by "
+                         "default but no CA file specified. If you're running on a LAN where you're certain "
+                         "to trust the server's certificate, please set an explicit 'verify none' statement "
+                         "on the 'server' line, or use 'ssl-server-verify none' in the global section to "
+                         "disable server-side verifications by default. (or give the CA with 'ca-file')")
+
+
+def _use_server_targets(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    names = {server.name for _, server in meaning.servers}
+    for stmt in meaning.own:
+        if stmt.keyword == "use-server" and len(stmt.words) > 1 and stmt.words[1] not in names \
+                and "%[" not in stmt.words[1]:
+            yield _error(semantics, stmt, 1, f"{who(meaning.section)} : unable to find server "
+                         f"'{stmt.words[1]}' referenced in a 'use-server' rule.")
+
+
+def _default_backend_loop(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    # a backend keeps only its own line (it does not take the defaults' one)
+    stmt = meaning.last_statement("default_backend", inherited=meaning.section.kind == "listen")
+    if stmt is not None and len(stmt.words) > 1 and stmt.words[1] == meaning.name \
+            and meaning.section.kind != "frontend":
+        yield _error(semantics, stmt, 1, f"Proxy '{meaning.name}': loop detected for default_backend: "
+                     f"'{meaning.name}'. (a proxy cannot hand its traffic to itself: name another backend)")
+
+
 _Check = Callable[[Semantics, ProxyMeaning], Iterator[Diagnostic]]
 _CHECKS: tuple[_Check, ...] = (
     _http_only,
@@ -244,4 +300,8 @@ _CHECKS: tuple[_Check, ...] = (
     _misplaced_rules,
     _http_check_without_httpchk,
     _frontend_without_bind,
+    _default_backend_over_servers,
+    _server_tls_without_ca,
+    _use_server_targets,
+    _default_backend_loop,
 )

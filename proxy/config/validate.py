@@ -48,7 +48,7 @@ from proxy.config.nodes import (
     parse_acl_flags,
     split_host_port,
 )
-from proxy.config.proxy_checks import proxy_warnings
+from proxy.config.proxy_checks import proxy_checks
 from proxy.config.semantics import Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 
@@ -145,7 +145,7 @@ def validate(
             "the file starts with a UTF-8 byte order mark (BOM): HAProxy 2.6 reads it as part of the "
             "first keyword and refuses the file; save it as UTF-8 without BOM", "bom"))
     ctx.diagnostics.extend(ctx.semantics.diagnostics)
-    ctx.diagnostics.extend(proxy_warnings(ctx.semantics))
+    ctx.diagnostics.extend(proxy_checks(ctx.semantics))
     for stmt in config.preamble:
         _check_outside_section(ctx, stmt)
     for section in _active_sections(ctx):
@@ -160,6 +160,18 @@ def validate(
 
 def _active_sections(ctx: _Ctx) -> Iterator[Section]:
     return (s for s in ctx.config.sections if ctx.is_active(s.header))
+
+
+def _check_message_directives(ctx: _Ctx) -> None:
+    """``.warning TEXT`` and ``.alert TEXT`` in an active block: HAProxy prints TEXT as a
+    warning, or as an alert and refuses the file (``.notice``/``.diag`` are not findings)."""
+    for stmt in ctx.config.all_statements():
+        if stmt.keyword in (".warning", ".alert") and ctx.is_active(stmt):
+            text = " ".join(stmt.words[1:])
+            if stmt.keyword == ".warning":
+                ctx.warning(stmt, 0, f"'{text}'. (a '.warning' directive of this file)")
+            else:
+                ctx.error(stmt, 0, f"'{text}'. (an '.alert' directive of this file: HAProxy refuses the file)")
 
 
 def _check_outside_section(ctx: _Ctx, stmt: Statement) -> None:
@@ -977,6 +989,7 @@ def _check_unix_stats_sockets(ctx: _Ctx) -> None:
 
 
 _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
+    _check_message_directives,
     _check_unix_stats_sockets,
     _check_userlists,
     _check_has_listener,

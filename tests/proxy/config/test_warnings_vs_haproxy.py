@@ -1,0 +1,306 @@
+"""Differential sweep: what ``haproxy -c`` (2.6) WARNS about, Proxydesk warns about, at the same line.
+
+Each case is a small config HAProxy accepts; the real binary says whether it warns.
+For every case: HAProxy warns <=> ``proxydesk check`` warns; where HAProxy names a
+line ("parsing [f:9]"), ours is that line; where it names none ("config : ..."),
+ours is the line the case expects (the statement that causes it, the defaults line
+for an inherited one); and the words that identify the finding appear in both.
+
+Deliberately said more: the "engine-ignores"/"engine-refuses" warnings (what the
+embedded engine leaves out, which HAProxy has no reason to mention) are left out of
+the comparison; ``EXTRA`` lists the cases where that is all Proxydesk adds, with why.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from proxy.config import keywords as kw
+from proxy.config.load import load
+from proxy.config.model import Diagnostic
+from proxy.config.validate import ENGINE_IGNORES, ENGINE_REFUSES
+from tests.conftest import HaproxyCheck
+
+TIMEOUTS = "    timeout client 1s\n    timeout connect 1s\n    timeout server 1s\n"
+
+
+def defaults(mode: str, extra: str = "") -> str:
+    """Lines 1-5 (6 with ``extra`` as line 3): a defaults section with every timeout."""
+    return f"defaults\n    mode {mode}\n{extra}{TIMEOUTS}"
+
+
+def fe_be(mode: str, fe: str = "", be: str = "    server s 127.0.0.1:9\n", *, head: str = "") -> str:
+    """A frontend on line 6 (its own lines from 8) using a backend that follows it."""
+    return (head + defaults(mode) + "frontend fe\n    bind 127.0.0.1:18080\n" + fe
+            + "    default_backend be\nbackend be\n" + be)
+
+
+LOG = "    log stdout format raw local0\n"
+GLOBAL_LOG = "global\n    log stdout format raw local0\n"
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    lines: frozenset[int]  # where both warn (HAProxy's line, or ours where it names none); empty: neither
+    words: str = ""  # what identifies the finding in both messages
+
+
+def case(text: str, *lines: int, words: str = "") -> Case:
+    return Case(text, frozenset(lines), words)
+
+
+NO_LOG = "since it has no log address"
+NEEDS_HTTP = "as it requires HTTP mode"
+CASES: dict[str, Case] = {
+    # -- a log format with nowhere to send it (the gap this sweep started from) --
+    "httplog-without-log": case(fe_be("http", "    option httplog\n"), 8, words=NO_LOG),
+    "tcplog-without-log": case(fe_be("tcp", "    option tcplog\n"), 8, words=NO_LOG),
+    "log-format-without-log": case(fe_be("http", '    log-format "%ci %ST"\n'), 8, words=NO_LOG),
+    "log-global-without-global-log": case(fe_be("http", "    log global\n    option httplog\n"), 9,
+                                          words=NO_LOG),
+    "global-log-without-log-global": case(fe_be("http", "    option httplog\n", head=GLOBAL_LOG), 10,
+                                          words=NO_LOG),
+    "httplog-inherited-without-log": case(
+        defaults("http", "    option httplog\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
+        "    default_backend be\nbackend be\n    server s 127.0.0.1:9\n", 3, words=NO_LOG),
+    "no-log-drops-the-inherited-target": case(
+        defaults("http", LOG) + "frontend fe\n    bind 127.0.0.1:18080\n    no log\n    option httplog\n"
+        "    default_backend be\nbackend be\n    server s 127.0.0.1:9\n", 10, words=NO_LOG),
+    "listen-httplog-without-log": case(
+        defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    option httplog\n"
+        "    server s 127.0.0.1:9\n", 8, words="proxy 'li' since it has no log address"),
+    "httplog-with-log-global": case(fe_be("http", "    log global\n    option httplog\n", head=GLOBAL_LOG)),
+    "httplog-with-inherited-log": case(
+        defaults("http", LOG + "    option httplog\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
+        "    default_backend be\nbackend be\n    server s 127.0.0.1:9\n"),
+    "dontlognull-without-log": case(fe_be("http", "    option dontlognull\n")),
+    # -- HTTP-only settings in a tcp proxy --
+    "httplog-in-tcp-mode": case(fe_be("tcp", LOG + "    option httplog\n"), 9,
+                                words="Falling back to 'option tcplog'"),
+    "httplog-in-tcp-defaults": case(
+        defaults("tcp", "    option httplog\n" + LOG) + "frontend fe\n    bind 127.0.0.1:18080\n"
+        "    default_backend be\nbackend be\n    server s 127.0.0.1:9\n", 3,
+        words="not usable with frontend 'fe' (needs 'mode http')"),
+    "forwardfor-in-tcp-mode": case(fe_be("tcp", "    option forwardfor\n"), 8, words=NEEDS_HTTP),
+    "forwardfor-in-tcp-backend": case(fe_be("tcp", be="    option forwardfor\n    server s 127.0.0.1:9\n"),
+                                      10, words="backend 'be' as it requires HTTP mode"),
+    "forwardfor-in-tcp-defaults": case(
+        defaults("tcp", "    option forwardfor\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
+        "    default_backend be\nbackend be\n    server s 127.0.0.1:9\n", 3, words=NEEDS_HTTP),
+    "originalto-in-tcp-mode": case(fe_be("tcp", "    option originalto\n"), 8, words=NEEDS_HTTP),
+    "http-server-close-in-tcp-mode": case(fe_be("tcp", "    option http-server-close\n")),
+    "http-request-in-tcp-mode": case(fe_be("tcp", "    http-request deny\n"), 8,
+                                     words="'http-request' rules ignored for frontend 'fe'"),
+    "http-request-in-tcp-frontend-of-http-backend": case(
+        fe_be("tcp", "    http-request deny\n", "    mode http\n    server s 127.0.0.1:9\n"), 8,
+        words="as they require HTTP mode"),
+    "http-request-after-switch-mode-http": case(
+        fe_be("tcp", "    tcp-request content switch-mode http\n    http-request deny\n",
+              "    mode http\n    server s 127.0.0.1:9\n")),
+    "http-response-in-tcp-backend": case(fe_be("tcp", be="    http-response del-header x\n"
+                                               "    server s 127.0.0.1:9\n"), 10,
+                                         words="'http-response' rules ignored for backend 'be'"),
+    "redirect-in-tcp-mode": case(fe_be("tcp", "    redirect location /z\n"), 8,
+                                 words="'redirect' rules ignored"),
+    "stats-in-tcp-mode": case(fe_be("tcp", "    stats enable\n    stats uri /st\n"), 8,
+                              words="'stats' statement ignored"),
+    "capture-cookie-in-tcp-mode": case(fe_be("tcp", "    capture cookie SRV len 20\n"), 8,
+                                       words="'capture' statement ignored"),
+    "capture-header-in-tcp-mode": case(fe_be("tcp", "    capture request header Host len 20\n")),
+    "monitor-uri-in-tcp-mode": case(fe_be("tcp", "    monitor-uri /health\n"), 8,
+                                    words="monitor-uri will be ignored"),
+    "cookie-in-tcp-backend": case(fe_be("tcp", be="    cookie SRV insert\n    server s 127.0.0.1:9 cookie a\n"),
+                                  10, 11, words="cookie"),
+    "layer7-balance-in-tcp-backend": case(fe_be("tcp", be="    balance uri\n    server s 127.0.0.1:9\n"), 10,
+                                          words="Layer 7 hash not possible for backend 'be'"),
+    "source-balance-in-tcp-backend": case(fe_be("tcp", be="    balance source\n    server s 127.0.0.1:9\n")),
+    # -- keywords where they have no effect (the registry's ignored_in) --
+    "balance-in-frontend": case(fe_be("http", "    balance roundrobin\n"), 8,
+                                words="'balance' ignored because frontend 'fe' has no backend capability"),
+    "maxconn-in-backend": case(fe_be("http", be="    maxconn 10\n    server s 127.0.0.1:9\n"), 10,
+                               words="has no frontend capability"),
+    "timeout-server-in-frontend": case(fe_be("http", "    timeout server 3s\n"), 8,
+                                       words="because frontend 'fe' has no backend capability"),
+    # -- missing timeouts --
+    "missing-timeout-client": case("frontend fe\n    bind 127.0.0.1:18080\n", 1,
+                                   words="missing timeouts for frontend 'fe'"),
+    "missing-backend-timeouts": case(
+        "defaults\n    timeout client 1s\nfrontend fe\n    bind 127.0.0.1:18080\n    default_backend be\n"
+        "backend be\n    server s 127.0.0.1:9\n", 6, words="missing timeouts for backend 'be'"),
+    "backend-without-servers": case(fe_be("http", be="")),
+    # -- rules written after rules that run later --
+    "http-request-after-use_backend": case(
+        fe_be("http", "    use_backend be if { path_beg /x }\n    http-request deny if { path_beg /y }\n"), 9,
+        words="a 'http-request' rule placed after a 'use_backend' rule"),
+    "tcp-request-after-http-request": case(
+        fe_be("http", "    http-request deny if { path /b }\n    tcp-request content accept\n"), 9,
+        words="a 'tcp-request' rule placed after an 'http-request' rule"),
+    "redirect-and-http-request-late": case(
+        fe_be("http", "    use_backend be if { path /x }\n    redirect location /a if { path /b }\n"
+              "    http-request deny\n"), 9, 10, words="will still be processed before"),
+    "use_backend-after-use-server": case(
+        defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    use-server s if { path /x }\n"
+        "    use_backend b2 if { path /y }\n    server s 127.0.0.1:9\nbackend b2\n    server s 127.0.0.1:9\n"),
+    # -- health checks, listeners, routing --
+    "http-check-without-httpchk": case(fe_be("http", be="    http-check expect status 200\n"
+                                             "    server s 127.0.0.1:9 check\n"), 10,
+                                       words="uses http-check rules without 'option httpchk'"),
+    "http-check-with-inherited-httpchk": case(
+        defaults("http", "    option httpchk\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
+        "    default_backend be\nbackend be\n    http-check expect status 200\n    server s 127.0.0.1:9 check\n"),
+    "frontend-without-bind": case(fe_be("http") + "frontend idle\n    default_backend be\n", 11,
+                                  words="frontend 'idle' has no 'bind' directive"),
+    "listen-default_backend-and-servers": case(
+        defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    default_backend be\n"
+        "    server s 127.0.0.1:9\nbackend be\n    server s 127.0.0.1:9\n", 8,
+        words="the 'default_backend' rule always has precedence over the servers"),
+    ".warning-directive": case('.warning "check me"\n' + fe_be("http"), 1, words="'check me'."),
+    # -- what neither warns about --
+    "acl-defined-but-unused": case(fe_be("http", "    acl a path_beg /x\n")),
+    "cookie-without-server-cookies": case(fe_be("http", be="    cookie SRV insert indirect nocache\n"
+                                                "    server s 127.0.0.1:9\n")),
+    "server-cookie-without-cookie": case(fe_be("http", be="    server s 127.0.0.1:9 cookie s1\n")),
+    "maxconn-above-global-maxconn": case(fe_be("http", "    maxconn 5000\n", head="global\n    maxconn 100\n")),
+    "unused-backend": case(fe_be("http") + "backend spare\n    server s 127.0.0.1:9\n"),
+}
+
+# Cases where Proxydesk says more than HAProxy, on purpose (left out of the comparison above).
+EXTRA: dict[str, str] = {
+    "log-format-without-log": "engine-ignores: the embedded engine writes its own log line, not log-format's",
+    "originalto-in-tcp-mode": "engine-ignores: the embedded engine does not add X-Original-To",
+    "capture-header-in-tcp-mode": "engine-ignores: the embedded engine does not capture headers",
+    "capture-cookie-in-tcp-mode": "engine-ignores: the embedded engine does not capture cookies",
+    "monitor-uri-in-tcp-mode": "engine-ignores: the embedded engine has no monitor URI",
+}
+
+# Configs HAProxy refuses only once every section is read: Proxydesk must refuse them too,
+# at the line HAProxy names (or, where it names none, the line given here).
+ERRORS: dict[str, tuple[str, int, str]] = {
+    "duplicate-server-names": (fe_be("http", be="    server s 127.0.0.1:9\n    server s 127.0.0.1:10\n"), 11,
+                               "server 's'"),
+    "tls-server-without-ca": (fe_be("http", be="    server s 127.0.0.1:9 ssl\n"), 10,
+                              "verify is enabled by default but no CA file specified"),
+    "tls-default-server-without-ca": (fe_be("http", be="    default-server ssl\n    server s 127.0.0.1:9\n"), 11,
+                                      "verify is enabled by default but no CA file specified"),
+    "use-server-of-no-server": (fe_be("http", be="    use-server nope if { path_beg /x }\n"
+                                      "    server s 127.0.0.1:9\n"), 10,
+                                "unable to find server 'nope' referenced in a 'use-server' rule"),
+    "default_backend-loop": (defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    default_backend li\n",
+                             8, "loop detected for default_backend: 'li'"),
+    ".alert-directive": ('.alert "stop here"\n' + fe_be("http"), 1, "'stop here'."),
+}
+ACCEPTED_TOO: dict[str, str] = {  # ... and these HAProxy accepts: no error
+    "tls-server-verify-none": fe_be("http", be="    server s 127.0.0.1:9 ssl verify none\n"),
+    "tls-server-with-ca": fe_be("http", be="    server s 127.0.0.1:9 ssl ca-file /etc/ssl/certs/ca-certificates.crt\n"),
+    "tls-global-verify-none": fe_be("http", be="    server s 127.0.0.1:9 ssl\n",
+                                    head="global\n    ssl-server-verify none\n"),
+    "use-server-of-a-server": fe_be("http", be="    use-server s if { path_beg /x }\n    server s 127.0.0.1:9\n"),
+    "http-check-send-without-arguments": fe_be("http", be="    option httpchk\n    http-check send\n"
+                                               "    server s 127.0.0.1:9 check\n"),
+}
+
+
+# --- running both ----------------------------------------------------------------------------
+
+_LOCATED = re.compile(r"\[[^\]]*?:(\d+)\]")
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int | None  # None: HAProxy named no line
+    message: str
+
+
+def haproxy_says(text: str, tmp_path: Path, haproxy_check: HaproxyCheck, level: str = "WARNING") -> list[Finding]:
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(text)
+    proc = haproxy_check(path, cwd=tmp_path)
+    found = []
+    for line in proc.stderr.splitlines():
+        if f"[{level}]" not in line or "Fatal errors" in line or "Error(s) found" in line:
+            continue
+        located = _LOCATED.search(line)
+        found.append(Finding(int(located.group(1)) if located else None, line))
+    return found
+
+
+def proxydesk_says(text: str, tmp_path: Path, severity: str = "warning") -> list[Diagnostic]:
+    path = tmp_path / "haproxy.cfg"
+    path.write_text(text)
+    return [d for d in load(path, base_dir=tmp_path, env={}).diagnostics
+            if d.severity == severity and d.code not in (ENGINE_IGNORES, ENGINE_REFUSES)]
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_warns_where_haproxy_warns(name: str, tmp_path: Path, haproxy_check: HaproxyCheck) -> None:
+    wanted = CASES[name]
+    theirs = haproxy_says(wanted.text, tmp_path, haproxy_check)
+    ours = proxydesk_says(wanted.text, tmp_path)
+    shown = "\n".join([*(f.message for f in theirs), *map(str, ours)])
+    assert bool(theirs) == bool(ours) == bool(wanted.lines), shown
+    assert {d.line for d in ours} == set(wanted.lines), shown
+    assert {f.line for f in theirs if f.line is not None} <= set(wanted.lines), shown
+    if wanted.words:
+        assert all(wanted.words in f.message for f in theirs), shown
+        assert all(wanted.words in d.message for d in ours), shown
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_refuses_where_haproxy_refuses(name: str, tmp_path: Path, haproxy_check: HaproxyCheck) -> None:
+    text, line, words = ERRORS[name]
+    theirs = haproxy_says(text, tmp_path, haproxy_check, "ALERT")
+    ours = proxydesk_says(text, tmp_path, "error")
+    shown = "\n".join([*(f.message for f in theirs), *map(str, ours)])
+    assert theirs and ours, shown
+    assert {d.line for d in ours} == {line} >= {f.line for f in theirs if f.line is not None}, shown
+    assert any(words in d.message for d in ours), shown
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("name", sorted(ACCEPTED_TOO))
+def test_accepts_what_haproxy_accepts(name: str, tmp_path: Path, haproxy_check: HaproxyCheck) -> None:
+    text = ACCEPTED_TOO[name]
+    theirs = haproxy_says(text, tmp_path, haproxy_check, "ALERT")
+    ours = proxydesk_says(text, tmp_path, "error")
+    assert not theirs and not ours, "\n".join([*(f.message for f in theirs), *map(str, ours)])
+
+
+def test_extra_cases_say_more_only_where_the_engine_differs(tmp_path: Path) -> None:
+    for name in EXTRA:
+        path = tmp_path / f"{name}.cfg"
+        path.write_text(CASES[name].text)
+        engine = [d for d in load(path, base_dir=tmp_path, env={}).diagnostics if d.code == ENGINE_IGNORES]
+        assert engine, f"{name}: no engine-ignores warning left to explain"
+
+
+# --- the registry's HTTP-only options, against the binary --------------------------------------
+
+_OPTIONS = sorted(k for k, spec in kw.PROXY_KEYWORDS.items()
+                  if k.startswith("option ") and not spec.removed and spec.sections & kw.Sec.LISTEN
+                  and k not in ("option external-check", "option pgsql-check", "option http-restrict-req-hdr-names"))
+
+
+@pytest.mark.haproxy
+def test_http_only_options_are_the_ones_haproxy_ignores_in_tcp_mode(tmp_path: Path,
+                                                                    haproxy_check: HaproxyCheck) -> None:
+    """One tcp listen section per option: the options HAProxy says need HTTP are the
+    registry's ``needs_http`` ones, and Proxydesk warns about exactly those."""
+    text = defaults("tcp") + "".join(
+        f"listen p{i}\n    bind 127.0.0.1:{18100 + i}\n    {name}\n    server s 127.0.0.1:9\n"
+        for i, name in enumerate(_OPTIONS))
+    theirs = haproxy_says(text, tmp_path, haproxy_check)
+    proxy = re.compile(r"proxy 'p(\d+)'")
+    needs_http = {_OPTIONS[int(m.group(1))] for f in theirs
+                  if ("requires HTTP mode" in f.message or "needs 'mode http'" in f.message)
+                  and (m := proxy.search(f.message))}
+    assert needs_http == {n for n in _OPTIONS if kw.PROXY_KEYWORDS[n].needs_http}
+    ours = {_OPTIONS[int(m.group(1))] for d in proxydesk_says(text, tmp_path)
+            if "mode" in d.message and (m := proxy.search(d.message))}
+    assert ours == needs_http
