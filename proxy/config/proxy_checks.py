@@ -87,12 +87,14 @@ def _http_only(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnost
         message = _http_mode_message(meaning, stmt, keyword)
         if message is not None and message not in reported:
             reported.add(message)
-            yield _warning(semantics, stmt, 0, message + _HTTP_MODE_FIX)
+            yield _warning(semantics, stmt, 0, message + _http_mode_fix(meaning))
     yield from _layer7_balance(semantics, meaning)
     yield from _server_cookies(semantics, meaning)
 
 
-_HTTP_MODE_FIX = " (HAProxy runs this proxy without it: set 'mode http' where it applies, or remove the line)"
+def _http_mode_fix(meaning: ProxyMeaning) -> str:
+    title = section_title(meaning.section)
+    return f" (HAProxy runs {title} without it: add 'mode http' to {title}, or remove this line)"
 
 
 def _http_mode_message(meaning: ProxyMeaning, stmt: Statement, keyword: kw.Keyword) -> str | None:
@@ -121,7 +123,7 @@ def _layer7_balance(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Dia
     algo = kw.BALANCE_ALGORITHMS.get(stmt.words[1].split("(", 1)[0])
     if algo is not None and algo.layer7:
         yield _warning(semantics, stmt, 1, f"Layer 7 hash not possible for {who(meaning.section)} "
-                       "(needs 'mode http'). Falling back to round robin." + _HTTP_MODE_FIX)
+                       "(needs 'mode http'). Falling back to round robin." + _http_mode_fix(meaning))
 
 
 def _server_cookies(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
@@ -129,7 +131,7 @@ def _server_cookies(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Dia
         if server.option("cookie"):
             word = next(i for i, w in enumerate(stmt.words) if w == "cookie" and i > 2)
             yield _warning(semantics, stmt, word, f"{who(meaning.section)} : ignoring cookie for server "
-                           f"'{server.name}' as HTTP mode is disabled." + _HTTP_MODE_FIX)
+                           f"'{server.name}' as HTTP mode is disabled." + _http_mode_fix(meaning))
 
 
 # --- a log format and nowhere to send it ---------------------------------------------------
