@@ -1759,6 +1759,22 @@ TCP_RESPONSE_ACTIONS: dict[str, dict[str, str]] = {
 
 #: Sample fetches and ACL criteria the engine evaluates; HAProxy's other ones make the
 #: engine refuse the config (``proxydesk check`` warns where).
+#: Fetches that read the raw request/response buffer (manual §7.3.5, "Layer 6"): in a
+#: proxy in "mode http" the buffer holds parsed HTTP, so HAProxy 2.6 warns that a rule
+#: condition using one is ignored ("L6 sample fetches ignored on HTTP proxies").  Checked
+#: against the binary by tests/proxy/config/test_warnings_vs_haproxy.py.
+L6_FETCHES: frozenset[str] = frozenset({
+    "payload", "payload_lv", "rdp_cookie", "rdp_cookie_cnt", "rep_ssl_hello_type", "req.len",
+    "req.payload", "req.payload_lv", "req.rdp_cookie", "req.rdp_cookie_cnt", "req.ssl_alpn",
+    "req.ssl_ec_ext", "req.ssl_hello_type", "req.ssl_sni", "req.ssl_st_ext", "req.ssl_ver", "req_len",
+    "req_ssl_hello_type", "req_ssl_sni", "req_ssl_ver", "res.len", "res.payload", "res.payload_lv",
+    "res.ssl_hello_type",
+})
+#: The rules whose conditions HAProxy checks for L6_FETCHES ("redirect" ones it does not).
+L6_CHECKED_RULES = frozenset({
+    "tcp-request content", "tcp-response content", "http-request", "http-response", "use_backend",
+    "use-server",
+})
 ENGINE_FETCHES: frozenset[str] = frozenset({
     'always_false', 'always_true', 'base', 'base_beg', 'base_dir', 'base_dom', 'base_end',
     'base_len', 'base_reg', 'base_sub', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom',

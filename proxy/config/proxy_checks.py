@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterator
 
 from proxy.config import keywords as kw
 from proxy.config.model import Diagnostic, Section, Statement
-from proxy.config.nodes import Bind
+from proxy.config.nodes import Acl, Bind, Condition, NodeError
 from proxy.config.semantics import ProxyMeaning, Semantics, global_setting, section_title
 
 __all__ = ["proxy_checks", "who"]
@@ -218,6 +218,50 @@ def _misplaced_rules(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Di
                            f"move this line above the first '{later}' rule so the file reads in the order it runs)")
 
 
+def _fetch_name(fetch: str) -> str:
+    return fetch.split(",", 1)[0].split("(", 1)[0]
+
+
+def _condition_fetches(meaning: ProxyMeaning, cond: Condition) -> list[str]:
+    """The fetches a condition reads: its anonymous ACLs' and its named ACLs' (the
+    section's own ``acl`` lines)."""
+    acls: dict[str, list[str]] = {}
+    for _, node in meaning.own_nodes(Acl):
+        acls.setdefault(node.name, []).append(node.fetch)
+    try:
+        groups = cond.groups()
+    except NodeError:
+        return []  # the validator reports the broken condition itself
+    return [_fetch_name(f) for group in groups for term in group
+            for f in ([term.anonymous[0]] if term.anonymous else acls.get(term.name or "", []))]
+
+
+def _condition_of(stmt: Statement) -> Condition | None:
+    """The rule's ``if``/``unless`` condition; kept-as-words rules (``use-server``) too."""
+    cond = getattr(stmt.node, "condition", None)
+    if isinstance(cond, Condition):
+        return cond
+    words = stmt.words
+    at = next((i for i, w in enumerate(words) if i > 0 and w in ("if", "unless")), None)
+    return Condition(words[at], words[at + 1:]) if at is not None else None
+
+
+def _l6_fetches_in_http(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    if meaning.mode.value != "http":
+        return
+    for stmt in meaning.own:
+        kind = " ".join(stmt.words[:2]) if stmt.keyword.startswith("tcp-") else stmt.keyword
+        cond = _condition_of(stmt) if kind in kw.L6_CHECKED_RULES else None
+        if cond is None:
+            continue
+        l6 = [f for f in _condition_fetches(meaning, cond) if f in kw.L6_FETCHES]
+        if l6:
+            line = stmt.location()[0]
+            yield _warning(semantics, stmt, 0, f"Proxy '{meaning.name}': L6 sample fetches ignored on HTTP "
+                           f"proxies (declared at {semantics.config.path}:{line}). ('{l6[0]}' reads the raw "
+                           "buffer, which holds parsed HTTP here: use an HTTP fetch, or 'mode tcp')")
+
+
 # --- health checks and listeners -------------------------------------------------------------
 
 
@@ -300,6 +344,7 @@ _CHECKS: tuple[_Check, ...] = (
     _http_only,
     _log_without_address,
     _misplaced_rules,
+    _l6_fetches_in_http,
     _http_check_without_httpchk,
     _frontend_without_bind,
     _default_backend_over_servers,

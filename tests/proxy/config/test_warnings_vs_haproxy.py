@@ -159,6 +159,19 @@ CASES: dict[str, Case] = {
         defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    default_backend be\n"
         "    server s 127.0.0.1:9\nbackend be\n    server s 127.0.0.1:9\n", 8,
         words="the 'default_backend' rule always has precedence over the servers"),
+    # -- buffer (L6) fetches in rules of an HTTP proxy --
+    "l6-fetch-in-tcp-request-content": case(
+        fe_be("http", "    tcp-request inspect-delay 1s\n    tcp-request content reject if { req.len gt 0 }\n"), 9,
+        words="L6 sample fetches ignored on HTTP proxies"),
+    "l6-fetch-through-a-named-acl": case(
+        fe_be("http", "    acl tls req.ssl_sni -m found\n    use_backend be if tls\n"), 9,
+        words="Proxy 'fe': L6 sample fetches ignored"),
+    "l6-fetch-in-use-server": case(fe_be("http", be="    use-server s if { req.payload(0,1) -m bin 16 }\n"
+                                         "    server s 127.0.0.1:9\n"), 10,
+                                   words="Proxy 'be': L6 sample fetches ignored"),
+    "l6-fetch-in-redirect": case(fe_be("http", "    redirect location /x if { req.len gt 1 }\n")),
+    "l6-fetch-in-tcp-mode": case(
+        fe_be("tcp", "    tcp-request inspect-delay 1s\n    tcp-request content reject if { req.len gt 0 }\n")),
     ".warning-directive": case('.warning "check me"\n' + fe_be("http"), 1, words="'check me'."),
     # -- what neither warns about --
     "acl-defined-but-unused": case(fe_be("http", "    acl a path_beg /x\n")),
@@ -304,3 +317,24 @@ def test_http_only_options_are_the_ones_haproxy_ignores_in_tcp_mode(tmp_path: Pa
     ours = {_OPTIONS[int(m.group(1))] for d in proxydesk_says(text, tmp_path)
             if "mode" in d.message and (m := proxy.search(d.message))}
     assert ours == needs_http
+
+
+_NOT_L6 = ("src", "dst_port", "ssl_fc", "so_id", "always_true", "fe_conn", "req.hdr_cnt")
+
+
+@pytest.mark.haproxy
+def test_l6_fetches_are_the_ones_haproxy_ignores_in_http_mode(tmp_path: Path, haproxy_check: HaproxyCheck) -> None:
+    """One http frontend per fetch, used in a ``tcp-request content`` condition: HAProxy
+    warns for exactly the registry's ``L6_FETCHES``, and so does Proxydesk."""
+    probe = {"(<offset>,<length>)": "(0,1)", "(<offset1>,<length>[,<offset2>])": "(0,1)"}
+    fetches = sorted(kw.L6_FETCHES) + list(_NOT_L6)
+    text = defaults("http") + "".join(
+        f"frontend f{i}\n    bind 127.0.0.1:{18100 + i}\n    tcp-request inspect-delay 1s\n"
+        f"    tcp-request content reject if {{ {name}{probe.get(kw.FETCHES[name].args, '')} -m found }}\n"
+        for i, name in enumerate(fetches))
+    proxy = re.compile(r"Proxy 'f(\d+)': L6 sample fetches ignored")
+    theirs = {fetches[int(m.group(1))] for f in haproxy_says(text, tmp_path, haproxy_check)
+              if (m := proxy.search(f.message))}
+    assert theirs == kw.L6_FETCHES
+    ours = {fetches[int(m.group(1))] for d in proxydesk_says(text, tmp_path) if (m := proxy.search(d.message))}
+    assert ours == theirs
