@@ -647,6 +647,19 @@ RULE_ORDER: tuple[str, ...] = (
 )
 #: Rule kinds HAProxy does not warn about when written late (it checks the others only).
 RULE_ORDER_UNCHECKED = frozenset({"use_backend", "use-server"})
+#: Actions after which a rule list stops (when the rule has no condition): HAProxy 2.6
+#: warns at the next rule of the list that it "is NOOP".  From the binary, not the manual:
+#: "http-request reject" and "silent-drop" do not count.
+FINAL_ACTIONS: dict[str, frozenset[str]] = {
+    "http-request": frozenset({"allow", "deny", "tarpit", "return", "redirect", "auth"}),
+    "http-response": frozenset({"allow", "deny", "return", "redirect"}),
+    "http-after-response": frozenset({"allow"}),
+}
+#: The health-check options; the last one that applies picks the check (they exclude each
+#: other).  "http-check"/"tcp-check" rules are used only under their own option.
+CHECK_OPTIONS = ("httpchk", "tcp-check", "ssl-hello-chk", "mysql-check", "pgsql-check", "redis-check",
+                 "smtpchk", "ldap-check", "spop-check", "external-check")
+CHECK_RULES = {"http-check": "httpchk", "tcp-check": "tcp-check"}
 
 
 def _with_http_mode(table: dict[str, Keyword]) -> dict[str, Keyword]:

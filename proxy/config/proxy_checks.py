@@ -265,15 +265,49 @@ def _l6_fetches_in_http(semantics: Semantics, meaning: ProxyMeaning) -> Iterator
 # --- health checks and listeners -------------------------------------------------------------
 
 
-def _http_check_without_httpchk(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
-    if meaning.section.kind == "frontend" or meaning.enabled("httpchk"):
+def _check_option(meaning: ProxyMeaning) -> str | None:
+    """The health-check option in effect: the last enabled one of ``CHECK_OPTIONS``."""
+    found: tuple[int, str] | None = None
+    for name in kw.CHECK_OPTIONS:
+        value = meaning.option(name)
+        if value is not None and value.value[0] and value.source.statement is not None:
+            at = meaning.statements.index(value.source.statement)
+            found = max(found, (at, name)) if found else (at, name)
+    return found[1] if found else None
+
+
+def _check_rules_without_their_option(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """``http-check``/``tcp-check`` rules run only under ``option httpchk``/``option tcp-check``."""
+    if meaning.section.kind == "frontend":
         return
-    rules = [s for s in meaning.statements
-             if s.keyword == "http-check" and len(s.words) > 1 and s.words[1] in _HTTP_CHECK_RULES]
-    if rules:
-        yield _warning(semantics, rules[0], 0, f"{who(meaning.section)} uses http-check rules without "
-                       "'option httpchk', so the rules are ignored. (add 'option httpchk' to "
-                       f"{section_title(meaning.section)} for its servers' checks to use them)")
+    rules = {family: [s for s in meaning.statements if s.keyword == family and len(s.words) > 1
+                      and (family == "tcp-check" or s.words[1] in _HTTP_CHECK_RULES)]
+             for family in kw.CHECK_RULES}
+    if all(rules.values()):
+        return  # both kinds in one proxy: HAProxy builds one rule set of them (not compared here)
+    in_effect = _check_option(meaning)
+    for family, option in kw.CHECK_RULES.items():
+        if rules[family] and in_effect != option:
+            yield _warning(semantics, rules[family][0], 0, f"{who(meaning.section)} uses {family} rules "
+                           f"without 'option {option}', so the rules are ignored. (add 'option {option}' "
+                           f"to {section_title(meaning.section)} for its servers' checks to use them)")
+
+
+def _rules_after_a_final_one(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """A rule right after an unconditional final one (``http-request deny``) never runs."""
+    previous: dict[str, Statement] = {}
+    for stmt in meaning.own:
+        family = stmt.keyword
+        if family not in kw.FINAL_ACTIONS or len(stmt.words) < 2:
+            continue
+        before = previous.get(family)
+        previous[family] = stmt
+        if before is not None and _condition_of(before) is None \
+                and before.words[1].split("(", 1)[0] in kw.FINAL_ACTIONS[family]:
+            yield _warning(semantics, stmt, 0, f"previous '{family}' action is final and has no condition "
+                           f"attached, further entries are NOOP. ('{' '.join(before.words[:2])}' at line "
+                           f"{before.location()[0]} ends the list: give it a condition, or move this rule "
+                           "above it)")
 
 
 def _frontend_without_bind(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
@@ -345,7 +379,8 @@ _CHECKS: tuple[_Check, ...] = (
     _log_without_address,
     _misplaced_rules,
     _l6_fetches_in_http,
-    _http_check_without_httpchk,
+    _check_rules_without_their_option,
+    _rules_after_a_final_one,
     _frontend_without_bind,
     _default_backend_over_servers,
     _server_tls_without_ca,

@@ -146,10 +146,27 @@ CASES: dict[str, Case] = {
     "use_backend-after-use-server": case(
         defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    use-server s if { path /x }\n"
         "    use_backend b2 if { path /y }\n    server s 127.0.0.1:9\nbackend b2\n    server s 127.0.0.1:9\n"),
+    "rule-after-a-final-http-request": case(
+        fe_be("http", "    http-request return status 200\n    http-request set-header a b\n"
+              "    http-request deny\n"), 9, words="previous 'http-request' action is final"),
+    "rule-after-a-final-http-response": case(
+        fe_be("http", "    http-response deny\n    http-response set-header a b\n"), 9,
+        words="previous 'http-response' action is final"),
+    "rule-after-a-conditional-final-one": case(
+        fe_be("http", "    http-request deny if { src 10.0.0.1 }\n    http-request set-header a b\n")),
+    "rule-after-http-request-reject": case(fe_be("http", "    http-request reject\n    http-request deny\n")),
     # -- health checks, listeners, routing --
     "http-check-without-httpchk": case(fe_be("http", be="    http-check expect status 200\n"
                                              "    server s 127.0.0.1:9 check\n"), 10,
                                        words="uses http-check rules without 'option httpchk'"),
+    "http-check-under-another-check-option": case(
+        fe_be("http", be="    option httpchk\n    option redis-check\n    http-check expect status 200\n"
+              "    server s 127.0.0.1:9 check\n"), 12, words="without 'option httpchk'"),
+    "tcp-check-without-option-tcp-check": case(fe_be("tcp", be="    tcp-check connect\n"
+                                                     "    server s 127.0.0.1:9 check\n"), 10,
+                                               words="uses tcp-check rules without 'option tcp-check'"),
+    "tcp-check-with-option-tcp-check": case(fe_be("tcp", be="    option tcp-check\n    tcp-check connect\n"
+                                                  "    server s 127.0.0.1:9 check\n")),
     "http-check-with-inherited-httpchk": case(
         defaults("http", "    option httpchk\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
         "    default_backend be\nbackend be\n    http-check expect status 200\n    server s 127.0.0.1:9 check\n"),
