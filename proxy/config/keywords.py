@@ -1788,6 +1788,101 @@ L6_CHECKED_RULES = frozenset({
     "tcp-request content", "tcp-response content", "http-request", "http-response", "use_backend",
     "use-server",
 })
+#: When a fetch has a value (HAProxy 2.6's "use"/"val" flags of each sample fetch): a rule
+#: whose condition reads one where it has none "will never match" and HAProxy warns.  The
+#: groups and NEVER_MATCHES were read off the binary (one ``haproxy -c`` per fetch, with a
+#: rule of each kind in a frontend, a backend and a listen section); fetches in no group
+#: have a value in every rule.  tests/proxy/config/test_warnings_vs_haproxy.py re-checks
+#: one fetch of each group against the binary.
+FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
+    # the request (its HTTP data or its buffer): not there at connection/session time, gone in response rules
+    'request': frozenset({
+        'base', 'base32', 'base_beg', 'base_dir', 'base_dom', 'base_end', 'base_len', 'base_reg', 'base_sub',
+        'baseq', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom', 'cook_end', 'cook_len', 'cook_reg',
+        'cook_sub', 'cook_val', 'hdr', 'hdr_beg', 'hdr_cnt', 'hdr_dir', 'hdr_dom', 'hdr_end', 'hdr_ip', 'hdr_len',
+        'hdr_reg', 'hdr_sub', 'hdr_val', 'http_auth', 'http_auth_bearer', 'http_auth_pass', 'http_auth_type',
+        'http_auth_user', 'path', 'path_beg', 'path_dir', 'path_dom', 'path_end', 'path_len', 'path_reg',
+        'path_sub', 'pathq', 'payload', 'payload_lv', 'query', 'rdp_cookie', 'rdp_cookie_cnt', 'req.body',
+        'req.body_len', 'req.body_param', 'req.body_size', 'req.cook', 'req.cook_cnt', 'req.cook_val', 'req.fhdr',
+        'req.fhdr_cnt', 'req.hdr', 'req.hdr_cnt', 'req.hdr_ip', 'req.hdr_names', 'req.hdr_val', 'req.hdrs',
+        'req.hdrs_bin', 'req.len', 'req.payload', 'req.payload_lv', 'req.rdp_cookie', 'req.rdp_cookie_cnt',
+        'req.ssl_alpn', 'req.ssl_ec_ext', 'req.ssl_hello_type', 'req.ssl_sni', 'req.ssl_st_ext', 'req.ssl_ver',
+        'req.ver', 'req_len', 'req_ssl_hello_type', 'req_ssl_sni', 'req_ssl_ver', 'req_ver', 'url', 'url32',
+        'url_beg', 'url_dir', 'url_dom', 'url_end', 'url_ip', 'url_len', 'url_param', 'url_port', 'url_reg',
+        'url_sub', 'urlp', 'urlp_beg', 'urlp_dir', 'urlp_dom', 'urlp_end', 'urlp_len', 'urlp_reg', 'urlp_sub',
+        'urlp_val'
+    }),
+    # the client's TLS certificate: not known before the handshake (tcp-request connection)
+    'client-certificate': frozenset({
+        'ssl_c_ca_err', 'ssl_c_ca_err_depth', 'ssl_c_chain_der', 'ssl_c_der', 'ssl_c_err', 'ssl_c_i_dn',
+        'ssl_c_key_alg', 'ssl_c_notafter', 'ssl_c_notbefore', 'ssl_c_s_dn', 'ssl_c_serial', 'ssl_c_sha1',
+        'ssl_c_sig_alg', 'ssl_c_used', 'ssl_c_verify', 'ssl_c_version', 'ssl_f_der', 'ssl_f_i_dn', 'ssl_f_key_alg',
+        'ssl_f_notafter', 'ssl_f_notbefore', 'ssl_f_s_dn', 'ssl_f_serial', 'ssl_f_sha1', 'ssl_f_sig_alg',
+        'ssl_f_version', 'ssl_fc', 'ssl_fc_alg_keysize', 'ssl_fc_alpn', 'ssl_fc_cipher', 'ssl_fc_cipherlist_bin',
+        'ssl_fc_cipherlist_hex', 'ssl_fc_cipherlist_str', 'ssl_fc_cipherlist_xxh',
+        'ssl_fc_client_early_traffic_secret', 'ssl_fc_client_handshake_traffic_secret', 'ssl_fc_client_random',
+        'ssl_fc_client_traffic_secret_0', 'ssl_fc_early_exporter_secret', 'ssl_fc_ecformats_bin',
+        'ssl_fc_eclist_bin', 'ssl_fc_err', 'ssl_fc_err_str', 'ssl_fc_exporter_secret', 'ssl_fc_extlist_bin',
+        'ssl_fc_has_crt', 'ssl_fc_has_early', 'ssl_fc_has_sni', 'ssl_fc_is_resumed', 'ssl_fc_npn',
+        'ssl_fc_protocol', 'ssl_fc_protocol_hello_id', 'ssl_fc_server_handshake_traffic_secret',
+        'ssl_fc_server_random', 'ssl_fc_server_traffic_secret_0', 'ssl_fc_session_id', 'ssl_fc_session_key',
+        'ssl_fc_sni', 'ssl_fc_sni_end', 'ssl_fc_sni_reg', 'ssl_fc_unique_id', 'ssl_fc_use_keysize',
+        'ssl_s_chain_der', 'ssl_s_der', 'ssl_s_i_dn', 'ssl_s_key_alg', 'ssl_s_notafter', 'ssl_s_notbefore',
+        'ssl_s_s_dn', 'ssl_s_serial', 'ssl_s_sha1', 'ssl_s_sig_alg', 'ssl_s_version'
+    }),
+    # the response and the server connection: only in response rules
+    'response': frozenset({
+        'bc_dst', 'bc_dst_port', 'bc_err', 'bc_err_str', 'bc_http_major', 'bc_src', 'bc_src_port',
+        'capture.res.hdr', 'rep_ssl_hello_type', 'res.body', 'res.body_len', 'res.body_size', 'res.cache_hit',
+        'res.cache_name', 'res.comp', 'res.comp_algo', 'res.cook', 'res.cook_cnt', 'res.cook_val', 'res.fhdr',
+        'res.fhdr_cnt', 'res.hdr', 'res.hdr_cnt', 'res.hdr_ip', 'res.hdr_names', 'res.hdr_val', 'res.hdrs',
+        'res.hdrs_bin', 'res.len', 'res.payload', 'res.payload_lv', 'res.ssl_hello_type', 'res.ver', 'resp_ver',
+        'scook', 'scook_cnt', 'scook_val', 'shdr', 'shdr_cnt', 'shdr_ip', 'shdr_val', 'srv_id', 'srv_name',
+        'ssl_bc', 'ssl_bc_alg_keysize', 'ssl_bc_alpn', 'ssl_bc_cipher', 'ssl_bc_client_random', 'ssl_bc_err',
+        'ssl_bc_err_str', 'ssl_bc_is_resumed', 'ssl_bc_npn', 'ssl_bc_protocol', 'ssl_bc_server_random',
+        'ssl_bc_session_id', 'ssl_bc_session_key', 'ssl_bc_unique_id', 'ssl_bc_use_keysize', 'status'
+    }),
+    # the request stream and what is captured from it: not before tcp-request content
+    'request-content': frozenset({
+        'capture.req.hdr', 'capture.req.method', 'capture.req.uri', 'capture.req.ver', 'capture.res.ver', 'cookie',
+        'distcc_body', 'distcc_param', 'http_first_req', 'method', 'req.proto_http', 'req_proto_http'
+    }),
+    # the backend the request goes to: not known in a frontend's request rules
+    'backend': frozenset({
+        'be_id', 'be_name', 'be_server_timeout', 'be_tunnel_timeout', 'cur_server_timeout', 'cur_tunnel_timeout'
+    }),
+}
+#: Rule context ("<section kind> <rule keyword>") -> (HAProxy's name for it in the warning,
+#: the FETCH_AVAILABILITY groups that have no value there).
+NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {
+    'backend http-after-response': ('backend http-response header rule', frozenset({'request'})),
+    'backend http-request': ('backend http-request header rule', frozenset({'response'})),
+    'backend http-response': ('backend http-response header rule', frozenset({'request'})),
+    'backend redirect': ('backend http-request header rule', frozenset({'response'})),
+    'backend tcp-request content': ('backend tcp-request content rule', frozenset({'response'})),
+    'backend tcp-response content': ('backend tcp-response content rule', frozenset({'request'})),
+    'backend use-server': ('backend use-server, balance or stick-match rule', frozenset({'response'})),
+    'frontend http-after-response': ('frontend http-response header rule', frozenset({'request'})),
+    'frontend http-request': ('frontend http-request header rule', frozenset({'backend', 'response'})),
+    'frontend http-response': ('frontend http-response header rule', frozenset({'request'})),
+    'frontend redirect': ('frontend http-request header rule', frozenset({'backend', 'response'})),
+    'frontend tcp-request connection': ('frontend tcp-request connection rule', frozenset({'backend', 'client-certificate', 'request', 'request-content', 'response'})),
+    'frontend tcp-request content': ('frontend tcp-request content rule', frozenset({'backend', 'response'})),
+    'frontend tcp-request session': ('frontend tcp-request session rule', frozenset({'backend', 'request', 'request-content', 'response'})),
+    'frontend use_backend': ('frontend use-backend rule', frozenset({'backend', 'response'})),
+    'listen http-after-response': ('backend http-response header rule', frozenset({'request'})),
+    'listen http-request': ('frontend http-request header rule', frozenset({'response'})),
+    'listen http-response': ('backend http-response header rule', frozenset({'request'})),
+    'listen redirect': ('frontend http-request header rule', frozenset({'response'})),
+    'listen tcp-request connection': ('frontend tcp-request connection rule', frozenset({'backend', 'client-certificate', 'request', 'request-content', 'response'})),
+    'listen tcp-request content': ('frontend tcp-request content rule', frozenset({'response'})),
+    'listen tcp-request session': ('frontend tcp-request session rule', frozenset({'backend', 'request', 'request-content', 'response'})),
+    'listen tcp-response content': ('backend tcp-response content rule', frozenset({'request'})),
+    'listen use-server': ('backend use-server, balance or stick-match rule', frozenset({'response'})),
+    'listen use_backend': ('frontend use-backend rule', frozenset({'backend', 'response'})),
+}
+
+
 ENGINE_FETCHES: frozenset[str] = frozenset({
     'always_false', 'always_true', 'base', 'base_beg', 'base_dir', 'base_dom', 'base_end',
     'base_len', 'base_reg', 'base_sub', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom',

@@ -262,6 +262,51 @@ def _l6_fetches_in_http(semantics: Semantics, meaning: ProxyMeaning) -> Iterator
                            "buffer, which holds parsed HTTP here: use an HTTP fetch, or 'mode tcp')")
 
 
+def _never_matching(fetches: list[str], groups: frozenset[str]) -> str | None:
+    """The first of ``fetches`` that has no value in a rule where ``groups`` have none."""
+    return next((f for f in fetches
+                 if any(f in kw.FETCH_AVAILABILITY[g] for g in groups)), None)
+
+
+def _conditions_that_never_match(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """A condition term reading a fetch the rule has no value of (``path`` in an
+    ``http-response`` rule): HAProxy warns at the first such term of each rule."""
+    acls: dict[str, list[str]] = {}
+    for _, node in meaning.own_nodes(Acl):
+        acls.setdefault(node.name, []).append(_fetch_name(node.fetch))
+    for stmt in meaning.own:
+        rule = " ".join(stmt.words[:2]) if stmt.keyword in ("tcp-request", "tcp-response") else stmt.keyword
+        context = kw.NEVER_MATCHES.get(f"{meaning.section.kind} {rule}")
+        cond = _condition_of(stmt) if context is not None else None
+        if cond is None or context is None:
+            continue
+        message = _never_match_message(cond, acls, rule, context)
+        if message is not None:
+            yield _warning(semantics, stmt, 0, message)
+
+
+def _never_match_message(cond: Condition, acls: dict[str, list[str]], rule: str,
+                         context: tuple[str, frozenset[str]]) -> str | None:
+    label, groups = context
+    where = f" in '{rule}'" if rule in ("tcp-request connection", "tcp-request session") else ""
+    why = (f" (it has no value in {label}s: test it in a rule that runs when it is known, "
+           "or use another fetch)")
+    try:
+        terms = [t for group in cond.groups() for t in group]
+    except NodeError:
+        return None  # the validator reports the broken condition
+    for term in terms:
+        if term.anonymous:
+            fetch = _never_matching([_fetch_name(term.anonymous[0])], groups)
+            if fetch is not None:
+                return (f"anonymous acl will never match{where} because it uses keyword '{fetch}' "
+                        f"which is incompatible with '{label}'" + why)
+        elif term.name in acls and all(_never_matching([f], groups) for f in acls[term.name]):
+            return (f"acl '{term.name}' will never match{where} because it only involves keywords that "
+                    f"are incompatible with '{label}'" + why)
+    return None
+
+
 # --- health checks and listeners -------------------------------------------------------------
 
 
@@ -379,6 +424,7 @@ _CHECKS: tuple[_Check, ...] = (
     _log_without_address,
     _misplaced_rules,
     _l6_fetches_in_http,
+    _conditions_that_never_match,
     _check_rules_without_their_option,
     _rules_after_a_final_one,
     _frontend_without_bind,

@@ -23,7 +23,7 @@ from proxy.config import keywords as kw
 from proxy.config.load import load
 from proxy.config.model import Diagnostic
 from proxy.config.validate import ENGINE_IGNORES, ENGINE_REFUSES
-from tests.conftest import HaproxyCheck
+from tests.conftest import DATA, HaproxyCheck
 
 TIMEOUTS = "    timeout client 1s\n    timeout connect 1s\n    timeout server 1s\n"
 
@@ -189,6 +189,21 @@ CASES: dict[str, Case] = {
     "l6-fetch-in-redirect": case(fe_be("http", "    redirect location /x if { req.len gt 1 }\n")),
     "l6-fetch-in-tcp-mode": case(
         fe_be("tcp", "    tcp-request inspect-delay 1s\n    tcp-request content reject if { req.len gt 0 }\n")),
+    # -- a condition on a fetch that has no value where the rule runs --
+    "path-in-http-response": case(fe_be("http", "    http-response set-header X-Api 1 if { path_beg /api }\n"), 8,
+                                  words="anonymous acl will never match because it uses keyword 'path_beg'"),
+    "named-acl-in-tcp-request-connection": case(
+        fe_be("http", "    acl api path_beg /api\n    tcp-request connection reject if api\n"), 9,
+        words="acl 'api' will never match in 'tcp-request connection'"),
+    "status-in-http-request": case(fe_be("http", "    http-request deny if { status 500 }\n"), 8,
+                                   words="incompatible with 'frontend http-request header rule'"),
+    "backend-name-in-frontend-rule": case(fe_be("http", "    http-request deny if { be_name be }\n"), 8,
+                                          words="uses keyword 'be_name'"),
+    "backend-name-in-backend-rule": case(fe_be("http", be="    http-request deny if { be_name be }\n"
+                                               "    server s 127.0.0.1:9\n")),
+    "method-in-http-response": case(fe_be("http", "    http-response set-header X-Get 1 if { method GET }\n")),
+    "client-certificate-in-tcp-request-content": case(
+        fe_be("http", "    tcp-request content reject if { ssl_c_used }\n")),
     ".warning-directive": case('.warning "check me"\n' + fe_be("http"), 1, words="'check me'."),
     # -- what neither warns about --
     "acl-defined-but-unused": case(fe_be("http", "    acl a path_beg /x\n")),
@@ -355,3 +370,67 @@ def test_l6_fetches_are_the_ones_haproxy_ignores_in_http_mode(tmp_path: Path, ha
     assert theirs == kw.L6_FETCHES
     ours = {fetches[int(m.group(1))] for d in proxydesk_says(text, tmp_path) if (m := proxy.search(d.message))}
     assert ours == theirs
+
+
+# One fetch of each FETCH_AVAILABILITY group, and one that always has a value.
+_AVAILABILITY_PROBES = {"path": "request", "ssl_c_used": "client-certificate", "status": "response",
+                        "method": "request-content", "be_name": "backend", "src": None}
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("fetch", sorted(_AVAILABILITY_PROBES))
+def test_where_a_fetch_never_matches_is_what_haproxy_says(fetch: str, tmp_path: Path,
+                                                          haproxy_check: HaproxyCheck) -> None:
+    """The fetch in a rule of every kind the registry knows (NEVER_MATCHES): HAProxy says
+    "will never match" in exactly the contexts the registry says, and so does Proxydesk."""
+    contexts = sorted(kw.NEVER_MATCHES)
+    text, lines = defaults("http"), {}
+    for i, context in enumerate(contexts):
+        kind, rule = context.split(" ", 1)
+        text += f"{kind} p{i}\n" + (f"    bind 127.0.0.1:{18300 + i}\n" if kind != "backend" else "")
+        words = {"redirect": "redirect location /x", "use_backend": "use_backend be", "use-server": "use-server s",
+                 "http-after-response": "http-after-response set-header a b", "http-request": "http-request deny",
+                 "http-response": "http-response deny"}.get(rule, f"{rule} reject")
+        lines[text.count("\n") + 1] = context
+        text += f"    {words} if {{ {fetch} -m found }}\n" + ("    server s 127.0.0.1:9\n" if kind != "frontend" else "")
+    text += "backend be\n    server s 127.0.0.1:9\n"
+    group = _AVAILABILITY_PROBES[fetch]
+    expected = {c for c in contexts if group in kw.NEVER_MATCHES[c][1]}
+    theirs = {lines[f.line] for f in haproxy_says(text, tmp_path, haproxy_check)
+              if f.line in lines and "will never match" in f.message}
+    assert theirs == expected
+    ours = {lines[d.line] for d in proxydesk_says(text, tmp_path) if "will never match" in d.message}
+    assert ours == expected
+
+
+# --- the corpus: every valid file warns as often as HAProxy, at the lines it names ---------------
+
+VALID_CORPUS = sorted((DATA / "valid").glob("*.cfg"))
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("path", VALID_CORPUS, ids=[p.name for p in VALID_CORPUS])
+def test_corpus_warns_as_haproxy_does(path: Path, haproxy_check: HaproxyCheck) -> None:
+    proc = haproxy_check(path.relative_to(DATA))
+    theirs = [line for line in proc.stderr.splitlines() if "[WARNING]" in line]
+    ours = [d for d in load(path, base_dir=DATA, env={}).diagnostics
+            if d.severity == "warning" and d.code not in (ENGINE_IGNORES, ENGINE_REFUSES)]
+    shown = "\n".join([*theirs, *map(str, ours)])
+    assert len(ours) == len(theirs), shown
+    located = {int(m.group(1)) for line in theirs if (m := _LOCATED.search(line))}
+    assert located <= {d.line for d in ours}, shown
+
+
+# --- what must stay quiet: the shipped configs ---------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[3]
+SHIPPED = [ROOT / "resources" / "examples" / "tutorial.cfg", ROOT / "proxy" / "demo" / "tutorial.cfg"]
+
+
+@pytest.mark.parametrize("path", SHIPPED, ids=["resources-tutorial", "demo-tutorial"])
+def test_shipped_configs_check_clean(path: Path) -> None:
+    """``proxydesk check`` on the tutorial and the demo: exit 0, no finding, only the verdict."""
+    from tests.proxy.test_cli import proxydesk
+
+    proc = proxydesk("check", str(path), cwd=path.parent)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", f"{path}: configuration is valid\n")
