@@ -1512,8 +1512,30 @@ FETCHES: dict[str, Fetch] = {
         Fetch('uuid', '([<version>])', 'Returns a UUID following the RFC4122 standard', 'str', 4),
         Fetch('var', '(<var-name>[,<default>])', 'Returns a variable with the stored type', 'str', 4),
         Fetch('wait_end', '', 'This fetch either returns true when the inspection period is over, or does not fetch', 'bool', 4),
+        # Registered by the 2.6 binary (haproxy -dKsmp) but not in the manual's fetch lists:
+        Fetch('base32+src', '', "The 'base32' hash followed by the client's source address, as binary", 'bin', 7),
+        Fetch('url32+src', '', "The 'url32' hash followed by the client's source address, as binary", 'bin', 7),
+        Fetch('unique-id', '', "The request's unique ID, built from 'unique-id-format'", 'str', 7),
+        Fetch('nbproc', '', 'The number of processes (always 1 since HAProxy 2.5)', 'int', 4),
+        Fetch('sc1_clr_gpc', '(<idx>[,<table>])', 'Clears a General Purpose Counter of the counters tracked by sc1', 'int', 4),
+        Fetch('fcgi.docroot', '', "The 'docroot' of the FastCGI application in use", 'str', 7),
+        Fetch('fcgi.index', '', "The 'index' of the FastCGI application in use", 'str', 7),
+        *(Fetch(name, '', 'Internal HTX inspection (HAProxy developers)', 'int', 7) for name in (
+            'internal.htx.data', 'internal.htx.free', 'internal.htx.free_data', 'internal.htx.has_eom',
+            'internal.htx.nbblks', 'internal.htx.size', 'internal.htx.used', 'internal.htx_blk.data',
+            'internal.htx_blk.hdrname', 'internal.htx_blk.hdrval', 'internal.htx_blk.size',
+            'internal.htx_blk.start_line', 'internal.htx_blk.type', 'internal.strm.is_htx')),
     )
 }
+#: ACL keywords that are no sample fetch: the matching-method shorthands ('path_beg' is
+#: 'path -m beg') and a few aliases.  An ACL takes them; a '%[...]' expression does not
+#: ("unknown fetch method 'path_beg'").  From the binary: the names of FETCHES that
+#: haproxy -dKsmp does not list.
+ACL_ONLY_FETCHES: frozenset[str] = frozenset(
+    name for name in FETCHES
+    if name.rsplit('_', 1)[-1] in ('beg', 'dir', 'dom', 'end', 'len', 'reg', 'sub') and name.rsplit('_', 1)[0] in (
+        'base', 'cook', 'hdr', 'path', 'res.hdr', 'url', 'urlp', 'ssl_fc_sni')
+) | {'res.scook', 'resp.ver'}
 
 #: "-m <method>" pattern matching methods -> doc (§7.1).
 MATCHERS: dict[str, str] = {
@@ -1797,6 +1819,7 @@ L6_CHECKED_RULES = frozenset({
 FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
     # the request (its HTTP data or its buffer): not there at connection/session time, gone in response rules
     'request': frozenset({
+        'base32+src', 'url32+src', 'fcgi.docroot', 'fcgi.index', 'http_auth_group',
         'base', 'base32', 'base_beg', 'base_dir', 'base_dom', 'base_end', 'base_len', 'base_reg', 'base_sub',
         'baseq', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom', 'cook_end', 'cook_len', 'cook_reg',
         'cook_sub', 'cook_val', 'hdr', 'hdr_beg', 'hdr_cnt', 'hdr_dir', 'hdr_dom', 'hdr_end', 'hdr_ip', 'hdr_len',
@@ -1844,6 +1867,7 @@ FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
     }),
     # the request stream and what is captured from it: not before tcp-request content
     'request-content': frozenset({
+        'internal.htx.data', 'internal.htx.free', 'internal.htx.free_data', 'internal.htx.has_eom', 'internal.htx.nbblks', 'internal.htx.size', 'internal.htx.used', 'internal.htx_blk.data', 'internal.htx_blk.hdrname', 'internal.htx_blk.hdrval', 'internal.htx_blk.size', 'internal.htx_blk.start_line', 'internal.htx_blk.type',
         'capture.req.hdr', 'capture.req.method', 'capture.req.uri', 'capture.req.ver', 'capture.res.ver', 'cookie',
         'distcc_body', 'distcc_param', 'http_first_req', 'method', 'req.proto_http', 'req_proto_http'
     }),
@@ -1852,6 +1876,10 @@ FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
         'be_id', 'be_name', 'be_server_timeout', 'be_tunnel_timeout', 'cur_server_timeout', 'cur_tunnel_timeout'
     }),
 }
+#: As an ACL keyword these read the request; as a sample fetch ('%[hdr(x)]') they read the
+#: direction the rule runs in (haproxy -dKsmp lists them valid in response rules too).
+EITHER_DIRECTION_FETCHES = frozenset({"hdr", "payload", "payload_lv"})
+
 #: Rule context ("<section kind> <rule keyword>") -> (HAProxy's name for it in the warning,
 #: the FETCH_AVAILABILITY groups that have no value there).
 NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {

@@ -254,7 +254,10 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
                        note="it writes its log to stderr and the app's Requests view instead")
     if keyword.name == "redirect":  # kept as words: its log-format arguments are checked here
         for i, arg in enumerate(words[1:], start=1):
+            _check_expressions(ctx, stmt, i, arg, f"{section.kind} redirect")
             _check_format(ctx, stmt, i, arg)
+    if keyword.name in ("log-format", "log-format-sd", "error-log-format", "unique-id-format") and len(words) > 1:
+        _check_expressions(ctx, stmt, 1, words[1], None)
     checker = _NODE_CHECKS.get(type(stmt.node))
     if checker is not None:
         checker(ctx, section, stmt, stmt.node)
@@ -507,6 +510,7 @@ def _check_anonymous_acl(ctx: _Ctx, stmt: Statement, word: int, words: tuple[str
 def _check_use_backend(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, UseBackend)
     _check_condition(ctx, stmt, node.condition)
+    _check_expressions(ctx, stmt, 1, node.backend, f"{section.kind} use_backend")
     _check_format(ctx, stmt, 1, node.backend)
 
 
@@ -534,7 +538,46 @@ def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
                                   f"argument: HAProxy has no built-in page for it "
                                   f"(use one of {', '.join(map(str, sorted(kw.ERROR_STATUSES)))})")
     _check_condition(ctx, stmt, node.condition)
+    _check_rule_expressions(ctx, section, stmt, node)
     _check_rule_engine(ctx, section, stmt, node)
+
+
+def _check_rule_expressions(ctx: _Ctx, section: Section, stmt: Statement, node: Rule) -> None:
+    """The sample expressions of an HTTP rule's arguments: ``%[...]`` in its strings, and the
+    bare expression of ``set-var(...)``."""
+    if node.family not in kw.FINAL_ACTIONS:  # the http-* rule families
+        return
+    context = f"{section.kind} {node.family}"
+    word = (2 if node.stage else 1) + 1
+    if node.action.startswith("set-var") and node.args:
+        _check_expression(ctx, stmt, word, node.args[0], context)
+    for i, arg in enumerate(node.args):
+        _check_expressions(ctx, stmt, word + i, arg, context)
+
+
+def _check_expressions(ctx: _Ctx, stmt: Statement, word: int, text: str, context: str | None) -> None:
+    """HAProxy's own checks of the ``%[...]`` expressions of a log-format string."""
+    for match in _FORMAT_EXPRESSION.finditer(text):
+        _check_expression(ctx, stmt, word, match.group(1), context)
+
+
+def _check_expression(ctx: _Ctx, stmt: Statement, word: int, expression: str, context: str | None) -> None:
+    """A sample expression (``req.hdr(host),lower``): its fetch must exist, and have a value
+    where the rule runs (``keywords.NEVER_MATCHES``); HAProxy refuses the file otherwise."""
+    fetch = fetch_name(_split_top_level(expression)[0].strip())
+    if not fetch or fetch.startswith("$"):  # an environment variable: known when HAProxy starts
+        return
+    if fetch not in kw.FETCHES or fetch in kw.ACL_ONLY_FETCHES:
+        hint = kw.suggest(fetch, set(kw.FETCHES) - kw.ACL_ONLY_FETCHES)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, word, f"failed to parse sample expression <{expression}> : unknown fetch method "
+                              f"'{fetch}'{maybe}")
+        return
+    never = kw.NEVER_MATCHES.get(context or "")
+    if never is not None and fetch not in kw.EITHER_DIRECTION_FETCHES \
+            and any(fetch in kw.FETCH_AVAILABILITY[g] for g in never[1]):
+        ctx.error(stmt, word, f"sample fetch <{expression}> may not be reliably used here: '{fetch}' has no "
+                              f"value in a {never[0]} (use it in a rule that runs when it is known)")
 
 
 def _check_rule_engine(ctx: _Ctx, section: Section, stmt: Statement, node: Rule) -> None:
@@ -564,7 +607,7 @@ def _check_format(ctx: _Ctx, stmt: Statement, word: int, text: str) -> None:
     for match in _FORMAT_EXPRESSION.finditer(text):
         parts = _split_top_level(match.group(1))
         fetch = parts[0].split("(", 1)[0].strip()
-        if fetch and fetch not in kw.ENGINE_FORMAT_FETCHES:
+        if fetch and fetch in kw.FETCHES and fetch not in kw.ENGINE_FORMAT_FETCHES:
             ctx.engine_gap(stmt, word, f"fetch '{fetch}' in '{text}'", refuses=True)
         for converter in parts[1:]:
             name = converter.split("(", 1)[0].strip()

@@ -14,6 +14,7 @@ the comparison; ``EXTRA`` lists the cases where that is all Proxydesk adds, with
 from __future__ import annotations
 
 import re
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -238,8 +239,24 @@ ERRORS: dict[str, tuple[str, int, str]] = {
     "default_backend-loop": (defaults("http") + "listen li\n    bind 127.0.0.1:18080\n    default_backend li\n",
                              8, "loop detected for default_backend: 'li'"),
     ".alert-directive": ('.alert "stop here"\n' + fe_be("http"), 1, "'stop here'."),
+    "unknown-fetch-in-a-header-value": (fe_be("http", "    http-request set-header X %[nosuchfetch]\n"), 8,
+                                        "unknown fetch method 'nosuchfetch'"),
+    "acl-shorthand-in-a-header-value": (fe_be("http", "    http-request set-header X %[path_beg]\n"), 8,
+                                        "unknown fetch method 'path_beg'"),
+    "unknown-fetch-in-log-format": (fe_be("http", LOG + '    log-format "%ci %[nosuchfetch]"\n'), 9,
+                                    "unknown fetch method 'nosuchfetch'"),
+    "request-fetch-in-a-response-header": (fe_be("http", "    http-response set-header X %[path]\n"), 8,
+                                           "sample fetch <path> may not be reliably used here"),
+    "response-fetch-in-a-request-header": (fe_be("http", "    http-request set-header X %[status]\n"), 8,
+                                           "sample fetch <status> may not be reliably used here"),
+    "request-fetch-in-a-response-variable": (fe_be("http", "    http-response set-var(txn.p) path\n"), 8,
+                                             "sample fetch <path> may not be reliably used here"),
 }
 ACCEPTED_TOO: dict[str, str] = {  # ... and these HAProxy accepts: no error
+    "unique-id-in-a-header-value": fe_be("http", "    unique-id-format %[src]\n"
+                                         "    http-request set-header X-Id %[unique-id]\n"),
+    "hdr-in-a-response-header": fe_be("http", "    http-response set-header X %[hdr(server)]\n"),
+    "response-header-in-a-response-header": fe_be("http", "    http-response set-header X %[res.hdr(server)]\n"),
     "tls-server-verify-none": fe_be("http", be="    server s 127.0.0.1:9 ssl verify none\n"),
     "tls-server-with-ca": fe_be("http", be="    server s 127.0.0.1:9 ssl ca-file /etc/ssl/certs/ca-certificates.crt\n"),
     "tls-global-verify-none": fe_be("http", be="    server s 127.0.0.1:9 ssl\n",
@@ -434,3 +451,35 @@ def test_shipped_configs_check_clean(path: Path) -> None:
 
     proc = proxydesk("check", str(path), cwd=path.parent)
     assert (proc.returncode, proc.stdout, proc.stderr) == (0, "", f"{path}: configuration is valid\n")
+
+
+# --- the registry's fetches against the binary's own table (haproxy -dKsmp) ------------------------
+
+# Columns of ``haproxy -dKsmp``'s validity matrix for the rule contexts of NEVER_MATCHES.
+_COLUMNS = {
+    "frontend tcp-request connection": 0, "frontend tcp-request session": 1, "frontend tcp-request content": 2,
+    "frontend http-request": 3, "frontend redirect": 3, "frontend use_backend": 5,
+    "backend tcp-request content": 6, "backend http-request": 7, "backend redirect": 7, "backend use-server": 9,
+    "backend tcp-response content": 11, "backend http-response": 12, "backend http-after-response": 12,
+    "frontend http-response": 16, "frontend http-after-response": 16,
+}
+
+
+def _binary_fetches(haproxy_bin: str) -> dict[str, str]:
+    """Every sample fetch the binary registers -> its validity matrix (``Y`` or ``.`` per context)."""
+    proc = subprocess.run([haproxy_bin, "-dKsmp", "-q", "-c", "-f", "/dev/null"], capture_output=True,
+                          text=True, timeout=30, check=False)
+    rows = re.findall(r"^\[ ([Y.](?: [Y.])*) \] ([^(:\s]+)", proc.stdout + proc.stderr, re.M)
+    return {name: flags.replace(" ", "") for flags, name in rows}
+
+
+@pytest.mark.haproxy
+def test_registry_fetches_are_the_binarys(haproxy_bin: str) -> None:
+    """A '%[...]' expression takes exactly the fetches the binary registers (the registry's
+    others are ACL-only shorthands), and where each has no value is the binary's table."""
+    binary = _binary_fetches(haproxy_bin)
+    assert len(binary) > 400
+    assert set(binary) == set(kw.FETCHES) - kw.ACL_ONLY_FETCHES
+    wrong = {name for name, flags in binary.items() for context, column in _COLUMNS.items()
+             if (flags[column] == ".") != any(name in kw.FETCH_AVAILABILITY[g] for g in kw.NEVER_MATCHES[context][1])}
+    assert wrong == kw.EITHER_DIRECTION_FETCHES  # request-only as ACL keywords, both ways as fetches
