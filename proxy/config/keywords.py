@@ -1911,6 +1911,22 @@ NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+#: The variables of a log-format string ("%ci", "%{+Q}r") HAProxy 2.6 knows, and whether it
+#: refuses them outside "mode http" ("format variable 'r' is reserved for HTTP mode").  Read
+#: off the binary: every one- and two-letter name and the longer ones its table holds, each
+#: tried in an http and a tcp frontend's log-format (tests/proxy/config/test_warnings_vs_haproxy.py
+#: re-checks them).
+LOG_FORMAT_VARIABLES: dict[str, bool] = {
+    'ac': False, 'B': False, 'b': False, 'bc': False, 'bi': False, 'bp': False, 'bq': False, 'CC': True,
+    'ci': False, 'cp': False, 'CS': True, 'f': False, 'fc': False, 'fi': False, 'fp': False, 'ft': False,
+    'H': False, 'HM': True, 'HP': True, 'HPO': True, 'HQ': True, 'hr': False, 'hrl': False, 'hs': False,
+    'hsl': False, 'HU': True, 'HV': True, 'ID': False, 'lc': False, 'ms': False, 'o': False, 'pid': False,
+    'r': True, 'rc': False, 'rt': False, 's': False, 'sc': False, 'si': False, 'sp': False, 'sq': False,
+    'sslc': False, 'sslv': False, 'ST': False, 'T': False, 't': False, 'Ta': True, 'Tc': False, 'Td': False,
+    'Th': False, 'Ti': True, 'Tl': False, 'Tq': True, 'TR': True, 'Tr': True, 'tr': True, 'trg': True,
+    'trl': True, 'Ts': False, 'ts': False, 'tsc': False, 'Tt': False, 'Tu': False, 'Tw': False, 'U': False
+}
+
 ENGINE_FETCHES: frozenset[str] = frozenset({
     'always_false', 'always_true', 'base', 'base_beg', 'base_dir', 'base_dom', 'base_end',
     'base_len', 'base_reg', 'base_sub', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom',

@@ -256,7 +256,9 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
         for i, arg in enumerate(words[1:], start=1):
             _check_expressions(ctx, stmt, i, arg, f"{section.kind} redirect")
             _check_format(ctx, stmt, i, arg)
-    if keyword.name in ("log-format", "log-format-sd", "error-log-format", "unique-id-format") and len(words) > 1:
+    if keyword.name in _LOG_FORMAT_KEYWORDS and len(words) > 1:
+        mode = ctx.semantics.of(section).mode.value if section.kind != "defaults" else None
+        _check_log_format(ctx, stmt, 1, words[1], mode)
         _check_expressions(ctx, stmt, 1, words[1], None)
     checker = _NODE_CHECKS.get(type(stmt.node))
     if checker is not None:
@@ -551,8 +553,55 @@ def _check_rule_expressions(ctx: _Ctx, section: Section, stmt: Statement, node: 
     word = (2 if node.stage else 1) + 1
     if node.action.startswith("set-var") and node.args:
         _check_expression(ctx, stmt, word, node.args[0], context)
+    if node.action in ("set-header", "add-header") and len(node.args) > 1:  # the value is a log-format
+        _check_log_format(ctx, stmt, word + 1, node.args[1], None)
     for i, arg in enumerate(node.args):
         _check_expressions(ctx, stmt, word + i, arg, context)
+
+
+_LOG_FORMAT_KEYWORDS = ("log-format", "log-format-sd", "error-log-format", "unique-id-format")
+
+
+def _check_log_format(ctx: _Ctx, stmt: Statement, word: int, text: str, mode: str | None) -> None:
+    """HAProxy's parse of a log-format string's ``%`` variables (``%ci``, ``%{+Q}r``, ``%%``):
+    an unknown name, a ``%`` with no name, an HTTP-only one in a proxy not in ``mode http``."""
+    i = 0
+    while i < len(text):
+        if text[i] != "%":
+            i += 1
+            continue
+        if text.startswith("%%", i):
+            i += 2
+            continue
+        j = text.find("}", i) + 1 if text.startswith("%{", i) else i + 1
+        if j == 0:
+            return  # an unterminated '{': HAProxy's own wording is left to it
+        if text.startswith("[", j):
+            i = j + 1
+            continue
+        end = j
+        while end < len(text) and text[end].isascii() and text[end].isalnum():
+            end += 1
+        name = text[j:end]
+        problem = _log_variable_problem(name, mode)
+        if problem is not None:
+            ctx.error(stmt, word, f"failed to parse log-format : {problem}")
+            return
+        i = end
+
+
+def _log_variable_problem(name: str, mode: str | None) -> str | None:
+    if not name:
+        return ("a '%' with no variable name after it: HAProxy refuses it (write '%%' for a single "
+                "'%')")
+    if name not in kw.LOG_FORMAT_VARIABLES:
+        hint = kw.suggest(name, kw.LOG_FORMAT_VARIABLES)
+        maybe = f"; did you mean '%{hint}' maybe ?" if hint else ""
+        return (f"no such format variable '{name}'. If you wanted to emit the '%' character verbatim, "
+                f"you need to use '%%'{maybe}")
+    if kw.LOG_FORMAT_VARIABLES[name] and mode not in (None, "http"):
+        return f"format variable '{name}' is reserved for HTTP mode (this proxy is in 'mode {mode}')"
+    return None
 
 
 def _check_expressions(ctx: _Ctx, stmt: Statement, word: int, text: str, context: str | None) -> None:

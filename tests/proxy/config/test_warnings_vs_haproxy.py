@@ -245,6 +245,14 @@ ERRORS: dict[str, tuple[str, int, str]] = {
                                         "unknown fetch method 'path_beg'"),
     "unknown-fetch-in-log-format": (fe_be("http", LOG + '    log-format "%ci %[nosuchfetch]"\n'), 9,
                                     "unknown fetch method 'nosuchfetch'"),
+    "unknown-log-format-variable": (fe_be("http", LOG + '    log-format "%ci %Zz"\n'), 9,
+                                    "no such format variable 'Zz'"),
+    "http-log-format-variable-in-tcp-mode": (fe_be("tcp", LOG + '    log-format "%ci %r"\n'), 9,
+                                             "format variable 'r' is reserved for HTTP mode"),
+    "lone-percent-in-a-header-value": (fe_be("http", "    http-request set-header X-Load 50%\n"), 8,
+                                       "a '%' with no variable name"),
+    "unknown-variable-in-a-header-value": (fe_be("http", "    http-request add-header X %Zz\n"), 8,
+                                           "no such format variable 'Zz'"),
     "request-fetch-in-a-response-header": (fe_be("http", "    http-response set-header X %[path]\n"), 8,
                                            "sample fetch <path> may not be reliably used here"),
     "response-fetch-in-a-request-header": (fe_be("http", "    http-request set-header X %[status]\n"), 8,
@@ -253,6 +261,10 @@ ERRORS: dict[str, tuple[str, int, str]] = {
                                              "sample fetch <path> may not be reliably used here"),
 }
 ACCEPTED_TOO: dict[str, str] = {  # ... and these HAProxy accepts: no error
+    "log-format-of-every-http-variable": fe_be("http", LOG + "    log-format \"" + " ".join(
+        f"%{name}" for name in kw.LOG_FORMAT_VARIABLES) + " %% %{+Q}r %ci-x\"\n"),
+    "log-format-of-the-tcp-variables": fe_be("tcp", LOG + "    log-format \"" + " ".join(
+        f"%{name}" for name, http in kw.LOG_FORMAT_VARIABLES.items() if not http) + "\"\n"),
     "unique-id-in-a-header-value": fe_be("http", "    unique-id-format %[src]\n"
                                          "    http-request set-header X-Id %[unique-id]\n"),
     "hdr-in-a-response-header": fe_be("http", "    http-response set-header X %[hdr(server)]\n"),
@@ -483,3 +495,14 @@ def test_registry_fetches_are_the_binarys(haproxy_bin: str) -> None:
     wrong = {name for name, flags in binary.items() for context, column in _COLUMNS.items()
              if (flags[column] == ".") != any(name in kw.FETCH_AVAILABILITY[g] for g in kw.NEVER_MATCHES[context][1])}
     assert wrong == kw.EITHER_DIRECTION_FETCHES  # request-only as ACL keywords, both ways as fetches
+
+
+@pytest.mark.haproxy
+@pytest.mark.parametrize("name", sorted(n for n, http in kw.LOG_FORMAT_VARIABLES.items() if http))
+def test_http_log_format_variables_are_refused_in_tcp_mode(name: str, tmp_path: Path,
+                                                           haproxy_check: HaproxyCheck) -> None:
+    text = fe_be("tcp", LOG + f'    log-format "%ci %{name}"\n')
+    theirs = haproxy_says(text, tmp_path, haproxy_check, "ALERT")
+    ours = proxydesk_says(text, tmp_path, "error")
+    assert any("reserved for HTTP mode" in f.message for f in theirs)
+    assert [d.line for d in ours] == [9] and "reserved for HTTP mode" in ours[0].message
