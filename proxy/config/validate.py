@@ -253,8 +253,7 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
         ctx.engine_gap(stmt, 1, f"'log {words[1]}'", refuses=False,
                        note="it writes its log to stderr and the app's Requests view instead")
     if keyword.name == "redirect":  # kept as words: its log-format arguments are checked here
-        for i, arg in enumerate(words[1:], start=1):
-            _check_expressions(ctx, stmt, i, arg, f"{section.kind} redirect")
+        for i, arg in enumerate(words[1:], start=1):  # (HAProxy 2.6 does not parse them at -c)
             _check_format(ctx, stmt, i, arg)
     if keyword.name in _LOG_FORMAT_KEYWORDS and len(words) > 1:
         mode = ctx.semantics.of(section).mode.value if section.kind != "defaults" else None
@@ -556,7 +555,12 @@ def _check_rule_expressions(ctx: _Ctx, section: Section, stmt: Statement, node: 
     if node.action in ("set-header", "add-header") and len(node.args) > 1:  # the value is a log-format
         _check_log_format(ctx, stmt, word + 1, node.args[1], None)
     for i, arg in enumerate(node.args):
-        _check_expressions(ctx, stmt, word + i, arg, context)
+        if i == 0 or node.args[i - 1] not in _PLAIN_ARGUMENT_AFTER:
+            _check_expressions(ctx, stmt, word + i, arg, context)
+
+
+# Rule arguments that are plain text, not log-format: "string <text>", "reason <text>"...
+_PLAIN_ARGUMENT_AFTER = frozenset({"string", "reason", "file", "content-type", "errorfile", "errorfiles"})
 
 
 _LOG_FORMAT_KEYWORDS = ("log-format", "log-format-sd", "error-log-format", "unique-id-format")

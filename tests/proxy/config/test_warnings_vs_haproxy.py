@@ -257,6 +257,10 @@ ERRORS: dict[str, tuple[str, int, str]] = {
                                            "sample fetch <path> may not be reliably used here"),
     "response-fetch-in-a-request-header": (fe_be("http", "    http-request set-header X %[status]\n"), 8,
                                            "sample fetch <status> may not be reliably used here"),
+    "unknown-fetch-in-http-response-redirect": (fe_be("http", "    http-response redirect location /%[nosuchfetch]\n"),
+                                                8, "unknown fetch method 'nosuchfetch'"),
+    "unknown-fetch-in-a-dynamic-use_backend": (fe_be("http", "    use_backend %[nosuchfetch]\n"), 8,
+                                               "unknown fetch method 'nosuchfetch'"),
     "request-fetch-in-a-response-variable": (fe_be("http", "    http-response set-var(txn.p) path\n"), 8,
                                              "sample fetch <path> may not be reliably used here"),
 }
@@ -265,6 +269,10 @@ ACCEPTED_TOO: dict[str, str] = {  # ... and these HAProxy accepts: no error
         f"%{name}" for name in kw.LOG_FORMAT_VARIABLES) + " %% %{+Q}r %ci-x\"\n"),
     "log-format-of-the-tcp-variables": fe_be("tcp", LOG + "    log-format \"" + " ".join(
         f"%{name}" for name, http in kw.LOG_FORMAT_VARIABLES.items() if not http) + "\"\n"),
+    "plain-text-arguments-are-not-parsed": fe_be(
+        "http", "    http-request return status 200 content-type text/plain string %[nosuchfetch]\n"
+        "    http-response set-status 503 reason %[nosuchfetch]\n"),
+    "redirect-keyword-expressions-are-not-parsed": fe_be("http", "    redirect location /%[nosuchfetch]\n"),
     "unique-id-in-a-header-value": fe_be("http", "    unique-id-format %[src]\n"
                                          "    http-request set-header X-Id %[unique-id]\n"),
     "hdr-in-a-response-header": fe_be("http", "    http-response set-header X %[hdr(server)]\n"),
