@@ -550,7 +550,7 @@ def _check_rule_expressions(ctx: _Ctx, section: Section, stmt: Statement, node: 
         return
     context = f"{section.kind} {node.family}"
     word = (2 if node.stage else 1) + 1
-    if node.action.startswith("set-var") and node.args:
+    if node.action.startswith("set-var(") and node.args:  # (set-var-fmt takes a log-format)
         _check_expression(ctx, stmt, word, node.args[0], context)
     if node.action in ("set-header", "add-header") and len(node.args) > 1:  # the value is a log-format
         _check_log_format(ctx, stmt, word + 1, node.args[1], None)

@@ -272,6 +272,10 @@ ACCEPTED_TOO: dict[str, str] = {  # ... and these HAProxy accepts: no error
     "plain-text-arguments-are-not-parsed": fe_be(
         "http", "    http-request return status 200 content-type text/plain string %[nosuchfetch]\n"
         "    http-response set-status 503 reason %[nosuchfetch]\n"),
+    "expressions-haproxy-accepts": fe_be(
+        "http", "    http-request set-var-fmt(txn.x) %[src]\n    http-request set-var(txn.y) req.hdr(host),lower\n"
+        '    http-request set-header X "%[req.hdr(host),regsub(^www\\.,,i)]"\n    http-request set-header Y %ci:%cp\n'
+        '    http-request set-header Z "%{+Q}[src]"\n    http-response set-var(txn.s) status\n'),
     "redirect-keyword-expressions-are-not-parsed": fe_be("http", "    redirect location /%[nosuchfetch]\n"),
     "unique-id-in-a-header-value": fe_be("http", "    unique-id-format %[src]\n"
                                          "    http-request set-header X-Id %[unique-id]\n"),
