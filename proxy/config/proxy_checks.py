@@ -6,15 +6,21 @@ HAProxy parses every section first, then walks each proxy with its defaults
 applied (cfgparse.c, check_config_validity) and warns about what has no
 effect there: HTTP-only keywords in a proxy that is not in ``mode http``, a
 log format with no log address to send lines to, rules written after rules
-that run later anyway, ``http-check`` rules without ``option httpchk``, a
-frontend without ``bind``.  HAProxy prints most of these without a line
-(``config : ...``); here each one is located at the statement that causes
-it -- the defaults line when the proxy inherits it -- and says what to do.
+that run later anyway (or after a final one), check rules without their
+check option, conditions on fetches that have no value where the rule runs,
+a frontend without ``bind``.  A few errors are also found only then (a TLS
+server without a CA, a ``use-server`` of no server, a ``default_backend``
+loop).  HAProxy prints most of these without a line (``config : ...``);
+here each one is located at the statement that causes it -- the defaults
+line when the proxy inherits it -- and says what to do.
 
 Every check reads a ``ProxyMeaning`` (proxy.config.semantics: the effective
 statements, "last one wins") and the registry's facts (proxy.config.keywords:
-``needs_http``, ``HTTP_MODE_WARNINGS``, ``RULE_ORDER``, ``BalanceAlgo.layer7``),
-so the CLI and the GUI's diagnostics say the same thing.
+``needs_http``, ``HTTP_MODE_WARNINGS``, ``RULE_ORDER``, ``FINAL_ACTIONS``,
+``CHECK_OPTIONS``, ``L6_FETCHES``, ``FETCH_AVAILABILITY``/``NEVER_MATCHES``,
+``BalanceAlgo.layer7``), so the CLI and the GUI's diagnostics say the same
+thing.  tests/proxy/config/test_warnings_vs_haproxy.py holds each one against
+the real ``haproxy -c``.
 """
 
 from __future__ import annotations
