@@ -93,6 +93,7 @@ class Keyword:
     kind: str = ""  # value kind of the first argument: "time", "int", "word"... ("" = not typed)
     engine: str = "ignores"  # what the embedded engine does with it: see ENGINE_SUPPORT
     engine_note: str = ""  # what the engine does instead, for the "ignores" warning
+    needs_http: str = ""  # how HAProxy 2.6 ignores it outside "mode http": see HTTP_MODE_ONLY
 
 
 _G = Sec.GLOBAL
@@ -158,7 +159,7 @@ _PROXY_KEYWORDS: tuple[Keyword, ...] = (
     Keyword('http-check connect', _DLB, '[default] [port <expr>] [addr <ip>] [send-proxy] [via-socks4] [ssl] [sni <sni>] [alpn <alpn>] [linger] [proto <name>] [comment <msg>]', 'Opens a new connection to perform an HTTP health check', 0, None, ignored_in=_F),
     Keyword('http-check disable-on-404', _DLB, '', 'Enable a maintenance mode upon HTTP/404 response to health-checks', 0, 0, ignored_in=_F),
     Keyword('http-check expect', _DLB, '[min-recv <int>] [comment <msg>] [ok-status <st>] [error-status <st>] [tout-status <st>] [on-success <fmt>] [on-error <fmt>] [status-code <expr>] [!] <match> <pattern>', 'Make HTTP health checks consider response contents or specific status codes', 2, None, ignored_in=_F),
-    Keyword('http-check send', _DLB, '[meth <method>] [{ uri <uri> | uri-lf <fmt> }>] [ver <version>] [hdr <name> <fmt>]* [{ body <string> | body-lf <fmt> }] [comment <msg>]', 'Add a possible list of headers and/or a body to the request sent during HTTP health checks', 6, None, ignored_in=_F),
+    Keyword('http-check send', _DLB, '[meth <method>] [{ uri <uri> | uri-lf <fmt> }>] [ver <version>] [hdr <name> <fmt>]* [{ body <string> | body-lf <fmt> }] [comment <msg>]', 'Add a possible list of headers and/or a body to the request sent during HTTP health checks', 0, None, ignored_in=_F),
     Keyword('http-check send-state', _DLB, '', 'Enable emission of a state header with HTTP health checks', 0, 0, ignored_in=_F),
     Keyword('http-check set-var', _DLB, '(<var-name>[,<cond>...]) <expr>', 'Set the content of a variable during an HTTP health check', 1, None, ignored_in=_F),
     Keyword('http-check unset-var', _DLB, '(<var-name>)', 'Free a variable during an HTTP health check', 0, 0, ignored_in=_F),
@@ -606,10 +607,71 @@ _ENGINE_NOTES = {
 }
 
 
+# --- what only "mode http" runs ----------------------------------------------------
+#: Keywords HAProxy 2.6 accepts in a proxy that is not in "mode http" and then ignores
+#: with a warning once the whole file is read (cfgparse.c, check_config_validity), unless
+#: a "tcp-request content switch-mode http" rule upgrades its connections.  The value is
+#: how HAProxy words that warning (proxy.config.mode_checks turns it into the message):
+HTTP_MODE_WARNINGS = {
+    "option": "'option NAME' ignored for PROXY as it requires HTTP mode.",
+    "rules": "'KEYWORD' rules ignored for PROXY as they require HTTP mode.",
+    "statement": "'FIRST-WORD' statement ignored for PROXY as it requires HTTP mode.",
+    "needs": "KEYWORD will be ignored for PROXY (needs 'mode http').",
+    "fallback": "'option NAME' not usable with PROXY (needs 'mode http'). Falling back to 'option tcplog'.",
+}
+# tests/proxy/config/test_warnings_vs_haproxy.py runs every option through haproxy -c in a
+# tcp proxy and checks this table against what the binary warns about.
+_HTTP_MODE_ONLY: dict[str, str] = {
+    **dict.fromkeys((
+        "option accept-invalid-http-request", "option accept-invalid-http-response",
+        "option checkcache", "option disable-h2-upgrade", "option forwardfor",
+        "option http-buffer-request", "option http-ignore-probes", "option http-no-delay",
+        "option http-pretend-keepalive", "option http-use-proxy-header",
+        "option idle-close-on-response", "option originalto", "option prefer-last-server",
+    ), "option"),
+    **dict.fromkeys(("http-request", "http-response", "http-after-response", "redirect"), "rules"),
+    **dict.fromkeys((k.name for k in _PROXY_KEYWORDS if k.name.startswith("stats ")), "statement"),
+    "capture cookie": "statement",
+    "monitor-uri": "needs",
+    "cookie": "needs",
+    "option httplog": "fallback",
+    "option httpslog": "fallback",
+}
+
+
+#: The rule keywords of a proxy in the order HAProxy 2.6 runs them, whatever their order in
+#: the file; one written after a later-running one still runs first, and HAProxy warns
+#: (cfgparse-listen.c, warnif_misplaced_*).  "a 'http-request' rule placed after a
+#: 'redirect' rule will still be processed before."
+RULE_ORDER: tuple[str, ...] = (
+    "tcp-request connection", "tcp-request session", "tcp-request content", "monitor fail",
+    "http-request", "redirect", "use_backend", "use-server",
+)
+#: Rule kinds HAProxy does not warn about when written late (it checks the others only).
+RULE_ORDER_UNCHECKED = frozenset({"use_backend", "use-server"})
+#: Actions after which a rule list stops (when the rule has no condition): HAProxy 2.6
+#: warns at the next rule of the list that it "is NOOP".  From the binary, not the manual:
+#: "http-request reject" and "silent-drop" do not count.
+FINAL_ACTIONS: dict[str, frozenset[str]] = {
+    "http-request": frozenset({"allow", "deny", "tarpit", "return", "redirect", "auth"}),
+    "http-response": frozenset({"allow", "deny", "return", "redirect"}),
+    "http-after-response": frozenset({"allow"}),
+}
+#: The health-check options; the last one that applies picks the check (they exclude each
+#: other).  "http-check"/"tcp-check" rules are used only under their own option.
+CHECK_OPTIONS = ("httpchk", "tcp-check", "ssl-hello-chk", "mysql-check", "pgsql-check", "redis-check",
+                 "smtpchk", "ldap-check", "spop-check", "external-check")
+CHECK_RULES = {"http-check": "httpchk", "tcp-check": "tcp-check"}
+
+
+def _with_http_mode(table: dict[str, Keyword]) -> dict[str, Keyword]:
+    return {name: replace(k, needs_http=_HTTP_MODE_ONLY.get(name, "")) for name, k in table.items()}
+
+
 #: Proxy-section keywords (defaults/frontend/listen/backend), including removed ones.
-PROXY_KEYWORDS: dict[str, Keyword] = _with_engine(
+PROXY_KEYWORDS: dict[str, Keyword] = _with_http_mode(_with_engine(
     _merge(_PROXY_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.PROXY)),
-    _ENGINE_RUNS_PROXY, _ENGINE_REFUSES_PROXY, None, _ENGINE_MOOT_PROXY)
+    _ENGINE_RUNS_PROXY, _ENGINE_REFUSES_PROXY, None, _ENGINE_MOOT_PROXY))
 #: Global-section keywords, including removed ones.
 GLOBAL_KEYWORDS: dict[str, Keyword] = _with_engine(
     _merge(_GLOBAL_KEYWORDS, (k for k in _REMOVED_KEYWORDS if k.sections & Sec.GLOBAL)),
@@ -1058,6 +1120,7 @@ class BalanceAlgo:
     doc: str
     hashing: bool  # server chosen by hashing a request attribute (see "hash-type")
     engine: bool = True  # the embedded engine implements it
+    layer7: bool = False  # hashes HTTP data: outside "mode http" HAProxy falls back to round robin
 
 
 BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
@@ -1067,9 +1130,9 @@ BALANCE_ALGORITHMS: dict[str, BalanceAlgo] = {
     "first": BalanceAlgo("first", "", "The first server with available connection slots receives the connection", False),
     "hash": BalanceAlgo("hash", "<expr>", "Hashes the result of a sample expression", True, engine=False),
     "source": BalanceAlgo("source", "", "Hashes the client's source IP address", True),
-    "uri": BalanceAlgo("uri", "[path-only] [whole] [len <len>] [depth <depth>]", "Hashes the left part of the URI (before '?'), or the whole URI", True),
-    "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True),
-    "hdr": BalanceAlgo("hdr", "(<name>) [use_domain_only]", "Hashes the value of the HTTP header <name>", True),
+    "uri": BalanceAlgo("uri", "[path-only] [whole] [len <len>] [depth <depth>]", "Hashes the left part of the URI (before '?'), or the whole URI", True, layer7=True),
+    "url_param": BalanceAlgo("url_param", "<param> [check_post]", "Hashes the value of a URL parameter (query string or POST body)", True, layer7=True),
+    "hdr": BalanceAlgo("hdr", "(<name>) [use_domain_only]", "Hashes the value of the HTTP header <name>", True, layer7=True),
     "random": BalanceAlgo("random", "[(<draws>)]", "Picks a random server (power of <draws> choices, default 2)", False),
     "rdp-cookie": BalanceAlgo("rdp-cookie", "[(<name>)]", "Hashes the RDP cookie <name> (default 'mstshash') of the client", True, engine=False),
 }
@@ -1637,8 +1700,30 @@ FETCHES: dict[str, Fetch] = {
         Fetch('uuid', '([<version>])', 'Returns a UUID following the RFC4122 standard', 'str', 4),
         Fetch('var', '(<var-name>[,<default>])', 'Returns a variable with the stored type', 'str', 4),
         Fetch('wait_end', '', 'This fetch either returns true when the inspection period is over, or does not fetch', 'bool', 4),
+        # Registered by the 2.6 binary (haproxy -dKsmp) but not in the manual's fetch lists:
+        Fetch('base32+src', '', "The 'base32' hash followed by the client's source address, as binary", 'bin', 7),
+        Fetch('url32+src', '', "The 'url32' hash followed by the client's source address, as binary", 'bin', 7),
+        Fetch('unique-id', '', "The request's unique ID, built from 'unique-id-format'", 'str', 7),
+        Fetch('nbproc', '', 'The number of processes (always 1 since HAProxy 2.5)', 'int', 4),
+        Fetch('sc1_clr_gpc', '(<idx>[,<table>])', 'Clears a General Purpose Counter of the counters tracked by sc1', 'int', 4),
+        Fetch('fcgi.docroot', '', "The 'docroot' of the FastCGI application in use", 'str', 7),
+        Fetch('fcgi.index', '', "The 'index' of the FastCGI application in use", 'str', 7),
+        *(Fetch(name, '', 'Internal HTX inspection (HAProxy developers)', 'int', 7) for name in (
+            'internal.htx.data', 'internal.htx.free', 'internal.htx.free_data', 'internal.htx.has_eom',
+            'internal.htx.nbblks', 'internal.htx.size', 'internal.htx.used', 'internal.htx_blk.data',
+            'internal.htx_blk.hdrname', 'internal.htx_blk.hdrval', 'internal.htx_blk.size',
+            'internal.htx_blk.start_line', 'internal.htx_blk.type', 'internal.strm.is_htx')),
     )
 }
+#: ACL keywords that are no sample fetch: the matching-method shorthands ('path_beg' is
+#: 'path -m beg') and a few aliases.  An ACL takes them; a '%[...]' expression does not
+#: ("unknown fetch method 'path_beg'").  From the binary: the names of FETCHES that
+#: haproxy -dKsmp does not list.
+ACL_ONLY_FETCHES: frozenset[str] = frozenset(
+    name for name in FETCHES
+    if name.rsplit('_', 1)[-1] in ('beg', 'dir', 'dom', 'end', 'len', 'reg', 'sub') and name.rsplit('_', 1)[0] in (
+        'base', 'cook', 'hdr', 'path', 'res.hdr', 'url', 'urlp', 'ssl_fc_sni')
+) | {'res.scook', 'resp.ver'}
 
 #: "-m <method>" pattern matching methods -> doc (§7.1).
 MATCHERS: dict[str, str] = {
@@ -1897,6 +1982,139 @@ TCP_RESPONSE_ACTIONS: dict[str, dict[str, str]] = {
 
 #: Sample fetches and ACL criteria the engine evaluates; HAProxy's other ones make the
 #: engine refuse the config (``proxydesk check`` warns where).
+#: Fetches that read the raw request/response buffer (manual §7.3.5, "Layer 6"): in a
+#: proxy in "mode http" the buffer holds parsed HTTP, so HAProxy 2.6 warns that a rule
+#: condition using one is ignored ("L6 sample fetches ignored on HTTP proxies").  Checked
+#: against the binary by tests/proxy/config/test_warnings_vs_haproxy.py.
+L6_FETCHES: frozenset[str] = frozenset({
+    "payload", "payload_lv", "rdp_cookie", "rdp_cookie_cnt", "rep_ssl_hello_type", "req.len",
+    "req.payload", "req.payload_lv", "req.rdp_cookie", "req.rdp_cookie_cnt", "req.ssl_alpn",
+    "req.ssl_ec_ext", "req.ssl_hello_type", "req.ssl_sni", "req.ssl_st_ext", "req.ssl_ver", "req_len",
+    "req_ssl_hello_type", "req_ssl_sni", "req_ssl_ver", "res.len", "res.payload", "res.payload_lv",
+    "res.ssl_hello_type",
+})
+#: The rules whose conditions HAProxy checks for L6_FETCHES ("redirect" ones it does not).
+L6_CHECKED_RULES = frozenset({
+    "tcp-request content", "tcp-response content", "http-request", "http-response", "use_backend",
+    "use-server",
+})
+#: When a fetch has a value (HAProxy 2.6's "use"/"val" flags of each sample fetch): a rule
+#: whose condition reads one where it has none "will never match" and HAProxy warns.  The
+#: groups and NEVER_MATCHES were read off the binary (one ``haproxy -c`` per fetch, with a
+#: rule of each kind in a frontend, a backend and a listen section); fetches in no group
+#: have a value in every rule.  tests/proxy/config/test_warnings_vs_haproxy.py re-checks
+#: one fetch of each group against the binary.
+FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
+    # the request (its HTTP data or its buffer): not there at connection/session time, gone in response rules
+    'request': frozenset({
+        'base32+src', 'url32+src', 'fcgi.docroot', 'fcgi.index', 'http_auth_group',
+        'base', 'base32', 'base_beg', 'base_dir', 'base_dom', 'base_end', 'base_len', 'base_reg', 'base_sub',
+        'baseq', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom', 'cook_end', 'cook_len', 'cook_reg',
+        'cook_sub', 'cook_val', 'hdr', 'hdr_beg', 'hdr_cnt', 'hdr_dir', 'hdr_dom', 'hdr_end', 'hdr_ip', 'hdr_len',
+        'hdr_reg', 'hdr_sub', 'hdr_val', 'http_auth', 'http_auth_bearer', 'http_auth_pass', 'http_auth_type',
+        'http_auth_user', 'path', 'path_beg', 'path_dir', 'path_dom', 'path_end', 'path_len', 'path_reg',
+        'path_sub', 'pathq', 'payload', 'payload_lv', 'query', 'rdp_cookie', 'rdp_cookie_cnt', 'req.body',
+        'req.body_len', 'req.body_param', 'req.body_size', 'req.cook', 'req.cook_cnt', 'req.cook_val', 'req.fhdr',
+        'req.fhdr_cnt', 'req.hdr', 'req.hdr_cnt', 'req.hdr_ip', 'req.hdr_names', 'req.hdr_val', 'req.hdrs',
+        'req.hdrs_bin', 'req.len', 'req.payload', 'req.payload_lv', 'req.rdp_cookie', 'req.rdp_cookie_cnt',
+        'req.ssl_alpn', 'req.ssl_ec_ext', 'req.ssl_hello_type', 'req.ssl_sni', 'req.ssl_st_ext', 'req.ssl_ver',
+        'req.ver', 'req_len', 'req_ssl_hello_type', 'req_ssl_sni', 'req_ssl_ver', 'req_ver', 'url', 'url32',
+        'url_beg', 'url_dir', 'url_dom', 'url_end', 'url_ip', 'url_len', 'url_param', 'url_port', 'url_reg',
+        'url_sub', 'urlp', 'urlp_beg', 'urlp_dir', 'urlp_dom', 'urlp_end', 'urlp_len', 'urlp_reg', 'urlp_sub',
+        'urlp_val'
+    }),
+    # the client's TLS certificate: not known before the handshake (tcp-request connection)
+    'client-certificate': frozenset({
+        'ssl_c_ca_err', 'ssl_c_ca_err_depth', 'ssl_c_chain_der', 'ssl_c_der', 'ssl_c_err', 'ssl_c_i_dn',
+        'ssl_c_key_alg', 'ssl_c_notafter', 'ssl_c_notbefore', 'ssl_c_s_dn', 'ssl_c_serial', 'ssl_c_sha1',
+        'ssl_c_sig_alg', 'ssl_c_used', 'ssl_c_verify', 'ssl_c_version', 'ssl_f_der', 'ssl_f_i_dn', 'ssl_f_key_alg',
+        'ssl_f_notafter', 'ssl_f_notbefore', 'ssl_f_s_dn', 'ssl_f_serial', 'ssl_f_sha1', 'ssl_f_sig_alg',
+        'ssl_f_version', 'ssl_fc', 'ssl_fc_alg_keysize', 'ssl_fc_alpn', 'ssl_fc_cipher', 'ssl_fc_cipherlist_bin',
+        'ssl_fc_cipherlist_hex', 'ssl_fc_cipherlist_str', 'ssl_fc_cipherlist_xxh',
+        'ssl_fc_client_early_traffic_secret', 'ssl_fc_client_handshake_traffic_secret', 'ssl_fc_client_random',
+        'ssl_fc_client_traffic_secret_0', 'ssl_fc_early_exporter_secret', 'ssl_fc_ecformats_bin',
+        'ssl_fc_eclist_bin', 'ssl_fc_err', 'ssl_fc_err_str', 'ssl_fc_exporter_secret', 'ssl_fc_extlist_bin',
+        'ssl_fc_has_crt', 'ssl_fc_has_early', 'ssl_fc_has_sni', 'ssl_fc_is_resumed', 'ssl_fc_npn',
+        'ssl_fc_protocol', 'ssl_fc_protocol_hello_id', 'ssl_fc_server_handshake_traffic_secret',
+        'ssl_fc_server_random', 'ssl_fc_server_traffic_secret_0', 'ssl_fc_session_id', 'ssl_fc_session_key',
+        'ssl_fc_sni', 'ssl_fc_sni_end', 'ssl_fc_sni_reg', 'ssl_fc_unique_id', 'ssl_fc_use_keysize',
+        'ssl_s_chain_der', 'ssl_s_der', 'ssl_s_i_dn', 'ssl_s_key_alg', 'ssl_s_notafter', 'ssl_s_notbefore',
+        'ssl_s_s_dn', 'ssl_s_serial', 'ssl_s_sha1', 'ssl_s_sig_alg', 'ssl_s_version'
+    }),
+    # the response and the server connection: only in response rules
+    'response': frozenset({
+        'bc_dst', 'bc_dst_port', 'bc_err', 'bc_err_str', 'bc_http_major', 'bc_src', 'bc_src_port',
+        'capture.res.hdr', 'rep_ssl_hello_type', 'res.body', 'res.body_len', 'res.body_size', 'res.cache_hit',
+        'res.cache_name', 'res.comp', 'res.comp_algo', 'res.cook', 'res.cook_cnt', 'res.cook_val', 'res.fhdr',
+        'res.fhdr_cnt', 'res.hdr', 'res.hdr_cnt', 'res.hdr_ip', 'res.hdr_names', 'res.hdr_val', 'res.hdrs',
+        'res.hdrs_bin', 'res.len', 'res.payload', 'res.payload_lv', 'res.ssl_hello_type', 'res.ver', 'resp_ver',
+        'scook', 'scook_cnt', 'scook_val', 'shdr', 'shdr_cnt', 'shdr_ip', 'shdr_val', 'srv_id', 'srv_name',
+        'ssl_bc', 'ssl_bc_alg_keysize', 'ssl_bc_alpn', 'ssl_bc_cipher', 'ssl_bc_client_random', 'ssl_bc_err',
+        'ssl_bc_err_str', 'ssl_bc_is_resumed', 'ssl_bc_npn', 'ssl_bc_protocol', 'ssl_bc_server_random',
+        'ssl_bc_session_id', 'ssl_bc_session_key', 'ssl_bc_unique_id', 'ssl_bc_use_keysize', 'status'
+    }),
+    # the request stream and what is captured from it: not before tcp-request content
+    'request-content': frozenset({
+        'internal.htx.data', 'internal.htx.free', 'internal.htx.free_data', 'internal.htx.has_eom', 'internal.htx.nbblks', 'internal.htx.size', 'internal.htx.used', 'internal.htx_blk.data', 'internal.htx_blk.hdrname', 'internal.htx_blk.hdrval', 'internal.htx_blk.size', 'internal.htx_blk.start_line', 'internal.htx_blk.type',
+        'capture.req.hdr', 'capture.req.method', 'capture.req.uri', 'capture.req.ver', 'capture.res.ver', 'cookie',
+        'distcc_body', 'distcc_param', 'http_first_req', 'method', 'req.proto_http', 'req_proto_http'
+    }),
+    # the backend the request goes to: not known in a frontend's request rules
+    'backend': frozenset({
+        'be_id', 'be_name', 'be_server_timeout', 'be_tunnel_timeout', 'cur_server_timeout', 'cur_tunnel_timeout'
+    }),
+}
+#: As an ACL keyword these read the request; as a sample fetch ('%[hdr(x)]') they read the
+#: direction the rule runs in (haproxy -dKsmp lists them valid in response rules too).
+EITHER_DIRECTION_FETCHES = frozenset({"hdr", "payload", "payload_lv"})
+
+#: Rule context ("<section kind> <rule keyword>") -> (HAProxy's name for it in the warning,
+#: the FETCH_AVAILABILITY groups that have no value there).
+NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {
+    'backend http-after-response': ('backend http-response header rule', frozenset({'request'})),
+    'backend http-request': ('backend http-request header rule', frozenset({'response'})),
+    'backend http-response': ('backend http-response header rule', frozenset({'request'})),
+    'backend redirect': ('backend http-request header rule', frozenset({'response'})),
+    'backend tcp-request content': ('backend tcp-request content rule', frozenset({'response'})),
+    'backend tcp-response content': ('backend tcp-response content rule', frozenset({'request'})),
+    'backend use-server': ('backend use-server, balance or stick-match rule', frozenset({'response'})),
+    'frontend http-after-response': ('frontend http-response header rule', frozenset({'request'})),
+    'frontend http-request': ('frontend http-request header rule', frozenset({'backend', 'response'})),
+    'frontend http-response': ('frontend http-response header rule', frozenset({'request'})),
+    'frontend redirect': ('frontend http-request header rule', frozenset({'backend', 'response'})),
+    'frontend tcp-request connection': ('frontend tcp-request connection rule', frozenset({'backend', 'client-certificate', 'request', 'request-content', 'response'})),
+    'frontend tcp-request content': ('frontend tcp-request content rule', frozenset({'backend', 'response'})),
+    'frontend tcp-request session': ('frontend tcp-request session rule', frozenset({'backend', 'request', 'request-content', 'response'})),
+    'frontend use_backend': ('frontend use-backend rule', frozenset({'backend', 'response'})),
+    'listen http-after-response': ('backend http-response header rule', frozenset({'request'})),
+    'listen http-request': ('frontend http-request header rule', frozenset({'response'})),
+    'listen http-response': ('backend http-response header rule', frozenset({'request'})),
+    'listen redirect': ('frontend http-request header rule', frozenset({'response'})),
+    'listen tcp-request connection': ('frontend tcp-request connection rule', frozenset({'backend', 'client-certificate', 'request', 'request-content', 'response'})),
+    'listen tcp-request content': ('frontend tcp-request content rule', frozenset({'response'})),
+    'listen tcp-request session': ('frontend tcp-request session rule', frozenset({'backend', 'request', 'request-content', 'response'})),
+    'listen tcp-response content': ('backend tcp-response content rule', frozenset({'request'})),
+    'listen use-server': ('backend use-server, balance or stick-match rule', frozenset({'response'})),
+    'listen use_backend': ('frontend use-backend rule', frozenset({'backend', 'response'})),
+}
+
+
+#: The variables of a log-format string ("%ci", "%{+Q}r") HAProxy 2.6 knows, and whether it
+#: refuses them outside "mode http" ("format variable 'r' is reserved for HTTP mode").  Read
+#: off the binary: every one- and two-letter name and the longer ones its table holds, each
+#: tried in an http and a tcp frontend's log-format (tests/proxy/config/test_warnings_vs_haproxy.py
+#: re-checks them).
+LOG_FORMAT_VARIABLES: dict[str, bool] = {
+    'ac': False, 'B': False, 'b': False, 'bc': False, 'bi': False, 'bp': False, 'bq': False, 'CC': True,
+    'ci': False, 'cp': False, 'CS': True, 'f': False, 'fc': False, 'fi': False, 'fp': False, 'ft': False,
+    'H': False, 'HM': True, 'HP': True, 'HPO': True, 'HQ': True, 'hr': False, 'hrl': False, 'hs': False,
+    'hsl': False, 'HU': True, 'HV': True, 'ID': False, 'lc': False, 'ms': False, 'o': False, 'pid': False,
+    'r': True, 'rc': False, 'rt': False, 's': False, 'sc': False, 'si': False, 'sp': False, 'sq': False,
+    'sslc': False, 'sslv': False, 'ST': False, 'T': False, 't': False, 'Ta': True, 'Tc': False, 'Td': False,
+    'Th': False, 'Ti': True, 'Tl': False, 'Tq': True, 'TR': True, 'Tr': True, 'tr': True, 'trg': True,
+    'trl': True, 'Ts': False, 'ts': False, 'tsc': False, 'Tt': False, 'Tu': False, 'Tw': False, 'U': False
+}
+
 ENGINE_FETCHES: frozenset[str] = frozenset({
     'always_false', 'always_true', 'base', 'base_beg', 'base_dir', 'base_dom', 'base_end',
     'base_len', 'base_reg', 'base_sub', 'cook', 'cook_beg', 'cook_cnt', 'cook_dir', 'cook_dom',

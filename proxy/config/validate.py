@@ -48,6 +48,7 @@ from proxy.config.nodes import (
     parse_acl_flags,
     split_host_port,
 )
+from proxy.config.proxy_checks import proxy_checks
 from proxy.config.semantics import Semantics, describe
 from proxy.config.timeparse import TimeError, parse_time_ms
 
@@ -144,6 +145,7 @@ def validate(
             "the file starts with a UTF-8 byte order mark (BOM): HAProxy 2.6 reads it as part of the "
             "first keyword and refuses the file; save it as UTF-8 without BOM", "bom"))
     ctx.diagnostics.extend(ctx.semantics.diagnostics)
+    ctx.diagnostics.extend(proxy_checks(ctx.semantics))
     for stmt in config.preamble:
         _check_outside_section(ctx, stmt)
     for section in _active_sections(ctx):
@@ -158,6 +160,18 @@ def validate(
 
 def _active_sections(ctx: _Ctx) -> Iterator[Section]:
     return (s for s in ctx.config.sections if ctx.is_active(s.header))
+
+
+def _check_message_directives(ctx: _Ctx) -> None:
+    """``.warning TEXT`` and ``.alert TEXT`` in an active block: HAProxy prints TEXT as a
+    warning, or as an alert and refuses the file (``.notice``/``.diag`` are not findings)."""
+    for stmt in ctx.config.all_statements():
+        if stmt.keyword in (".warning", ".alert") and ctx.is_active(stmt):
+            text = " ".join(stmt.words[1:])
+            if stmt.keyword == ".warning":
+                ctx.warning(stmt, 0, f"'{text}'. (a '.warning' directive of this file)")
+            else:
+                ctx.error(stmt, 0, f"'{text}'. (an '.alert' directive of this file: HAProxy refuses the file)")
 
 
 def _check_outside_section(ctx: _Ctx, stmt: Statement) -> None:
@@ -239,8 +253,12 @@ def _check_statement(ctx: _Ctx, section: Section, stmt: Statement) -> None:
         ctx.engine_gap(stmt, 1, f"'log {words[1]}'", refuses=False,
                        note="it writes its log to stderr and the app's Requests view instead")
     if keyword.name == "redirect":  # kept as words: its log-format arguments are checked here
-        for i, arg in enumerate(words[1:], start=1):
+        for i, arg in enumerate(words[1:], start=1):  # (HAProxy 2.6 does not parse them at -c)
             _check_format(ctx, stmt, i, arg)
+    if keyword.name in _LOG_FORMAT_KEYWORDS and len(words) > 1:
+        mode = ctx.semantics.of(section).mode.value if section.kind != "defaults" else None
+        _check_log_format(ctx, stmt, 1, words[1], mode)
+        _check_expressions(ctx, stmt, 1, words[1], None)
     checker = _NODE_CHECKS.get(type(stmt.node))
     if checker is not None:
         checker(ctx, section, stmt, stmt.node)
@@ -527,6 +545,7 @@ def _check_anonymous_acl(ctx: _Ctx, stmt: Statement, word: int, words: tuple[str
 def _check_use_backend(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> None:
     assert isinstance(node, UseBackend)
     _check_condition(ctx, stmt, node.condition)
+    _check_expressions(ctx, stmt, 1, node.backend, f"{section.kind} use_backend")
     _check_format(ctx, stmt, 1, node.backend)
 
 
@@ -554,7 +573,98 @@ def _check_rule(ctx: _Ctx, section: Section, stmt: Statement, node: Node) -> Non
                                   f"argument: HAProxy has no built-in page for it "
                                   f"(use one of {', '.join(map(str, sorted(kw.ERROR_STATUSES)))})")
     _check_condition(ctx, stmt, node.condition)
+    _check_rule_expressions(ctx, section, stmt, node)
     _check_rule_engine(ctx, section, stmt, node)
+
+
+def _check_rule_expressions(ctx: _Ctx, section: Section, stmt: Statement, node: Rule) -> None:
+    """The sample expressions of an HTTP rule's arguments: ``%[...]`` in its strings, and the
+    bare expression of ``set-var(...)``."""
+    if node.family not in kw.FINAL_ACTIONS:  # the http-* rule families
+        return
+    context = f"{section.kind} {node.family}"
+    word = (2 if node.stage else 1) + 1
+    if node.action.startswith("set-var(") and node.args:  # (set-var-fmt takes a log-format)
+        _check_expression(ctx, stmt, word, node.args[0], context)
+    if node.action in ("set-header", "add-header") and len(node.args) > 1:  # the value is a log-format
+        _check_log_format(ctx, stmt, word + 1, node.args[1], None)
+    for i, arg in enumerate(node.args):
+        if i == 0 or node.args[i - 1] not in _PLAIN_ARGUMENT_AFTER:
+            _check_expressions(ctx, stmt, word + i, arg, context)
+
+
+# Rule arguments that are plain text, not log-format: "string <text>", "reason <text>"...
+_PLAIN_ARGUMENT_AFTER = frozenset({"string", "reason", "file", "content-type", "errorfile", "errorfiles"})
+
+
+_LOG_FORMAT_KEYWORDS = ("log-format", "log-format-sd", "error-log-format", "unique-id-format")
+
+
+def _check_log_format(ctx: _Ctx, stmt: Statement, word: int, text: str, mode: str | None) -> None:
+    """HAProxy's parse of a log-format string's ``%`` variables (``%ci``, ``%{+Q}r``, ``%%``):
+    an unknown name, a ``%`` with no name, an HTTP-only one in a proxy not in ``mode http``."""
+    i = 0
+    while i < len(text):
+        if text[i] != "%":
+            i += 1
+            continue
+        if text.startswith("%%", i):
+            i += 2
+            continue
+        j = text.find("}", i) + 1 if text.startswith("%{", i) else i + 1
+        if j == 0:
+            return  # an unterminated '{': HAProxy's own wording is left to it
+        if text.startswith("[", j):
+            i = j + 1
+            continue
+        end = j
+        while end < len(text) and text[end].isascii() and text[end].isalnum():
+            end += 1
+        name = text[j:end]
+        problem = _log_variable_problem(name, mode)
+        if problem is not None:
+            ctx.error(stmt, word, f"failed to parse log-format : {problem}")
+            return
+        i = end
+
+
+def _log_variable_problem(name: str, mode: str | None) -> str | None:
+    if not name:
+        return ("a '%' with no variable name after it: HAProxy refuses it (write '%%' for a single "
+                "'%')")
+    if name not in kw.LOG_FORMAT_VARIABLES:
+        hint = kw.suggest(name, kw.LOG_FORMAT_VARIABLES)
+        maybe = f"; did you mean '%{hint}' maybe ?" if hint else ""
+        return (f"no such format variable '{name}'. If you wanted to emit the '%' character verbatim, "
+                f"you need to use '%%'{maybe}")
+    if kw.LOG_FORMAT_VARIABLES[name] and mode not in (None, "http"):
+        return f"format variable '{name}' is reserved for HTTP mode (this proxy is in 'mode {mode}')"
+    return None
+
+
+def _check_expressions(ctx: _Ctx, stmt: Statement, word: int, text: str, context: str | None) -> None:
+    """HAProxy's own checks of the ``%[...]`` expressions of a log-format string."""
+    for match in _FORMAT_EXPRESSION.finditer(text):
+        _check_expression(ctx, stmt, word, match.group(1), context)
+
+
+def _check_expression(ctx: _Ctx, stmt: Statement, word: int, expression: str, context: str | None) -> None:
+    """A sample expression (``req.hdr(host),lower``): its fetch must exist, and have a value
+    where the rule runs (``keywords.NEVER_MATCHES``); HAProxy refuses the file otherwise."""
+    fetch = fetch_name(_split_top_level(expression)[0].strip())
+    if not fetch or fetch.startswith("$"):  # an environment variable: known when HAProxy starts
+        return
+    if fetch not in kw.FETCHES or fetch in kw.ACL_ONLY_FETCHES:
+        hint = kw.suggest(fetch, set(kw.FETCHES) - kw.ACL_ONLY_FETCHES)
+        maybe = f"; did you mean '{hint}' maybe ?" if hint else ""
+        ctx.error(stmt, word, f"failed to parse sample expression <{expression}> : unknown fetch method "
+                              f"'{fetch}'{maybe}")
+        return
+    never = kw.NEVER_MATCHES.get(context or "")
+    if never is not None and fetch not in kw.EITHER_DIRECTION_FETCHES \
+            and any(fetch in kw.FETCH_AVAILABILITY[g] for g in never[1]):
+        ctx.error(stmt, word, f"sample fetch <{expression}> may not be reliably used here: '{fetch}' has no "
+                              f"value in a {never[0]} (use it in a rule that runs when it is known)")
 
 
 def _check_rule_engine(ctx: _Ctx, section: Section, stmt: Statement, node: Rule) -> None:
@@ -584,7 +694,7 @@ def _check_format(ctx: _Ctx, stmt: Statement, word: int, text: str) -> None:
     for match in _FORMAT_EXPRESSION.finditer(text):
         parts = _split_top_level(match.group(1))
         fetch = parts[0].split("(", 1)[0].strip()
-        if fetch and fetch not in kw.ENGINE_FORMAT_FETCHES:
+        if fetch and fetch in kw.FETCHES and fetch not in kw.ENGINE_FORMAT_FETCHES:
             ctx.engine_gap(stmt, word, f"fetch '{fetch}' in '{text}'", refuses=True)
         for converter in parts[1:]:
             name = converter.split("(", 1)[0].strip()
@@ -1009,6 +1119,7 @@ def _check_unix_stats_sockets(ctx: _Ctx) -> None:
 
 
 _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
+    _check_message_directives,
     _check_unix_stats_sockets,
     _check_userlists,
     _check_has_listener,

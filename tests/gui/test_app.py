@@ -211,3 +211,46 @@ def test_what_the_engine_refuses_is_listed_in_problems_until_the_next_edit(
         next(s for s in c.find("frontend", "web").body if s.keyword == "http-request")))  # type: ignore[union-attr]
     assert window.diagnostics_model.items == [d for d in before if d not in warned]
     assert loop.run_until_complete(window.start_engine())
+
+
+NO_LOG_ADDRESS = """\
+defaults
+    mode http
+    option httplog
+    timeout client 5s
+    timeout connect 5s
+    timeout server 5s
+
+frontend www
+    bind 127.0.0.1:18080
+    default_backend app
+
+backend app
+    server s1 127.0.0.1:9
+"""
+
+
+def test_problems_pane_shows_what_haproxy_warns_after_parsing(window: MainWindow, tmp_path: Any) -> None:
+    """HAProxy's post-parse warning (a log format with no log address, inherited from the
+    defaults) is in the Problems pane, at the defaults line, and goes once the fix is in."""
+    path = tmp_path / "nolog.cfg"
+    path.write_text(NO_LOG_ADDRESS)
+    assert window.open_path(path)
+    model = window.diagnostics_model
+    rows = [r for r in range(model.rowCount()) if "no log address" in model.index(r, 2).data()]
+    assert len(rows) == 1, [model.index(r, 2).data() for r in range(model.rowCount())]
+    row = rows[0]
+    assert (model.index(row, 0).data(), model.index(row, 1).data()) == ("warning", "3")
+    assert "frontend 'www'" in model.index(row, 2).data()
+    assert "log stdout format raw local0" in model.index(row, 2).data()
+    assert window.diagnostics.isVisible()
+    assert "0 error(s), 1 warning(s)" in window.diagnostics_title.text()
+    window.jump_to_diagnostic(model.index(row, 2))
+    cursor_line = window.text_view.editor.textCursor().blockNumber() + 1
+    assert window.document.text.splitlines()[cursor_line - 1].strip() == "option httplog"
+    view = window.text_view
+    view.editor.setPlainText(window.document.text.replace("    option httplog\n",
+                                                          "    option httplog\n    log stdout format raw local0\n"))
+    assert view.apply() == []
+    assert not any("no log address" in d.message for d in model.items)
+    assert window.diagnostics_title.text().strip() == "Problems: none"
