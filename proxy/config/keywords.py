@@ -2223,3 +2223,14 @@ PREDEFINED_ACLS: dict[str, tuple[str, ...]] = {
     "TRUE": ("always_true",),
     "WAIT_END": ("wait_end",),
 }
+
+
+#: HAProxy's fatal error for a TLS server that verifies (its default, "verify required")
+#: with nothing to verify against (cfgparse-ssl.c); the checker and the engine's TLS
+#: loader both say it.
+SERVER_VERIFY_WITHOUT_CA = (
+    "verify is enabled by default but no CA file specified. If you're running on a LAN "
+    "where you're certain to trust the server's certificate, please set an explicit "
+    "'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in "
+    "the global section to disable server-side verifications by default."
+)

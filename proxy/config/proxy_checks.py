@@ -399,11 +399,8 @@ def _server_tls_without_ca(semantics: Semantics, meaning: ProxyMeaning) -> Itera
         verify = merged.option("verify")
         word = (verify or [verify_default.value[0] if verify_default and verify_default.value else "required"])
         if word and word[0] == "required":
-            yield _error(semantics, stmt, 1, f"'server {meaning.name}/{server.name}' : verify is enabled by "
-                         "default but no CA file specified. If you're running on a LAN where you're certain "
-                         "to trust the server's certificate, please set an explicit 'verify none' statement "
-                         "on the 'server' line, or use 'ssl-server-verify none' in the global section to "
-                         "disable server-side verifications by default. (or give the CA with 'ca-file')")
+            yield _error(semantics, stmt, 1, f"'server {meaning.name}/{server.name}' : "
+                         f"{kw.SERVER_VERIFY_WITHOUT_CA} (or give the CA with 'ca-file')")
 
 
 def _use_server_targets(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:

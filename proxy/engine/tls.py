@@ -812,13 +812,7 @@ def client_context(
         raise TlsConfigError(f"verify '{verify_word}' : expects 'none' or 'required'", location)
     verify = verify_word == "required"
     if verify and not settings.ca_file:
-        raise TlsConfigError(
-            "verify is enabled by default but no CA file specified. If you're running on a LAN "
-            "where you're certain to trust the server's certificate, please set an explicit "
-            "'verify none' statement on the 'server' line, or use 'ssl-server-verify none' in "
-            "the global section to disable server-side verifications by default.",
-            location,
-        )
+        raise TlsConfigError(kw.SERVER_VERIFY_WITHOUT_CA, location)
     client_crt = _last(options, "crt")
     named, unnamed = (
         _client_ssl_context(settings, base_dir, defaults, mode, verify, check_names)
