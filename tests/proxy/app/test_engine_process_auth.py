@@ -13,38 +13,14 @@ import pytest
 import pytest_asyncio
 
 from proxy import platform
-from proxy.app.demo import start_responder, tutorial_answer
 from proxy.app.engine_process import EngineProcess
 from proxy.config.parser import parse
 from proxy.engine.runtime_api import AUTH_REFUSED, parse_address
 from proxy.engine.session import LogEvent
-from tests.proxy.engine._engine_support import HTTP_DEFAULTS
+from tests.proxy.app._engine_child_support import CONFIG
+from tests.proxy.app._engine_child_support import get as _get
 
-CONFIG = HTTP_DEFAULTS + """
-frontend fe
-    bind 127.0.0.1:0
-    default_backend be
-
-backend be
-    server alpha 127.0.0.1:{port}
-"""
 DENYING = CONFIG.replace("    default_backend be", "    http-request deny\n    default_backend be")
-
-
-async def _get(port: int, path: str = "/") -> tuple[int, bytes]:
-    reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    writer.write(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
-    data = await asyncio.wait_for(reader.read(), 5)
-    writer.close()
-    head, _, body = data.partition(b"\r\n\r\n")
-    return int(head.split()[1]), body
-
-
-@pytest_asyncio.fixture
-async def origin() -> AsyncIterator[int]:
-    server = await start_responder(tutorial_answer("alpha"))
-    yield server.sockets[0].getsockname()[1]
-    server.close()
 
 
 @pytest_asyncio.fixture
