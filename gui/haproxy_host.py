@@ -34,7 +34,9 @@ from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import QMenu
 
 from gui.engine_host import EngineHost
+from proxy.app import engine_wire as wire
 from proxy.config.model import Config
+from proxy.engine.session import EventSampler
 from proxy.haproxy import Haproxy, HaproxyNotFound, HaproxyProcess, find_haproxy
 from proxy.haproxy.binary import INSTALL_HINT
 
@@ -64,7 +66,9 @@ class HaproxyHost(EngineHost):
         self.label = haproxy.label
 
     def _new_engine(self, config: Config, base_dir: Path | None) -> HaproxyProcess:
-        return HaproxyProcess(config, base_dir=base_dir, haproxy=self.haproxy)
+        # the window lists what the embedded engine would send it (engine_wire's sample)
+        sampler = EventSampler(wire.EVENTS_PER_S, wire.EVENTS_BURST)
+        return HaproxyProcess(config, base_dir=base_dir, haproxy=self.haproxy, sampler=sampler)
 
 
 class RunOnMenu(QObject):

@@ -53,7 +53,7 @@ from proxy import platform
 from proxy.config.model import Config, Diagnostic
 from proxy.config.writer import write
 from proxy.engine.engine import EngineError
-from proxy.engine.session import LogEvent
+from proxy.engine.session import EventSampler, LogEvent
 from proxy.engine.stats import StatsSnapshot
 from proxy.engine.tasks import spawn
 from proxy.haproxy import runtime_client
@@ -112,14 +112,17 @@ class HaproxyProcess:
     """Runs one config on real HAProxy; see the module docstring."""
 
     def __init__(
-        self, config: Config, *, base_dir: Path | None = None, haproxy: Haproxy | None = None
+        self, config: Config, *, base_dir: Path | None = None, haproxy: Haproxy | None = None,
+        sampler: EventSampler | None = None,
     ) -> None:
+        """``sampler``: which log lines ``drain_events`` gets (None: every one); the rest
+        are counted (``take_unlisted``), not parsed."""
         self._config = config
         self._base_dir = base_dir
         self._haproxy = haproxy
         self._copy: RunningCopy | None = None
         self._proc: asyncio.subprocess.Process | None = None
-        self._receiver = SyslogReceiver()
+        self._receiver = SyslogReceiver(sampler=sampler)
         self._unlisted_taken = 0
         self._output: deque[str] = deque(maxlen=OUTPUT_LINES)
         self._readers: list[asyncio.Task[None]] = []
@@ -310,9 +313,9 @@ class HaproxyProcess:
         return self._receiver.drain_events(max_n)
 
     def take_unlisted(self) -> int:
-        """How many log events were lost unread since the last call (HAProxy's log lines
-        are never sampled: each one is parsed, and lost only if nobody drains them)."""
-        total = self._receiver.pushed_out
+        """How many log events ``drain_events`` will never return, since the last call:
+        sampled out, or pushed out because nobody drained them in time."""
+        total = self._receiver.pushed_out + self._receiver.sampled_out
         taken, self._unlisted_taken = total - self._unlisted_taken, total
         return max(taken, 0)
 

@@ -10,12 +10,13 @@ import pytest
 from proxy.app.demo import start_demo_servers, tutorial_config
 from proxy.config.parser import parse
 from proxy.engine import Engine
+from proxy.engine.session import is_notable
 from proxy.engine.stats import StatsSnapshot
 from proxy.haproxy.binary import find_haproxy, parse_check_output, parse_version
 from proxy.haproxy.listening import bind_addresses, listening
 from proxy.haproxy.process import parse_show_proc
 from proxy.haproxy.running_copy import injected_global
-from proxy.haproxy.syslog import parse_datagram, parse_message
+from proxy.haproxy.syslog import notable_datagram, parse_datagram, parse_message
 
 CHECK_OUTPUT = """\
 [NOTICE]   (18308) : haproxy version is 2.6.12-1+deb12u4
@@ -165,3 +166,25 @@ def test_the_installed_haproxy_is_found_and_checks_a_file(haproxy_bin: str, tmp_
     assert not result.ok
     assert (result.errors[0].path, result.errors[0].line) == ("site.cfg", 5)
     assert "balanse" in result.summary()
+
+
+LINES = [
+    b'main~ light/server2 0/0/1/2/3 200 158 - - ---- 1/1/0/0/0 0/0 "GET /lightwork?x=1 HTTP/1.1"',
+    b'main main/<NOSRV> 0/-1/-1/-1/0 403 192 - - PR-- 1/1/0/0/0 0/0 "GET /admin HTTP/1.1"',
+    b'main all/server1 0/0/-1/-1/1002 503 216 - - SC-- 1/1/0/0/+3 0/0 "GET / HTTP/1.1"',
+    b'stats stats/<STATS> 0/-1/-1/-1/0 200 5000 - - LR-- 1/1/0/0/0 0/0 "GET /stats HTTP/1.1"',
+    b'db db/mysql1 0/1/250 4100 -- 1/1/1/1/0 0/0',
+    b'db db/mysql1 0/1/+250 4100 CD 1/1/1/1/0 0/0',
+]
+
+
+@pytest.mark.parametrize("line", LINES)
+def test_the_samplers_quick_look_agrees_with_the_parse(line: bytes) -> None:
+    datagram = b"<134>Dec  5 05:23:15 haproxy[506]: 127.0.0.1:41604 [05/Dec/2026:05:23:15.274] " + line
+    event = parse_datagram(datagram)
+    assert event is not None
+    assert notable_datagram(datagram) == is_notable(event.status, event.termination_state)
+
+
+def test_the_samplers_quick_look_leaves_other_lines_to_the_parse() -> None:
+    assert notable_datagram(b"<133>Dec  5 05:23:15 haproxy[506]: Proxy main started.") is None

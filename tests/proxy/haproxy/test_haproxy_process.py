@@ -23,7 +23,7 @@ from proxy.app.demo import port_of, start_demo_servers, tutorial_config
 from proxy.config.model import Config
 from proxy.config.parser import parse
 from proxy.config.writer import write
-from proxy.engine.session import LogEvent
+from proxy.engine.session import EventSampler, LogEvent
 from proxy.haproxy import Haproxy, HaproxyError, HaproxyProcess
 
 pytestmark = [pytest.mark.haproxy, pytest.mark.asyncio]
@@ -73,7 +73,8 @@ def _no_process(pid: int) -> bool:
 
 
 @asynccontextmanager
-async def tutorial_on_haproxy(haproxy_bin: str, tmp_path: Path) -> AsyncIterator[Tutorial]:
+async def tutorial_on_haproxy(haproxy_bin: str, tmp_path: Path,
+                              sampler: EventSampler | None = None) -> AsyncIterator[Tutorial]:
     """The tutorial config saved as the user's file, served by haproxy on free ports."""
     servers = await start_demo_servers((0, 0, 0, 0))
     config = tutorial_config([port_of(s) for s in servers], free_port(),
@@ -82,7 +83,7 @@ async def tutorial_on_haproxy(haproxy_bin: str, tmp_path: Path) -> AsyncIterator
     user_file.write_text(write(config))
     original = user_file.read_bytes()
     process = HaproxyProcess(parse(original.decode(), str(user_file)).config,
-                             haproxy=Haproxy.at(haproxy_bin))
+                             haproxy=Haproxy.at(haproxy_bin), sampler=sampler)
     await process.start()
     pid, private = process.pid, process.private_dir
     assert pid is not None and private is not None
@@ -141,6 +142,24 @@ async def test_tutorial_routing_stats_and_logs(haproxy_bin: str, tmp_path: Path)
         assert all(e.frontend == "main" and e.status == 200 and e.method == "GET"
                    for e in light_events)
         assert t.process.listening[0] == ("main", "127.0.0.1", port)
+
+
+async def test_a_sampled_log_lists_a_burst_and_every_refusal_and_counts_the_rest(
+    haproxy_bin: str, tmp_path: Path
+) -> None:
+    """The window's sample of HAProxy's log lines, as of the embedded engine's events."""
+    sampler = EventSampler(per_second=0.001, burst=5)  # no refill during the test
+    async with tutorial_on_haproxy(haproxy_bin, tmp_path, sampler) as t:
+        for _ in range(12):
+            assert (await get(t.port, "/"))[0] == 200
+        for _ in range(3):
+            assert (await get(t.port, "/admin"))[0] == 403
+        events = await events_until(t.process, 8)
+        await asyncio.sleep(0.2)  # any line still in flight
+        events += t.process.drain_events()
+        unlisted = t.process.take_unlisted()
+    assert sorted(e.status for e in events) == [200] * 5 + [403] * 3
+    assert unlisted == 7 and t.process.take_unlisted() == 0  # counted once
 
 
 async def test_apply_reloads_without_failing_a_request(haproxy_bin: str, tmp_path: Path) -> None:
