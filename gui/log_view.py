@@ -16,6 +16,11 @@ The Python work left is per *shown* row, so it is bounded: a tick shows at most
 ``rows_per_update`` of its events (the newest; a tail of a busy log cannot be
 read at 20,000 lines a second anyway) and counts the others, and the table
 keeps the newest ``capacity`` rows.
+
+Above the table a filter (any cell containing the text) and "Problems only"
+(``session.is_notable``: an error status, a refusal, an abort) narrow what is
+shown through a ``QSortFilterProxyModel``; its only Python, ``filterAcceptsRow``,
+runs once per appended row and when the filter changes, never while painting.
 """
 
 from __future__ import annotations
@@ -26,12 +31,15 @@ import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QPushButton,
     QTableView,
     QVBoxLayout,
@@ -41,8 +49,11 @@ from PySide6.QtWidgets import (
 from gui.sample_requests import send_in_background
 from proxy.app.engine_wire import EVENTS_BURST, EVENTS_PER_S
 from proxy.engine import LogEvent
+from proxy.engine.session import is_notable
 
-__all__ = ["COLUMNS", "LogModel", "LogView"]
+__all__ = ["COLUMNS", "NOTABLE_ROLE", "LogFilter", "LogModel", "LogView"]
+
+NOTABLE_ROLE = Qt.ItemDataRole.UserRole + 1  # on a row's first item: is_notable(event)
 
 
 def _route(event: LogEvent) -> str:
@@ -77,6 +88,7 @@ def _row(event: LogEvent) -> list[QStandardItem]:
         item.setEditable(False)
         item.setToolTip(line)
         items.append(item)
+    items[0].setData(is_notable(event.status, event.termination_state), NOTABLE_ROLE)
     return items
 
 
@@ -112,12 +124,40 @@ class LogModel(QStandardItemModel):
         self.not_shown = 0
 
 
+class LogFilter(QSortFilterProxyModel):
+    """The rows whose cells contain the filter text (any column, any case), and with
+    ``problems_only`` only the notable ones."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems_only = False
+        self.setFilterKeyColumn(-1)
+        self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+
+    def set_problems_only(self, on: bool) -> None:
+        if not hasattr(self, "beginFilterChange"):  # Qt < 6.9 (PySide6 >= 6.8 is allowed)
+            self.problems_only = on
+            self.invalidateFilter()
+            return
+        self.beginFilterChange()  # Qt 6.10 deprecates invalidateFilter() for this pair
+        self.problems_only = on
+        self.endFilterChange()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex | QPersistentModelIndex) -> bool:
+        source = self.sourceModel()
+        if self.problems_only and not source.index(row, 0, parent).data(NOTABLE_ROLE):
+            return False
+        return super().filterAcceptsRow(row, parent)
+
+
 class LogView(QWidget):
     def __init__(self, model: LogModel | None = None) -> None:
         super().__init__()
         self.model = model or LogModel()
+        self.shown = LogFilter()
+        self.shown.setSourceModel(self.model)
         self.table = QTableView()
-        self.table.setModel(self.model)
+        self.table.setModel(self.shown)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setAlternatingRowColors(True)
         self.table.verticalHeader().setVisible(False)
@@ -158,8 +198,39 @@ class LogView(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.offer)
+        layout.addLayout(self._filter_bar())
         layout.addWidget(self.table, 1)
         layout.addWidget(self.summary)
+        self._update_summary()
+
+    def _filter_bar(self) -> QHBoxLayout:
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter: a status, path, client, server or rule")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.set_filter)
+        self.problems = QCheckBox("&Problems only")
+        self.problems.setToolTip("Errors (status 400 and above), refusals, timeouts and aborts")
+        self.problems.toggled.connect(self._show_problems_only)
+        self.clear_button = QPushButton("C&lear")
+        self.clear_button.setToolTip("Remove every row (the engine keeps serving)")
+        self.clear_button.clicked.connect(lambda _checked=False: self.clear())
+        bar = QHBoxLayout()
+        bar.setContentsMargins(6, 4, 6, 0)
+        bar.addWidget(self.filter, 1)
+        bar.addWidget(self.problems)
+        bar.addWidget(self.clear_button)
+        return bar
+
+    def set_filter(self, text: str) -> None:
+        self.shown.setFilterFixedString(text.strip())
+        self._update_summary()
+
+    def _show_problems_only(self, on: bool) -> None:
+        self.shown.set_problems_only(on)
+        self._update_summary()
+
+    def clear(self) -> None:
+        self.model.clear_rows()
         self._update_summary()
 
     def offer_samples(self, urls: Sequence[str], intro: str = "Try") -> None:
@@ -190,8 +261,11 @@ class LogView(QWidget):
         self._update_summary()
 
     def _update_summary(self) -> None:
-        rows, skipped = self.model.rowCount(), self.model.not_shown
-        text = f"{rows:,} request(s) shown, newest last (hover a row for its full log line)"
+        rows, skipped, shown = self.model.rowCount(), self.model.not_shown, self.shown.rowCount()
+        if shown != rows:
+            text = f"{shown:,} of {rows:,} request(s) shown (filtered), newest last"
+        else:
+            text = f"{rows:,} request(s) shown, newest last (hover a row for its full log line)"
         if skipped:
             text += f"; {skipped:,} more while busy were not listed"
         if self.summary.text() != text:

@@ -90,3 +90,42 @@ def test_offered_samples_are_links_and_the_button_requests_them(
     qtbot.mouseClick(view.samples_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(paths) == 4, timeout=10_000)
     assert paths == ["/", "/admin", "/", "/admin"]  # two rounds, in order, a 403 does not stop it
+
+
+def _shown(view: LogView, column: str = "Request") -> list[str]:
+    at = [header for header, _text in COLUMNS].index(column)
+    return [view.table.model().index(row, at).data() for row in range(view.table.model().rowCount())]
+
+
+def test_the_filter_and_problems_only_narrow_the_rows_and_say_so(qtbot: Any) -> None:
+    view = LogView()
+    qtbot.addWidget(view)
+    events = [_event(n) for n in range(6)]
+    events[2] = events[2]._replace(status=403, termination_state="PR", path="/admin")
+    events[4] = events[4]._replace(status=None, termination_state="CD", method="")
+    events[5] = events[5]._replace(status=302, termination_state="LR", path="/moved")
+    view.append(events)
+
+    qtbot.keyClicks(view.filter, "ADMIN")  # any column, any case
+    assert _shown(view) == ["GET /admin"]
+    assert view.summary.text().startswith("1 of 6 request(s) shown (filtered)")
+    view.filter.clear()
+    assert len(_shown(view)) == 6 and view.summary.text().startswith("6 request(s) shown")
+
+    view.problems.setChecked(True)  # a refusal and an abort; a redirect is no problem
+    assert _shown(view) == ["GET /admin", "(tcp)"]
+    view.append([_event(9, status=503)._replace(termination_state="SC"), _event(10)])
+    assert _shown(view) == ["GET /admin", "(tcp)", "GET /p9"]  # new rows are filtered too
+    qtbot.keyClicks(view.filter, "p9")
+    assert _shown(view) == ["GET /p9"]
+
+
+def test_clear_empties_the_list_and_its_counts(qtbot: Any) -> None:
+    view = LogView(LogModel(rows_per_update=2))
+    qtbot.addWidget(view)
+    view.append([_event(n) for n in range(5)])
+    view.count_unlisted(7)
+    assert "10 more while busy were not listed" in view.summary.text()
+    qtbot.mouseClick(view.clear_button, Qt.MouseButton.LeftButton)
+    assert view.model.rowCount() == 0 and view.model.not_shown == 0
+    assert view.summary.text().startswith("0 request(s) shown")
