@@ -2099,6 +2099,28 @@ NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+#: Rule keywords whose rules run on the response: a sample fetch of EITHER_DIRECTION_FETCHES
+#: reads the response there.
+RESPONSE_RULES = frozenset({"http-response", "http-after-response", "tcp-response content"})
+
+
+def fetch_has_no_value(fetch: str, context: str, *, sample: bool = False) -> bool:
+    """Whether ``fetch`` (a keyword as written: ``path_beg``, ``res.hdr``) has no value in a
+    rule of ``context`` ("<section kind> <rule keyword>", a NEVER_MATCHES key): the engine
+    then evaluates it as HAProxy does, as "no sample" (an ACL on it fails, ``!``/``unless``
+    of it passes).  ``sample``: it is a sample fetch (``%[hdr(x)]``, ``set-var``), not an
+    ACL criterion, so EITHER_DIRECTION_FETCHES read the rule's own direction."""
+    never = NEVER_MATCHES.get(context)
+    if never is None or (sample and fetch in EITHER_DIRECTION_FETCHES):
+        return False
+    return any(fetch in FETCH_AVAILABILITY[group] for group in never[1])
+
+
+def reads_response(context: str | None) -> bool:
+    """Whether a rule of ``context`` ("frontend http-response") runs on the response."""
+    return context is not None and context.split(" ", 1)[-1] in RESPONSE_RULES
+
+
 #: The variables of a log-format string ("%ci", "%{+Q}r") HAProxy 2.6 knows, and whether it
 #: refuses them outside "mode http" ("format variable 'r' is reserved for HTTP mode").  Read
 #: off the binary: every one- and two-letter name and the longer ones its table holds, each
@@ -2128,7 +2150,12 @@ ENGINE_FETCHES: frozenset[str] = frozenset({
     'src_port', 'ssl_c_verify', 'ssl_fc', 'ssl_fc_protocol', 'ssl_fc_sni', 'ssl_fc_sni_end',
     'ssl_fc_sni_reg', 'url', 'url_beg', 'url_dir', 'url_dom', 'url_end', 'url_len', 'url_param',
     'url_reg', 'url_sub', 'urlp', 'urlp_beg', 'urlp_dir', 'urlp_dom', 'urlp_end', 'urlp_len',
-    'urlp_reg', 'urlp_sub', 'urlp_val', 'var'
+    'urlp_reg', 'urlp_sub', 'urlp_val', 'var',
+    # the response side (http-response rules)
+    'req.hdr_names', 'res.cook', 'res.cook_cnt', 'res.cook_val', 'res.fhdr', 'res.fhdr_cnt',
+    'res.hdr', 'res.hdr_cnt', 'res.hdr_ip', 'res.hdr_names', 'res.hdr_val', 'res.ver', 'resp_ver',
+    'scook', 'scook_cnt', 'scook_val', 'shdr', 'shdr_cnt', 'shdr_ip', 'shdr_val', 'srv_id',
+    'srv_name', 'status',
 })
 #: http-request/http-response actions the engine runs ("set-var(<name>)" forms included).
 ENGINE_HTTP_ACTIONS: frozenset[str] = frozenset({
@@ -2143,6 +2170,11 @@ ENGINE_FORMAT_FETCHES: frozenset[str] = frozenset({
     "base", "cook", "date", "dst", "dst_port", "hdr", "int", "method", "path", "query", "req.cook",
     "req.fhdr", "req.hdr", "src", "src_port", "ssl_fc", "ssl_fc_sni", "str", "url", "url_param",
     "urlp", "var",
+    # the response side (http-response rules; hdr() reads the response there)
+    "req.hdr_names", "res.cook", "res.cook_cnt", "res.cook_val", "res.fhdr", "res.fhdr_cnt",
+    "res.hdr", "res.hdr_cnt", "res.hdr_ip", "res.hdr_names", "res.hdr_val", "res.ver", "resp_ver",
+    "scook", "scook_cnt", "scook_val", "shdr", "shdr_cnt", "shdr_ip", "shdr_val", "srv_id",
+    "srv_name", "status",
 })
 ENGINE_CONVERTERS: frozenset[str] = frozenset({
     "field", "iif", "lower", "map", "map_beg", "map_end", "map_str", "map_sub", "regsub", "upper",

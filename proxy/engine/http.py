@@ -30,9 +30,9 @@ import functools
 from typing import Any, cast
 
 from proxy.engine import dispatch, http1, pool
-from proxy.engine.acl import RequestContext
+from proxy.engine.acl import RequestContext, ResponseSide
 from proxy.engine.auth import Userlist
-from proxy.engine.balance import KeyKind, request_key
+from proxy.engine.balance import KeyKind, puid_of, request_key
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.h1conn import S_CONNECTING, H1Exchange
 from proxy.engine.http1 import RequestHead, ResponseHead
@@ -333,6 +333,12 @@ class HttpSession(SessionBase):
         """Only called when ``route`` set ``response_hook`` (rules or cookies to apply)."""
         frontend, backend, ctx = self.frontend, self.backend, self.ctx
         assert backend is not None and ctx is not None
+        if frontend.http_response_rules or backend.http_response_rules:
+            server = self.server
+            assert server is not None
+            # what status, res.hdr(), srv_name... read; the rules edit resp.headers in place
+            ctx.response = ResponseSide(resp, server.name.encode("utf-8", "surrogateescape"),
+                                        puid_of(backend.servers, server))
         if frontend.http_response_rules:
             run_response_rules(frontend.http_response_rules, ctx, resp.headers)
         if backend.http_response_rules:
