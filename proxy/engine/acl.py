@@ -74,7 +74,7 @@ class ResponseSide:
     the one set-header changes, so a later rule sees an earlier one's work, as in HAProxy)
     and the server that answered."""
 
-    __slots__ = ("head", "server_name", "server_id")
+    __slots__ = ("head", "server_id", "server_name")
 
     def __init__(self, head: ResponseHead, server_name: bytes, server_id: int) -> None:
         self.head = head
@@ -420,18 +420,19 @@ def _cookie_value_end(line: bytes, start: int) -> int:
     return len(line)
 
 
-def _set_cookie(line: bytes, name_length: int) -> tuple[bytes, bytes] | None:
-    """The (name, value) a Set-Cookie line carries, as http_extract_cookie_value(list=0)
-    finds it: the first "name=value" attribute ('$' ones and ones without '=' skipped);
-    the line must be longer than the name looked for plus one."""
-    start = 0
+def _next_set_cookie(line: bytes, start: int, name: bytes | None) -> tuple[bytes, int] | None:
+    """http_extract_cookie_value(list=0) from ``start`` in a Set-Cookie line: (value, where
+    to go on from) of the next "name=value" attribute ('$' ones and ones without '='
+    skipped) when it is <name> (any name without one), None otherwise: the first attribute
+    names the cookie.  The rest of the line must be longer than the name plus one."""
+    name_length = len(name or b"")
     while start + name_length + 1 < len(line):
         while start < len(line) and line[start] in b" \t":
             start += 1
         equal = start
         while equal < len(line) and line[equal] not in b"=;":
             equal += 1
-        name, value = line[start:equal].rstrip(b" \t"), b""
+        attribute, value = line[start:equal].rstrip(b" \t"), b""
         if equal < len(line) and line[equal] == 0x3D:  # '='
             value_start = equal + 1
             while value_start < len(line) and line[value_start] in b" \t":
@@ -440,23 +441,25 @@ def _set_cookie(line: bytes, name_length: int) -> tuple[bytes, bytes] | None:
             value = line[value_start:after].rstrip(b" \t")
         else:
             after = equal
-        if not name.startswith(b"$") and after != equal:
-            return name, value
+        if not attribute.startswith(b"$") and after != equal:
+            return (value, after + 1) if name is None or attribute == name else None
         start = after + 1
     return None
 
 
 def _set_cookies(ctx: RequestContext, name: bytes | None) -> list[bytes] | None:
-    """Values of cookie <name> (any without one) set by the response's Set-Cookie lines:
-    one cookie per line, its other attributes ignored; names are case-sensitive."""
+    """Values of cookie <name> set by the response's Set-Cookie lines, as smp_fetch_cookie
+    iterates them: each line is searched again after each value found, so without a name
+    the attributes count too ("sid=1; Path=/" gives "1" and "/"); names are case-sensitive."""
     lines = _response_lines(ctx, b"set-cookie")
     if lines is None:
         return None
     found = []
     for line in lines:
-        cookie = _set_cookie(line, len(name or b""))
-        if cookie is not None and (name is None or cookie[0] == name):
-            found.append(cookie[1])
+        start = 0
+        while (cookie := _next_set_cookie(line, start, name)) is not None:
+            found.append(cookie[0])
+            start = cookie[1]
     return found
 
 

@@ -339,10 +339,11 @@ class HttpSession(SessionBase):
             # what status, res.hdr(), srv_name... read; the rules edit resp.headers in place
             ctx.response = ResponseSide(resp, server.name.encode("utf-8", "surrogateescape"),
                                         puid_of(backend.servers, server))
-        if frontend.http_response_rules:
-            run_response_rules(frontend.http_response_rules, ctx, resp.headers)
+        # the backend's rules first, then the frontend's, as HAProxy (http_process_res_common)
         if backend.http_response_rules:
             run_response_rules(backend.http_response_rules, ctx, resp.headers)
+        if frontend.http_response_rules:
+            run_response_rules(frontend.http_response_rules, ctx, resp.headers)
         if backend.cookie is not None:
             self._write_persistence_cookie(resp, backend)
 
