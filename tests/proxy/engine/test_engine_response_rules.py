@@ -27,7 +27,12 @@ from tests.proxy.engine._engine_support import (
     running,
     serving,
 )
-from tests.proxy.engine._haproxy_harness import HAVE_HAPROXY, free_port, running_haproxy, wait_listening
+from tests.proxy.engine._haproxy_harness import (
+    HAVE_HAPROXY,
+    free_port,
+    running_haproxy,
+    wait_listening,
+)
 
 ANSWER = (
     b"HTTP/1.1 %s\r\nServer: x\r\nSet-Cookie: sid=42; Path=/\r\nSet-Cookie: theme=dark\r\n"
