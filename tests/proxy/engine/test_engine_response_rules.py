@@ -66,6 +66,7 @@ frontend fe
     bind 127.0.0.1:{port}
     acl is_api path_beg /api
     http-request deny if {{ status 404 }} or {{ srv_name -m found }}
+    http-request set-var(txn.before) str(passed) unless {{ res.hdr(server) -m found }}
     http-response set-header X-Names %[res.hdr_names]
     http-response set-header X-Status-404 yes if {{ status 404 }}
     http-response set-header X-Not-404 yes unless {{ status 404 }}
@@ -89,6 +90,7 @@ frontend fe
     http-response set-header X-Srv-Acl yes if {{ srv_name s1 }} {{ srv_id 1 }} {{ res.ver 1.1 }}
     http-response set-var(txn.code) status
     http-response set-header X-Var %[var(txn.code)]
+    http-response set-header X-Before %[var(txn.before)]
     default_backend be
 backend be
     http-response set-header X-Be %[status]
@@ -125,6 +127,8 @@ async def test_response_rules_read_the_response_and_not_the_request() -> None:
         assert (added["x-server"], added["x-ver"]) == ("s1-1", "1.1")
         assert added["x-list-c"] == added["x-three"] == added["x-sid"] == added["x-srv-acl"] == "yes"
         assert added["x-var"] == added["x-be"] == str(response.status)
+        # a response fetch has no value in a request rule: "unless" of it passes there
+        assert added["x-before"] == "passed"
         # the backend's rules ran first (X-Be), as in HAProxy
         assert added["x-names"] == "server,set-cookie,set-cookie,x-list,x-list,content-length,x-be"
 
@@ -135,7 +139,7 @@ def test_check_calls_the_rules_runnable_and_warns_where_haproxy_never_matches() 
     assert not result.errors, result.errors
     assert not [d for d in result.diagnostics if d.code == ENGINE_REFUSES]
     never = {d.line for d in result.diagnostics if "will never match" in d.message}
-    markers = ("http-request deny", "X-Api ", "X-Unless-Api", "X-Not-Api", "X-Named-Api",
+    markers = ("http-request deny", "txn.before) str", "X-Api ", "X-Unless-Api", "X-Not-Api", "X-Named-Api",
                "X-Named-Not-Api", "X-Host")
     lines = config.splitlines()
     assert never == {n for n, line in enumerate(lines, 1) if any(m in line for m in markers)}
