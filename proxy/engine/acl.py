@@ -762,10 +762,12 @@ _ACL_KEYWORDS: dict[str, tuple[str, str]] = {
             # haproxy 2.6 has no req.cook_* derivatives, despite the manual
             ("cook", "req.cook"),
             ("urlp", "url_param"),
+            # the response's (the manual's res.hdr_beg...: haproxy 2.6 has these instead)
+            ("shdr", "res.hdr"),
+            ("scook", "res.cook"),
         )
         for suffix in _STRING_SUFFIXES
     },
-    # (the manual's res.hdr_beg..., res.scook and resp.ver: haproxy 2.6 refuses them)
     "method": ("method", "meth"),
     "ssl_fc_sni_end": ("ssl_fc_sni", "end"),
     "ssl_fc_sni_reg": ("ssl_fc_sni", "reg"),

@@ -88,6 +88,7 @@ frontend fe
     http-response set-header X-Three yes if {{ shdr_cnt(x-list) eq 3 }} {{ res.fhdr_cnt(x-list) 2 }}
     http-response set-header X-Sid yes if {{ res.cook(sid) 42 }} {{ res.cook_val(sid) gt 40 }}
     http-response set-header X-Srv-Acl yes if {{ srv_name s1 }} {{ srv_id 1 }} {{ res.ver 1.1 }}
+    http-response set-header X-Shorthands yes if {{ shdr_beg(x-list) c }} {{ scook_sub(theme) ar }}
     http-response set-var(txn.code) status
     http-response set-header X-Var %[var(txn.code)]
     http-response set-header X-Before %[var(txn.before)]
@@ -126,6 +127,7 @@ async def test_response_rules_read_the_response_and_not_the_request() -> None:
         assert added["x-cookie"] == "42/42/dark"
         assert (added["x-server"], added["x-ver"]) == ("s1-1", "1.1")
         assert added["x-list-c"] == added["x-three"] == added["x-sid"] == added["x-srv-acl"] == "yes"
+        assert added["x-shorthands"] == "yes"
         assert added["x-var"] == added["x-be"] == str(response.status)
         # a response fetch has no value in a request rule: "unless" of it passes there
         assert added["x-before"] == "passed"
