@@ -36,6 +36,7 @@ from tests.proxy.engine._haproxy_harness import (
 
 ANSWER = (
     b"HTTP/1.1 %s\r\nServer: x\r\nSet-Cookie: sid=42; Path=/\r\nSet-Cookie: theme=dark\r\n"
+    b'Set-Cookie: $Version=1; lang = "en,fr" ; Path=/\r\n'
     b"X-List: a, b\r\nX-List: c\r\nContent-Length: 3\r\n\r\nok\n"
 )
 
@@ -81,7 +82,7 @@ frontend fe
     http-response set-header X-First %[res.hdr(x-list,1)]
     http-response set-header X-Fhdr %[res.fhdr(x-list)]
     http-response set-header X-Counts %[res.hdr_cnt(x-list)]/%[res.fhdr_cnt(x-list)]/%[res.cook_cnt]
-    http-response set-header X-Cookie %[res.cook(sid)]/%[res.cook]/%[scook(theme)]
+    http-response set-header X-Cookie %[res.cook(sid)]/%[res.cook]/%[scook(theme)]/%[res.cook(lang)]
     http-response set-header X-Server %[srv_name]-%[srv_id]
     http-response set-header X-Ver %[res.ver]
     http-response set-header X-List-C yes if {{ res.hdr(x-list) c }}
@@ -123,8 +124,9 @@ async def test_response_rules_read_the_response_and_not_the_request() -> None:
         assert added["x-unless-api"] == added["x-not-api"] == added["x-named-not-api"] == "yes"
         assert added["x-srv"] == "x"
         assert (added["x-hdr"], added["x-first"], added["x-fhdr"]) == ("c", "a", "c")
-        assert added["x-counts"] == "3/2/3"  # "sid=42; Path=/": Path counts without a name
-        assert added["x-cookie"] == "42/42/dark"
+        # without a name every attribute counts: "sid=42; Path=/" is two, "$Version" none
+        assert added["x-counts"] == "3/2/5"
+        assert added["x-cookie"] == '42/42/dark/"en,fr"'  # a quoted comma does not end it
         assert (added["x-server"], added["x-ver"]) == ("s1-1", "1.1")
         assert added["x-list-c"] == added["x-three"] == added["x-sid"] == added["x-srv-acl"] == "yes"
         assert added["x-shorthands"] == "yes"
@@ -132,7 +134,8 @@ async def test_response_rules_read_the_response_and_not_the_request() -> None:
         # a response fetch has no value in a request rule: "unless" of it passes there
         assert added["x-before"] == "passed"
         # the backend's rules ran first (X-Be), as in HAProxy
-        assert added["x-names"] == "server,set-cookie,set-cookie,x-list,x-list,content-length,x-be"
+        assert added["x-names"] == (
+            "server,set-cookie,set-cookie,set-cookie,x-list,x-list,content-length,x-be")
 
 
 def test_check_calls_the_rules_runnable_and_warns_where_haproxy_never_matches() -> None:
