@@ -74,12 +74,14 @@ class ResponseSide:
     the one set-header changes, so a later rule sees an earlier one's work, as in HAProxy)
     and the server that answered."""
 
-    __slots__ = ("head", "server_id", "server_name")
+    __slots__ = ("head", "server", "server_name", "servers")
 
-    def __init__(self, head: ResponseHead, server_name: bytes, server_id: int) -> None:
+    def __init__(self, head: ResponseHead, server_name: bytes, server: Any,
+                 servers: Sequence[Any]) -> None:
         self.head = head
         self.server_name = server_name
-        self.server_id = server_id
+        self.server = server  # balance.ServerState: srv_id numbers it among servers
+        self.servers = servers  # (only when a rule reads srv_id: a walk of the backend)
 
 
 @dataclass(slots=True, init=False)
@@ -492,8 +494,10 @@ def _fetch_srv_name(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValu
 
 
 def _fetch_srv_id(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    from proxy.engine.balance import puid_of  # (balance builds on this module)
+
     response = ctx.response
-    return [] if response is None else [response.server_id]
+    return [] if response is None else [puid_of(response.servers, response.server)]
 
 
 def _url_params(ctx: RequestContext, args: FetchArgs) -> list[bytes]:

@@ -32,7 +32,7 @@ from typing import Any, cast
 from proxy.engine import dispatch, http1, pool
 from proxy.engine.acl import RequestContext, ResponseSide
 from proxy.engine.auth import Userlist
-from proxy.engine.balance import KeyKind, puid_of, request_key
+from proxy.engine.balance import KeyKind, request_key
 from proxy.engine.dispatch import parse_ip
 from proxy.engine.h1conn import S_CONNECTING, H1Exchange
 from proxy.engine.http1 import RequestHead, ResponseHead
@@ -338,7 +338,7 @@ class HttpSession(SessionBase):
             assert server is not None
             # what status, res.hdr(), srv_name... read; the rules edit resp.headers in place
             ctx.response = ResponseSide(resp, server.name.encode("utf-8", "surrogateescape"),
-                                        puid_of(backend.servers, server))
+                                        server, backend.servers)
         # the backend's rules first, then the frontend's, as HAProxy (http_process_res_common)
         if backend.http_response_rules:
             run_response_rules(backend.http_response_rules, ctx, resp.headers)
