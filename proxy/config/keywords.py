@@ -1212,6 +1212,12 @@ class Fetch:
     layer: int  # 4 = usable without HTTP (internal, L4, L5/SSL, L6 buffer contents), 7 = needs HTTP
 
 
+#: The matching-method shorthands of the response's ACL keywords (shdr_beg = shdr -m beg):
+#: the 2.6 binary has these (http_acl.c), not the manual's res.hdr_beg/res.scook/resp.ver.
+_ACL_SHORTHANDS = (
+    ("beg", "Prefix match"), ("dir", "Subdir match"), ("dom", "Domain match"), ("end", "Suffix match"),
+    ("len", "Length match"), ("reg", "Regex match"), ("sub", "Substring match"),
+)
 FETCHES: dict[str, Fetch] = {
     f.name: f
     for f in (
@@ -1400,26 +1406,17 @@ FETCHES: dict[str, Fetch] = {
         Fetch('res.fhdr', '([<name>[,<occ>]])', 'This fetch works like the req.fhdr() fetch with the difference that it acts on the headers within an HTTP', 'str', 7),
         Fetch('res.fhdr_cnt', '([<name>])', 'This fetch works like the req.fhdr_cnt() fetch with the difference that it acts on the headers within an HTTP', 'int', 7),
         Fetch('res.hdr', '([<name>[,<occ>]])', 'This fetch works like the req.hdr() fetch with the difference that it acts on the headers within an HTTP', 'str', 7),
-        Fetch('res.hdr_beg', '([<name>[,<occ>]])', 'Prefix match on shdr', 'beg', 7),
         Fetch('res.hdr_cnt', '([<name>])', 'This fetch works like the req.hdr_cnt() fetch with the difference that it acts on the headers within an HTTP', 'int', 7),
-        Fetch('res.hdr_dir', '([<name>[,<occ>]])', 'Subdir match on shdr', 'dir', 7),
-        Fetch('res.hdr_dom', '([<name>[,<occ>]])', 'Domain match on shdr', 'dom', 7),
-        Fetch('res.hdr_end', '([<name>[,<occ>]])', 'Suffix match on shdr', 'end', 7),
         Fetch('res.hdr_ip', '([<name>[,<occ>]])', 'This fetch works like the req.hdr_ip() fetch with the difference that it acts on the headers within an HTTP', 'ip', 7),
-        Fetch('res.hdr_len', '([<name>[,<occ>]])', 'Length match on shdr', 'len', 7),
         Fetch('res.hdr_names', '([<delim>])', 'Builds a string made from the concatenation of all header names as they appear in the response', 'str', 7),
-        Fetch('res.hdr_reg', '([<name>[,<occ>]])', 'Regex match on shdr', 'reg', 7),
-        Fetch('res.hdr_sub', '([<name>[,<occ>]])', 'Substring match on shdr', 'sub', 7),
         Fetch('res.hdr_val', '([<name>[,<occ>]])', 'This fetch works like the req.hdr_val() fetch with the difference that it acts on the headers within an HTTP', 'int', 7),
         Fetch('res.hdrs', '', 'Returns the current response headers as string including the last empty line separating headers from the', 'str', 7),
         Fetch('res.hdrs_bin', '', 'Returns the current response headers contained in preparsed binary form', 'bin', 7),
         Fetch('res.len', '', 'Returns an integer value corresponding to the number of bytes present in the response buffer', 'int', 4),
         Fetch('res.payload', '(<offset>,<length>)', 'Extracts a binary block of <length> bytes and starting at byte <offset> in the response buffer', 'bin', 4),
         Fetch('res.payload_lv', '(<offset1>,<length>[,<offset2>])', 'Extracts a binary block whose size is specified at <offset1> for <length> bytes, and', 'bin', 4),
-        Fetch('res.scook', '([<name>] ', 'Exact string match on scook', 'str', 7),
         Fetch('res.ssl_hello_type', '', 'Returns an integer value containing the type of the SSL hello message found in the response buffer', 'int', 4),
         Fetch('res.ver', '', "Returns the version string from the HTTP response, for example '1.1'", 'str', 7),
-        Fetch('resp.ver', '', 'Exact string match on resp_ver', 'str', 7),
         Fetch('resp_ver', '', "Returns the version string from the HTTP response, for example '1.1' (deprecated)", 'str', 7),
         Fetch('sc0_bytes_in_rate', '([<table>])', 'Returns the average client-to-server bytes rate from the currently tracked counters', 'int', 4),
         Fetch('sc0_bytes_out_rate', '([<table>])', 'Returns the average server-to-client bytes rate from the currently tracked counters', 'int', 4),
@@ -1533,6 +1530,10 @@ FETCHES: dict[str, Fetch] = {
         Fetch('scook', '([<name>])', "Extracts the last occurrence of the cookie name <name> on a 'Set-Cookie' header line from the response (deprecated)", 'str', 7),
         Fetch('scook_cnt', '([<name>])', 'Returns an integer value representing the number of occurrences of the cookie <name> in the response (deprecated)', 'int', 7),
         Fetch('scook_val', '([<name>])', "Extracts the last occurrence of the cookie name <name> on a 'Set-Cookie' header line from the response (deprecated)", 'int', 7),
+        *(Fetch(f'scook_{suffix}', '([<name>])', f'{what} on scook (deprecated)', suffix, 7)
+          for suffix, what in _ACL_SHORTHANDS),
+        *(Fetch(f'shdr_{suffix}', '([<name>[,<occ>]])', f'{what} on shdr (deprecated)', suffix, 7)
+          for suffix, what in _ACL_SHORTHANDS),
         Fetch('shdr', '([<name>[,<occ>]])', 'This fetch works like the req.hdr() fetch with the difference that it acts on the headers within an HTTP (deprecated)', 'str', 7),
         Fetch('shdr_cnt', '([<name>])', 'This fetch works like the req.hdr_cnt() fetch with the difference that it acts on the headers within an HTTP (deprecated)', 'int', 7),
         Fetch('shdr_ip', '([<name>[,<occ>]])', 'This fetch works like the req.hdr_ip() fetch with the difference that it acts on the headers within an HTTP (deprecated)', 'ip', 7),
@@ -1722,8 +1723,8 @@ FETCHES: dict[str, Fetch] = {
 ACL_ONLY_FETCHES: frozenset[str] = frozenset(
     name for name in FETCHES
     if name.rsplit('_', 1)[-1] in ('beg', 'dir', 'dom', 'end', 'len', 'reg', 'sub') and name.rsplit('_', 1)[0] in (
-        'base', 'cook', 'hdr', 'path', 'res.hdr', 'url', 'urlp', 'ssl_fc_sni')
-) | {'res.scook', 'resp.ver'}
+        'base', 'cook', 'hdr', 'path', 'scook', 'shdr', 'url', 'urlp', 'ssl_fc_sni')
+)
 
 #: "-m <method>" pattern matching methods -> doc (§7.1).
 MATCHERS: dict[str, str] = {
@@ -2049,6 +2050,8 @@ FETCH_AVAILABILITY: dict[str, frozenset[str]] = {
         'res.fhdr_cnt', 'res.hdr', 'res.hdr_cnt', 'res.hdr_ip', 'res.hdr_names', 'res.hdr_val', 'res.hdrs',
         'res.hdrs_bin', 'res.len', 'res.payload', 'res.payload_lv', 'res.ssl_hello_type', 'res.ver', 'resp_ver',
         'scook', 'scook_cnt', 'scook_val', 'shdr', 'shdr_cnt', 'shdr_ip', 'shdr_val', 'srv_id', 'srv_name',
+        'scook_beg', 'scook_dir', 'scook_dom', 'scook_end', 'scook_len', 'scook_reg', 'scook_sub',
+        'shdr_beg', 'shdr_dir', 'shdr_dom', 'shdr_end', 'shdr_len', 'shdr_reg', 'shdr_sub',
         'ssl_bc', 'ssl_bc_alg_keysize', 'ssl_bc_alpn', 'ssl_bc_cipher', 'ssl_bc_client_random', 'ssl_bc_err',
         'ssl_bc_err_str', 'ssl_bc_is_resumed', 'ssl_bc_npn', 'ssl_bc_protocol', 'ssl_bc_server_random',
         'ssl_bc_session_id', 'ssl_bc_session_key', 'ssl_bc_unique_id', 'ssl_bc_use_keysize', 'status'
@@ -2099,6 +2102,28 @@ NEVER_MATCHES: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+#: Rule keywords whose rules run on the response: a sample fetch of EITHER_DIRECTION_FETCHES
+#: reads the response there.
+RESPONSE_RULES = frozenset({"http-response", "http-after-response", "tcp-response content"})
+
+
+def fetch_has_no_value(fetch: str, context: str, *, sample: bool = False) -> bool:
+    """Whether ``fetch`` (a keyword as written: ``path_beg``, ``res.hdr``) has no value in a
+    rule of ``context`` ("<section kind> <rule keyword>", a NEVER_MATCHES key): the engine
+    then evaluates it as HAProxy does, as "no sample" (an ACL on it fails, ``!``/``unless``
+    of it passes).  ``sample``: it is a sample fetch (``%[hdr(x)]``, ``set-var``), not an
+    ACL criterion, so EITHER_DIRECTION_FETCHES read the rule's own direction."""
+    never = NEVER_MATCHES.get(context)
+    if never is None or (sample and fetch in EITHER_DIRECTION_FETCHES):
+        return False
+    return any(fetch in FETCH_AVAILABILITY[group] for group in never[1])
+
+
+def reads_response(context: str | None) -> bool:
+    """Whether a rule of ``context`` ("frontend http-response") runs on the response."""
+    return context is not None and context.split(" ", 1)[-1] in RESPONSE_RULES
+
+
 #: The variables of a log-format string ("%ci", "%{+Q}r") HAProxy 2.6 knows, and whether it
 #: refuses them outside "mode http" ("format variable 'r' is reserved for HTTP mode").  Read
 #: off the binary: every one- and two-letter name and the longer ones its table holds, each
@@ -2128,7 +2153,14 @@ ENGINE_FETCHES: frozenset[str] = frozenset({
     'src_port', 'ssl_c_verify', 'ssl_fc', 'ssl_fc_protocol', 'ssl_fc_sni', 'ssl_fc_sni_end',
     'ssl_fc_sni_reg', 'url', 'url_beg', 'url_dir', 'url_dom', 'url_end', 'url_len', 'url_param',
     'url_reg', 'url_sub', 'urlp', 'urlp_beg', 'urlp_dir', 'urlp_dom', 'urlp_end', 'urlp_len',
-    'urlp_reg', 'urlp_sub', 'urlp_val', 'var'
+    'urlp_reg', 'urlp_sub', 'urlp_val', 'var',
+    # the response side (http-response rules)
+    'req.hdr_names', 'res.cook', 'res.cook_cnt', 'res.cook_val', 'res.fhdr', 'res.fhdr_cnt',
+    'res.hdr', 'res.hdr_cnt', 'res.hdr_ip', 'res.hdr_names', 'res.hdr_val', 'res.ver', 'resp_ver',
+    'scook', 'scook_beg', 'scook_cnt', 'scook_dir', 'scook_dom', 'scook_end', 'scook_len',
+    'scook_reg', 'scook_sub', 'scook_val', 'shdr', 'shdr_beg', 'shdr_cnt', 'shdr_dir', 'shdr_dom',
+    'shdr_end', 'shdr_ip', 'shdr_len', 'shdr_reg', 'shdr_sub', 'shdr_val', 'srv_id', 'srv_name',
+    'status',
 })
 #: http-request/http-response actions the engine runs ("set-var(<name>)" forms included).
 ENGINE_HTTP_ACTIONS: frozenset[str] = frozenset({
@@ -2143,6 +2175,11 @@ ENGINE_FORMAT_FETCHES: frozenset[str] = frozenset({
     "base", "cook", "date", "dst", "dst_port", "hdr", "int", "method", "path", "query", "req.cook",
     "req.fhdr", "req.hdr", "src", "src_port", "ssl_fc", "ssl_fc_sni", "str", "url", "url_param",
     "urlp", "var",
+    # the response side (http-response rules; hdr() reads the response there)
+    "req.hdr_names", "res.cook", "res.cook_cnt", "res.cook_val", "res.fhdr", "res.fhdr_cnt",
+    "res.hdr", "res.hdr_cnt", "res.hdr_ip", "res.hdr_names", "res.hdr_val", "res.ver", "resp_ver",
+    "scook", "scook_cnt", "scook_val", "shdr", "shdr_cnt", "shdr_ip", "shdr_val", "srv_id",
+    "srv_name", "status",
 })
 ENGINE_CONVERTERS: frozenset[str] = frozenset({
     "field", "iif", "lower", "map", "map_beg", "map_end", "map_str", "map_sub", "regsub", "upper",

@@ -19,6 +19,13 @@ default matching method of its output type (bool, int, ip, str; binary needs
 ``beg``, ``hdr_dom(host)`` = ``req.hdr(host)`` + ``dom``).  ``-m`` overrides
 the method in both cases (manual section 7.1).
 
+Response fetches (``status``, ``res.hdr``, ``res.cook``, ``srv_name``...) read
+``RequestContext.response``, set only while http-response rules run; elsewhere
+they yield no sample.  Where a fetch has no value in a rule (``path`` in an
+http-response rule: keywords.FETCH_AVAILABILITY/NEVER_MATCHES, the checker's
+facts), the runtime compiler replaces the ACL by ``no_sample``: it fails, and
+``!`` or ``unless`` of it passes, as in HAProxy's acl_exec_cond().
+
 Conditions (``if``/``unless`` followed by ``[!]acl ... or ...``) are a
 disjunction of conjunctions of ``Term``s; named ACLs declared several times
 are ORed.  The upper-case predefined ACLs of manual section 7.4 are used when
@@ -43,6 +50,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, cast
 
 from proxy.config import keywords as kw
+from proxy.engine.http1 import ResponseHead
 
 if TYPE_CHECKING:
     from proxy.engine.auth import Userlist
@@ -58,6 +66,22 @@ class AclError(ValueError):
 
 
 # ----------------------------------------------------------------- the context
+
+
+class ResponseSide:
+    """What response fetches read (``status``, ``res.hdr``, ``srv_name``...) while the
+    http-response rules run: the response head as the rules edit it (its header list is
+    the one set-header changes, so a later rule sees an earlier one's work, as in HAProxy)
+    and the server that answered."""
+
+    __slots__ = ("head", "server", "server_name", "servers")
+
+    def __init__(self, head: ResponseHead, server_name: bytes, server: Any,
+                 servers: Sequence[Any]) -> None:
+        self.head = head
+        self.server_name = server_name
+        self.server = server  # balance.ServerState: srv_id numbers it among servers
+        self.servers = servers  # (only when a rule reads srv_id: a walk of the backend)
 
 
 @dataclass(slots=True, init=False)
@@ -81,6 +105,8 @@ class RequestContext:
     req_ssl_sni: str | None = None
     req_ssl_hello_type: int | None = None
     vars: dict[str, bytes] = field(default_factory=dict)
+    # set only while response rules run (http.py), so request-side work stays as it was
+    response: ResponseSide | None = None
 
     # init=False and a hand-written __init__: mypyc compiles this one, while the
     # dataclass-generated __init__ is exec'd Python that compiled callers reach through
@@ -110,6 +136,7 @@ class RequestContext:
         self.req_ssl_sni = req_ssl_sni
         self.req_ssl_hello_type = req_ssl_hello_type
         self.vars = {} if vars is None else vars
+        self.response = None
 
     @classmethod
     def for_http(
@@ -246,13 +273,17 @@ def _pick_occurrence(values: list[bytes], occ: int | None) -> list[bytes]:
     return [values[index]] if -len(values) <= index < len(values) else []
 
 
-def _hdr_values(ctx: RequestContext, args: FetchArgs, split: bool) -> list[bytes] | None:
-    name, occ = cast(tuple[bytes | None, int | None], args)
-    lines = _header_lines(ctx, name)
+def _occurrences(lines: list[bytes] | None, occ: int | None, split: bool) -> list[bytes] | None:
+    """The values of a header's lines: comma-separated ones (hdr) or whole lines (fhdr)."""
     if lines is None:
         return None
     values = [v for line in lines for v in split_header_values(line)] if split else lines
     return _pick_occurrence([v.strip(b" \t") for v in values], occ)
+
+
+def _hdr_values(ctx: RequestContext, args: FetchArgs, split: bool) -> list[bytes] | None:
+    name, occ = cast(tuple[bytes | None, int | None], args)
+    return _occurrences(_header_lines(ctx, name), occ, split)
 
 
 def _fetch_hdr(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
@@ -315,6 +346,158 @@ def _fetch_cook_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValu
 
 def _fetch_cook_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
     return [_leading_int(v) or 0 for v in _cookies(ctx, cast(bytes | None, args[0])) or []]
+
+
+def _fetch_req_hdr_names(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [] if ctx.headers is None else [_names_joined(ctx.headers, args)]
+
+
+def _names_joined(headers: Sequence[tuple[bytes, bytes]], args: FetchArgs) -> bytes:
+    """req/res.hdr_names(<delim>): every header name in order, lower case as HTX holds them."""
+    delimiter = cast(bytes, args[0])
+    return delimiter.join(name.lower() for name, _ in headers)
+
+
+# ------------------------------------------------------------ response fetches
+# They read ctx.response, which only the http-response rules see: elsewhere (no
+# response yet) they yield no sample, as HAProxy's do.
+
+
+def _response_lines(ctx: RequestContext, name: bytes | None) -> list[bytes] | None:
+    response = ctx.response
+    if response is None:
+        return None
+    return [v for n, v in response.head.headers if name is None or n.lower() == name]
+
+
+def _res_hdr_values(ctx: RequestContext, args: FetchArgs, split: bool) -> list[bytes] | None:
+    name, occ = cast(tuple[bytes | None, int | None], args)
+    return _occurrences(_response_lines(ctx, name), occ, split)
+
+
+def _fetch_res_hdr(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _res_hdr_values(ctx, args, split=True) or []
+
+
+def _fetch_res_fhdr(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _res_hdr_values(ctx, args, split=False) or []
+
+
+def _fetch_res_hdr_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_res_hdr_values(ctx, (args[0], None), split=True))
+
+
+def _fetch_res_fhdr_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_res_hdr_values(ctx, (args[0], None), split=False))
+
+
+def _fetch_res_hdr_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [_leading_int(v) or 0 for v in _res_hdr_values(ctx, args, split=True) or []]
+
+
+def _fetch_res_hdr_ip(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    addresses = (_parse_ip_sample(v) for v in _res_hdr_values(ctx, args, split=True) or [])
+    return [a for a in addresses if a is not None]
+
+
+def _fetch_res_hdr_names(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    response = ctx.response
+    return [] if response is None else [_names_joined(response.head.headers, args)]
+
+
+def _cookie_value_end(line: bytes, start: int) -> int:
+    """http_find_cookie_value_end(): the first ',' or ';' outside a quoted string."""
+    quoted = escaped = False
+    for index in range(start, len(line)):
+        char = line[index]
+        if escaped:
+            escaped = False
+        elif quoted:
+            escaped = char == 0x5C
+            quoted = char != 0x22
+        elif char == 0x22:
+            quoted = True
+        elif char in (0x2C, 0x3B):
+            return index
+    return len(line)
+
+
+def _next_set_cookie(line: bytes, start: int, name: bytes | None) -> tuple[bytes, int] | None:
+    """http_extract_cookie_value(list=0) from ``start`` in a Set-Cookie line: (value, where
+    to go on from) of the next "name=value" attribute ('$' ones and ones without '='
+    skipped) when it is <name> (any name without one), None otherwise: the first attribute
+    names the cookie.  The rest of the line must be longer than the name plus one."""
+    name_length = len(name or b"")
+    while start + name_length + 1 < len(line):
+        while start < len(line) and line[start] in b" \t":
+            start += 1
+        equal = start
+        while equal < len(line) and line[equal] not in b"=;":
+            equal += 1
+        attribute, value = line[start:equal].rstrip(b" \t"), b""
+        if equal < len(line) and line[equal] == 0x3D:  # '='
+            value_start = equal + 1
+            while value_start < len(line) and line[value_start] in b" \t":
+                value_start += 1
+            after = _cookie_value_end(line, value_start)
+            value = line[value_start:after].rstrip(b" \t")
+        else:
+            after = equal
+        if not attribute.startswith(b"$") and after != equal:
+            return (value, after + 1) if name is None or attribute == name else None
+        start = after + 1
+    return None
+
+
+def _set_cookies(ctx: RequestContext, name: bytes | None) -> list[bytes] | None:
+    """Values of cookie <name> set by the response's Set-Cookie lines, as smp_fetch_cookie
+    iterates them: each line is searched again after each value found, so without a name
+    the attributes count too ("sid=1; Path=/" gives "1" and "/"); names are case-sensitive."""
+    lines = _response_lines(ctx, b"set-cookie")
+    if lines is None:
+        return None
+    found = []
+    for line in lines:
+        start = 0
+        while (cookie := _next_set_cookie(line, start, name)) is not None:
+            found.append(cookie[0])
+            start = cookie[1]
+    return found
+
+
+def _fetch_res_cook(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _set_cookies(ctx, cast(bytes | None, args[0])) or []
+
+
+def _fetch_res_cook_cnt(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return _count(_set_cookies(ctx, cast(bytes | None, args[0])))
+
+
+def _fetch_res_cook_val(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    return [_leading_int(v) or 0 for v in _set_cookies(ctx, cast(bytes | None, args[0])) or []]
+
+
+def _fetch_status(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    response = ctx.response
+    return [] if response is None else [response.head.status]
+
+
+def _fetch_res_ver(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    """res.ver: the version after "HTTP/" ("1.1")."""
+    response = ctx.response
+    return [] if response is None else [b"%d.%d" % response.head.version]
+
+
+def _fetch_srv_name(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    response = ctx.response
+    return [] if response is None else [response.server_name]
+
+
+def _fetch_srv_id(ctx: RequestContext, args: FetchArgs) -> Sequence[SampleValue]:
+    from proxy.engine.balance import puid_of  # (balance builds on this module)
+
+    response = ctx.response
+    return [] if response is None else [puid_of(response.servers, response.server)]
 
 
 def _url_params(ctx: RequestContext, args: FetchArgs) -> list[bytes]:
@@ -435,6 +618,13 @@ def _cookie_args(args: list[str]) -> FetchArgs:
     return (name or None,)
 
 
+def _delimiter_arg(args: list[str]) -> FetchArgs:
+    """hdr_names([<delim>]): its first character, ',' by default."""
+    if len(args) > 1:
+        raise AclError("expects at most 1 argument: <delimiter>")
+    return ((args[0][:1] if args and args[0] else ",").encode("latin-1"),)
+
+
 def _url_param_args(args: list[str]) -> FetchArgs:
     if len(args) > 2 or (len(args) == 2 and len(args[1]) != 1):
         raise AclError("expects <name>[,<delim>] with a single-character delimiter")
@@ -511,9 +701,24 @@ _FETCHES: dict[str, tuple[SampleType, Fetch, ArgParser]] = {
     "req.fhdr_cnt": (SampleType.INT, _fetch_fhdr_cnt, _name_only),
     "req.hdr_val": (SampleType.INT, _fetch_hdr_val, _header_args),
     "req.hdr_ip": (SampleType.IP, _fetch_hdr_ip, _header_args),
+    "req.hdr_names": (SampleType.STR, _fetch_req_hdr_names, _delimiter_arg),
     "req.cook": (SampleType.STR, _fetch_cook, _cookie_args),
     "req.cook_cnt": (SampleType.INT, _fetch_cook_cnt, _cookie_args),
     "req.cook_val": (SampleType.INT, _fetch_cook_val, _cookie_args),
+    "status": (SampleType.INT, _fetch_status, _no_args),
+    "res.ver": (SampleType.STR, _fetch_res_ver, _no_args),
+    "srv_name": (SampleType.STR, _fetch_srv_name, _no_args),
+    "srv_id": (SampleType.INT, _fetch_srv_id, _no_args),
+    "res.hdr": (SampleType.STR, _fetch_res_hdr, _header_args),
+    "res.fhdr": (SampleType.STR, _fetch_res_fhdr, _header_args),
+    "res.hdr_cnt": (SampleType.INT, _fetch_res_hdr_cnt, _name_only),
+    "res.fhdr_cnt": (SampleType.INT, _fetch_res_fhdr_cnt, _name_only),
+    "res.hdr_val": (SampleType.INT, _fetch_res_hdr_val, _header_args),
+    "res.hdr_ip": (SampleType.IP, _fetch_res_hdr_ip, _header_args),
+    "res.hdr_names": (SampleType.STR, _fetch_res_hdr_names, _delimiter_arg),
+    "res.cook": (SampleType.STR, _fetch_res_cook, _cookie_args),
+    "res.cook_cnt": (SampleType.INT, _fetch_res_cook_cnt, _cookie_args),
+    "res.cook_val": (SampleType.INT, _fetch_res_cook_val, _cookie_args),
     "url_param": (SampleType.STR, _fetch_urlp, _url_param_args),
     "urlp_val": (SampleType.INT, _fetch_urlp_val, _url_param_args),
     "req.payload": (SampleType.BIN, _fetch_payload, _payload_args),
@@ -537,6 +742,15 @@ _FETCH_ALIASES = {
     "payload": "req.payload",
     "req_ssl_sni": "req.ssl_sni",
     "req_ssl_hello_type": "req.ssl_hello_type",
+    # the response side (HAProxy's "s" names are the older ACL spellings)
+    "shdr": "res.hdr",
+    "shdr_cnt": "res.hdr_cnt",
+    "shdr_val": "res.hdr_val",
+    "shdr_ip": "res.hdr_ip",
+    "scook": "res.cook",
+    "scook_cnt": "res.cook_cnt",
+    "scook_val": "res.cook_val",
+    "resp_ver": "res.ver",
 }
 
 _STRING_SUFFIXES = ("beg", "dir", "dom", "end", "len", "reg", "sub")
@@ -552,6 +766,9 @@ _ACL_KEYWORDS: dict[str, tuple[str, str]] = {
             # haproxy 2.6 has no req.cook_* derivatives, despite the manual
             ("cook", "req.cook"),
             ("urlp", "url_param"),
+            # the response's (the manual's res.hdr_beg...: haproxy 2.6 has these instead)
+            ("shdr", "res.hdr"),
+            ("scook", "res.cook"),
         )
         for suffix in _STRING_SUFFIXES
     },
@@ -855,10 +1072,13 @@ _DEFAULT_METHOD = {
 class CompiledAcl:
     """One ``acl`` line (or anonymous ACL): a fetch and its compiled patterns."""
 
-    __slots__ = ("_args", "_fetch", "_matcher", "text")
+    __slots__ = ("_args", "_fetch", "_matcher", "keyword", "text")
 
     def __init__(self, text: str, fetch: Fetch, args: FetchArgs, matcher: _Matcher) -> None:
         self.text = text
+        # the criterion as written ("path_beg", "hdr"): what HAProxy's availability of a
+        # fetch in a rule is keyed on (keywords.fetch_has_no_value)
+        self.keyword = text.split(",", 1)[0].split("(", 1)[0].split(" ", 1)[0]
         self._fetch = fetch
         self._args = args
         self._matcher = matcher
@@ -871,6 +1091,13 @@ class CompiledAcl:
 
 
 Acl = CompiledAcl
+
+
+def no_sample(ctx: RequestContext) -> bool:
+    """An ACL whose fetch has no value where its rule runs (``path`` in an http-response
+    rule): HAProxy's fetch fails, so the ACL fails whatever its patterns (acl_exec_cond);
+    negated (``!``, ``unless``) it passes."""
+    return False
 
 
 def split_top_level(text: str, sep: str = ",") -> list[str]:
@@ -952,6 +1179,21 @@ def _resolve_criterion(criterion: str) -> tuple[str, str | None, list[str]]:
     if fetch not in _FETCHES:
         raise AclError(f"unknown fetch method '{name}' in ACL expression '{criterion}'")
     return fetch, None, args
+
+
+def sample_fetch(name: str, raw_args: list[str]) -> tuple[Fetch, FetchArgs]:
+    """The fetch function behind a fetch or alias name and its parsed arguments, for
+    ``%[...]`` expressions that reuse these fetches (logformat)."""
+    fetch_name = _FETCH_ALIASES.get(name, name)
+    if fetch_name not in _FETCHES:
+        raise AclError(f"unknown fetch method '{name}'")
+    _, fn, parse_args = _FETCHES[fetch_name]
+    return fn, parse_args(raw_args)
+
+
+def sample_bytes(value: SampleValue) -> bytes:
+    """A sample as text (an integer or an address in its usual notation)."""
+    return _to_bytes(value)
 
 
 def resolve_fetch_name(keyword: str) -> str:

@@ -315,6 +315,11 @@ def _server_ids(servers: Sequence[ServerState]) -> dict[ServerState, int]:
     return ids
 
 
+def puid_of(servers: Sequence[ServerState], server: ServerState) -> int:
+    """The server's id as HAProxy numbers it (``srv_id``, the stats' sid)."""
+    return _server_ids(servers)[server]
+
+
 def _signature(servers: Sequence[ServerState]) -> tuple[tuple[bool, int, bool], ...]:
     return tuple((s.usable(), s.weight, s.backup) for s in servers)
 

@@ -30,7 +30,7 @@ import functools
 from typing import Any, cast
 
 from proxy.engine import dispatch, http1, pool
-from proxy.engine.acl import RequestContext
+from proxy.engine.acl import RequestContext, ResponseSide
 from proxy.engine.auth import Userlist
 from proxy.engine.balance import KeyKind, request_key
 from proxy.engine.dispatch import parse_ip
@@ -333,10 +333,17 @@ class HttpSession(SessionBase):
         """Only called when ``route`` set ``response_hook`` (rules or cookies to apply)."""
         frontend, backend, ctx = self.frontend, self.backend, self.ctx
         assert backend is not None and ctx is not None
-        if frontend.http_response_rules:
-            run_response_rules(frontend.http_response_rules, ctx, resp.headers)
+        if frontend.http_response_rules or backend.http_response_rules:
+            server = self.server
+            assert server is not None
+            # what status, res.hdr(), srv_name... read; the rules edit resp.headers in place
+            ctx.response = ResponseSide(resp, server.name.encode("utf-8", "surrogateescape"),
+                                        server, backend.servers)
+        # the backend's rules first, then the frontend's, as HAProxy (http_process_res_common)
         if backend.http_response_rules:
             run_response_rules(backend.http_response_rules, ctx, resp.headers)
+        if frontend.http_response_rules:
+            run_response_rules(frontend.http_response_rules, ctx, resp.headers)
         if backend.cookie is not None:
             self._write_persistence_cookie(resp, backend)
 

@@ -23,7 +23,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from proxy.engine.acl import RequestContext, split_top_level
+from proxy.config import keywords as kw
+from proxy.engine.acl import AclError, RequestContext, sample_bytes, sample_fetch, split_top_level
 
 __all__ = ["CONVERTERS", "Format", "FormatError", "SampleFetch", "compile_expression", "compile_format",
            "name_and_args", "read_map"]
@@ -149,6 +150,52 @@ def _plain(getter: Callable[[RequestContext], bytes | None]) -> Callable[[Sequen
     return lambda args: getter
 
 
+def _acl_sample(name: str, pick: str) -> Callable[[Sequence[str]], SampleFetch]:
+    """A fetch of acl.py's tables as a sample fetch: ACLs iterate over every value, a
+    sample fetch returns one.  ``pick``: "last" (hdr-like: the last occurrence unless one is
+    given, as smp_fetch_hdr without SMP_OPT_ITERATE), "cookie" (the last one of that name,
+    the first one without a name: smp_fetch_cookie), "only" (a single value)."""
+
+    def factory(args: Sequence[str]) -> SampleFetch:
+        try:
+            fn, parsed = sample_fetch(name, list(args))
+        except AclError as exc:
+            raise FormatError(f"{name}(): {exc}") from None
+        if pick == "last" and parsed[1] is None:
+            parsed = (parsed[0], -1)
+        first = pick == "only" or (pick == "cookie" and parsed[0] is None)
+
+        def fetch(ctx: RequestContext) -> bytes | None:
+            values = fn(ctx, parsed)
+            if not values:
+                return None
+            return sample_bytes(values[0] if first else values[-1])
+
+        return fetch
+
+    return factory
+
+
+def _no_value(ctx: RequestContext) -> bytes | None:
+    """A fetch with no value where its rule runs (``path`` in an http-response rule)."""
+    return None
+
+
+# the response-side fetches, which read ctx.response (http-response rules)
+_RESPONSE_FETCHES: dict[str, Callable[[Sequence[str]], SampleFetch]] = {
+    **{name: _acl_sample(name, "last") for name in (
+        "res.hdr", "res.fhdr", "res.hdr_val", "res.hdr_ip", "shdr", "shdr_val", "shdr_ip")},
+    **{name: _acl_sample(name, "cookie") for name in ("res.cook", "res.cook_val", "scook", "scook_val")},
+    **{name: _acl_sample(name, "only") for name in (
+        "status", "res.ver", "resp_ver", "srv_name", "srv_id", "res.hdr_cnt", "res.fhdr_cnt",
+        "shdr_cnt", "res.hdr_names", "req.hdr_names", "res.cook_cnt", "scook_cnt")},
+}
+# A sample fetch reading the direction its rule runs in (keywords.EITHER_DIRECTION_FETCHES):
+# its response-side twin, used in response rules.
+_IN_RESPONSE: dict[str, Callable[[Sequence[str]], SampleFetch]] = {
+    "hdr": _RESPONSE_FETCHES["res.hdr"],
+}
+
 # fetch name -> factory(args) -> fetch function; aliases share a factory.
 FETCHES: dict[str, Callable[[Sequence[str]], SampleFetch]] = {
     "src": _plain(lambda ctx: _text(ctx.src)),
@@ -173,6 +220,7 @@ FETCHES: dict[str, Callable[[Sequence[str]], SampleFetch]] = {
     "str": _constant,
     "int": _constant,
     "date": _date,
+    **_RESPONSE_FETCHES,
 }
 
 
@@ -278,14 +326,27 @@ CONVERTERS: dict[str, Callable[[Sequence[str], Path], Converter]] = {
 # ------------------------------------------------------------------ compile
 
 
-def compile_expression(text: str, base_dir: Path) -> SampleFetch:
-    """A sample expression ``fetch[,converter...]`` as one function of the request."""
-    words = split_top_level(text)
-    name, args = name_and_args(words[0])
+def _compile_fetch(name: str, args: Sequence[str], where: str | None) -> SampleFetch:
+    """``where``: the rule's context ("frontend http-response", a keywords.NEVER_MATCHES
+    key), or None outside rules.  A fetch with no value there yields none, as in HAProxy;
+    hdr() in a response rule reads the response."""
     factory = FETCHES.get(name)
     if factory is None:
         raise FormatError(f"unknown fetch method '{name}'")
-    fetch = factory(args)
+    if kw.reads_response(where):
+        factory = _IN_RESPONSE.get(name, factory)
+    fetch = factory(args)  # (built even when unused: its arguments are checked)
+    if where is not None and kw.fetch_has_no_value(name, where, sample=True):
+        return _no_value
+    return fetch
+
+
+def compile_expression(text: str, base_dir: Path, where: str | None = None) -> SampleFetch:
+    """A sample expression ``fetch[,converter...]`` as one function of the request
+    (``where``: see _compile_fetch)."""
+    words = split_top_level(text)
+    name, args = name_and_args(words[0])
+    fetch = _compile_fetch(name, args, where)
     converters: list[Converter] = []
     for word in words[1:]:
         conv_name, conv_args = name_and_args(word)
@@ -332,8 +393,9 @@ class Format:
 _EXPRESSION = re.compile(r"%\[([^\]]*)\]|%%")
 
 
-def compile_format(text: str, base_dir: Path) -> Format:
-    """Compile ``literal%[expr]literal``; ``%%`` is a literal percent sign."""
+def compile_format(text: str, base_dir: Path, where: str | None = None) -> Format:
+    """Compile ``literal%[expr]literal``; ``%%`` is a literal percent sign (``where``: the
+    rule's context, see _compile_fetch)."""
     parts: list[bytes | SampleFetch] = []
     position = 0
     for match in _EXPRESSION.finditer(text):
@@ -343,7 +405,7 @@ def compile_format(text: str, base_dir: Path) -> Format:
         if literal:
             parts.append(literal.encode("utf-8"))
         if match.group(1) is not None:
-            parts.append(compile_expression(match.group(1), base_dir))
+            parts.append(compile_expression(match.group(1), base_dir, where))
         position = match.end()
     if text[position:]:
         parts.append(text[position:].encode("utf-8"))

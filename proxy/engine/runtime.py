@@ -376,7 +376,9 @@ def _run_http_rules(
 def run_response_rules(
     rules: Sequence[HttpRule], ctx: RequestContext, headers: list[tuple[bytes, bytes]]
 ) -> None:
-    """``http-response`` header rules; the condition sees the request that caused the response."""
+    """``http-response`` header rules.  Their conditions and values read the response
+    (ctx.response: status, res.hdr(), srv_name...); request fetches that HAProxy keeps
+    from them were compiled to "no sample" (keywords.fetch_has_no_value)."""
     for rule in rules:
         if rule.condition is None or rule.condition(ctx):
             rule.action(ctx, headers)
@@ -506,7 +508,7 @@ class _Compiler:
         return [_Proxy(meaning) for meaning in self.semantics.of_kind(*kinds)]
 
     # -- conditions -----------------------------------------------------------
-    def named_acls(self, proxy: _Proxy) -> dict[str, Predicate]:
+    def named_acls(self, proxy: _Proxy) -> NamedAcls:
         """Lines sharing a name are ORed, as HAProxy does."""
         grouped: dict[str, list[acl_mod.CompiledAcl]] = {}
         for stmt, node in proxy.own_nodes(Acl):
@@ -519,19 +521,22 @@ class _Compiler:
                 self.fail(stmt, f"acl '{node.name}': {exc}")
                 continue
             grouped.setdefault(node.name, []).append(compiled)
-        return {name: _any_of([a.matches for a in acls]) for name, acls in grouped.items()}
+        return NamedAcls(grouped)
 
     def condition(
-        self, stmt: Statement, cond: Condition | None, named: dict[str, Predicate]
+        self, stmt: Statement, cond: Condition | None, named: NamedAcls, where: str
     ) -> Predicate | None:
-        """An ``if``/``unless`` condition as one function (acl.py parses, we close over)."""
+        """An ``if``/``unless`` condition as one function (acl.py parses, we close over).
+
+        ``where`` is the rule's context ("frontend http-response", a keywords.NEVER_MATCHES
+        key): an ACL whose fetch has no value there is "no sample" (acl_mod.no_sample)."""
         if cond is None or not cond.words:
             return None
         try:
             parsed = acl_mod.parse_condition(
                 cond.to_words(), base_dir=self.base_dir, userlists=self.userlists
             )
-            groups = [[self.term(t, named) for t in suite] for suite in parsed.suites]
+            groups = [[self.term(t, named, where) for t in suite] for suite in parsed.suites]
         except (acl_mod.AclError, ValueError, OSError) as exc:
             self.fail(stmt, f"condition: {exc}")
             return None
@@ -541,20 +546,45 @@ class _Compiler:
         return predicate
 
     @staticmethod
-    def term(term: acl_mod.Term, named: dict[str, Predicate]) -> Predicate:
+    def term(term: acl_mod.Term, named: NamedAcls, where: str) -> Predicate:
         if term.anonymous is not None:
-            predicate: Predicate = term.anonymous.matches
-        elif term.acl_name in named:
-            predicate = named[term.acl_name]
+            predicate: Predicate = _in_context(term.anonymous, where)
+        elif term.acl_name in named.lines:
+            predicate = named.predicate_in(term.acl_name, where)
         else:
             predefined = acl_mod.predefined_acl(term.acl_name or "")
             if predefined is None:
                 raise acl_mod.AclError(f"no such ACL : '{term.acl_name}'")
-            predicate = predefined.matches
+            predicate = _in_context(predefined, where)
         if term.negated:
             base = predicate
             return lambda ctx: not base(ctx)
         return predicate
+
+
+class NamedAcls:
+    """A proxy's named ACLs: each name's compiled lines (ORed) and, for rules where
+    every fetch has a value, that OR as one predicate."""
+
+    def __init__(self, lines: dict[str, list[acl_mod.CompiledAcl]]) -> None:
+        self.lines = lines
+        self.predicates: dict[str, Predicate] = {
+            name: _any_of([a.matches for a in acls]) for name, acls in lines.items()
+        }
+
+    def predicate_in(self, name: str, where: str) -> Predicate:
+        acls = self.lines[name]
+        if not any(kw.fetch_has_no_value(a.keyword, where) for a in acls):
+            return self.predicates[name]
+        return _any_of([_in_context(a, where) for a in acls])
+
+
+def _in_context(compiled: acl_mod.CompiledAcl, where: str) -> Predicate:
+    """The ACL as a rule of ``where`` evaluates it: "no sample" when its fetch has no
+    value there (HAProxy warns "will never match": the checker's same registry facts)."""
+    if kw.fetch_has_no_value(compiled.keyword, where):
+        return acl_mod.no_sample
+    return compiled.matches
 
 
 def _any_of(predicates: Sequence[Predicate]) -> Predicate:
@@ -583,10 +613,10 @@ def _header_name(args: Sequence[str]) -> bytes:
     return args[0].encode("latin-1")
 
 
-def _set_header(args: Sequence[str], base_dir: Path, replace: bool) -> _Action:
+def _set_header(args: Sequence[str], base_dir: Path, replace: bool, where: str) -> _Action:
     name = _header_name(args)
     lower = name.lower()
-    value = compile_format(" ".join(args[1:]), base_dir)
+    value = compile_format(" ".join(args[1:]), base_dir, where)
 
     def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
         rendered = value.render(ctx)  # evaluated before removal: "set-header X %[hdr(X)]" works
@@ -608,14 +638,14 @@ def _del_header(args: Sequence[str], base_dir: Path) -> _Action:
     return act
 
 
-def _replace_header(args: Sequence[str], base_dir: Path) -> _Action:
+def _replace_header(args: Sequence[str], base_dir: Path, where: str) -> _Action:
     import re
 
     if len(args) < 3:
         raise FormatError("replace-header expects <name> <regex> <replacement>")
     lower = args[0].lower().encode("latin-1")
     pattern = re.compile(args[1].encode("latin-1"))
-    replacement = compile_format(args[2], base_dir)
+    replacement = compile_format(args[2], base_dir, where)
 
     def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
         template = replacement.render(ctx).replace(b"\\", b"\\\\")
@@ -628,8 +658,8 @@ def _replace_header(args: Sequence[str], base_dir: Path) -> _Action:
     return act
 
 
-def _set_path(args: Sequence[str], base_dir: Path) -> _Action:
-    path = compile_format(" ".join(args), base_dir)
+def _set_path(args: Sequence[str], base_dir: Path, where: str) -> _Action:
+    path = compile_format(" ".join(args), base_dir, where)
 
     def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
         ctx.path = path.render(ctx)
@@ -639,11 +669,11 @@ def _set_path(args: Sequence[str], base_dir: Path) -> _Action:
     return act
 
 
-def _set_var(action: str, args: Sequence[str], base_dir: Path) -> _Action:
+def _set_var(action: str, args: Sequence[str], base_dir: Path, where: str) -> _Action:
     from proxy.engine.logformat import compile_expression
 
     name = action[len("set-var(") : -1]
-    expression = compile_expression(" ".join(args), base_dir)
+    expression = compile_expression(" ".join(args), base_dir, where)
 
     def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
         value = expression(ctx)
@@ -676,13 +706,13 @@ def _deny(args: Sequence[str], base_dir: Path, errorfiles: dict[int, bytes]) -> 
     return lambda ctx, headers: verdict
 
 
-def _return(args: Sequence[str], base_dir: Path) -> _Action:
+def _return(args: Sequence[str], base_dir: Path, where: str) -> _Action:
     options = _keyword_args(args, flags=("default-errorfiles",))
     status = int(options.get("status", "200"))
     body = options.get("string", "").encode("utf-8")
     if "file" in options:
         body = (base_dir / options["file"]).read_bytes()
-    dynamic = compile_format(options["lf-string"], base_dir) if "lf-string" in options else None
+    dynamic = compile_format(options["lf-string"], base_dir, where) if "lf-string" in options else None
     content_type = options.get("content-type")
 
     def act(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict | None:
@@ -697,13 +727,13 @@ _REDIRECT_REASONS = {301: b"Moved Permanently", 302: b"Found", 303: b"See Other"
                      307: b"Temporary Redirect", 308: b"Permanent Redirect"}
 
 
-def _redirect(args: Sequence[str], base_dir: Path) -> _Action:
+def _redirect(args: Sequence[str], base_dir: Path, where: str) -> _Action:
     # HAProxy (http_parse_redirect_rule) takes its keywords in any order: "code 301 location X".
     options = _keyword_args(args, flags=("drop-query", "append-slash"))
     kind = next((k for k in ("location", "prefix", "scheme") if options.get(k)), None)
     if kind is None:
         raise FormatError("redirect expects location|prefix|scheme <value>")
-    target = compile_format(options[kind], base_dir)
+    target = compile_format(options[kind], base_dir, where)
     code = int(options.get("code", "302"))
 
     def location(ctx: RequestContext) -> bytes:
@@ -751,36 +781,38 @@ def _allow(ctx: RequestContext, headers: list[tuple[bytes, bytes]]) -> Verdict:
 
 
 # (named functions, not lambdas returning lambdas: mypyc cannot compile those)
-_ActionFactory = Callable[[Sequence[str], Path, dict[int, bytes], str], _Action]
+_ActionFactory = Callable[[Sequence[str], Path, dict[int, bytes], str, str], _Action]
 
 # The http-request/http-response actions the engine runs; the registry lists the same
 # names (kw.ENGINE_HTTP_ACTIONS, "set-var" for the set-var(<name>) forms) for the checker.
+# Factories take (args, base_dir, errorfiles, proxy name, the rule's context: "frontend
+# http-response"..., for what its sample fetches read).
 HTTP_ACTIONS: dict[str, _ActionFactory] = {
-    "auth": lambda args, base, errorfiles, proxy: _auth(args, proxy, errorfiles),
-    "set-header": lambda args, base, errorfiles, proxy: _set_header(args, base, replace=True),
-    "add-header": lambda args, base, errorfiles, proxy: _set_header(args, base, replace=False),
-    "del-header": lambda args, base, errorfiles, proxy: _del_header(args, base),
-    "replace-header": lambda args, base, errorfiles, proxy: _replace_header(args, base),
-    "replace-value": lambda args, base, errorfiles, proxy: _replace_header(args, base),
-    "set-path": lambda args, base, errorfiles, proxy: _set_path(args, base),
-    "deny": lambda args, base, errorfiles, proxy: _deny(args, base, errorfiles),
-    "reject": lambda args, base, errorfiles, proxy: _reject,
-    "allow": lambda args, base, errorfiles, proxy: _allow,
-    "return": lambda args, base, errorfiles, proxy: _return(args, base),
-    "redirect": lambda args, base, errorfiles, proxy: _redirect(args, base),
+    "auth": lambda args, base, errorfiles, proxy, where: _auth(args, proxy, errorfiles),
+    "set-header": lambda args, base, errorfiles, proxy, where: _set_header(args, base, True, where),
+    "add-header": lambda args, base, errorfiles, proxy, where: _set_header(args, base, False, where),
+    "del-header": lambda args, base, errorfiles, proxy, where: _del_header(args, base),
+    "replace-header": lambda args, base, errorfiles, proxy, where: _replace_header(args, base, where),
+    "replace-value": lambda args, base, errorfiles, proxy, where: _replace_header(args, base, where),
+    "set-path": lambda args, base, errorfiles, proxy, where: _set_path(args, base, where),
+    "deny": lambda args, base, errorfiles, proxy, where: _deny(args, base, errorfiles),
+    "reject": lambda args, base, errorfiles, proxy, where: _reject,
+    "allow": lambda args, base, errorfiles, proxy, where: _allow,
+    "return": lambda args, base, errorfiles, proxy, where: _return(args, base, where),
+    "redirect": lambda args, base, errorfiles, proxy, where: _redirect(args, base, where),
 }
 
 
 def _compile_http_action(
-    rule: Rule, base_dir: Path, errorfiles: dict[int, bytes], proxy_name: str
+    rule: Rule, base_dir: Path, errorfiles: dict[int, bytes], proxy_name: str, where: str
 ) -> _Action:
     action, args = rule.action, rule.args
     if action.startswith("set-var(") and action.endswith(")"):
-        return _set_var(action, args, base_dir)
+        return _set_var(action, args, base_dir, where)
     factory = HTTP_ACTIONS.get(action)
     if factory is None:
         raise FormatError(f"action '{action}' is not supported by the engine yet")
-    return factory(args, base_dir, errorfiles, proxy_name)
+    return factory(args, base_dir, errorfiles, proxy_name, where)
 
 
 # ----------------------------------------------------------------- the compile
@@ -901,39 +933,41 @@ def _errorfiles(compiler: _Compiler, proxy: _Proxy) -> dict[int, bytes]:
 
 
 def _http_rules(
-    compiler: _Compiler, proxy: _Proxy, family: str, named: dict[str, Predicate],
+    compiler: _Compiler, proxy: _Proxy, family: str, named: NamedAcls,
     errorfiles: dict[int, bytes],
 ) -> list[HttpRule]:
     rules: list[HttpRule] = []
+    where = f"{proxy.section.kind} {family}"
     for stmt, node in proxy.own_nodes(Rule):
         if node.family != family:
             continue
         try:
             action = _compile_http_action(
-                node, compiler.base_dir, errorfiles, proxy.section.name or ""
+                node, compiler.base_dir, errorfiles, proxy.section.name or "", where
             )
         except (FormatError, ValueError, OSError) as exc:
             compiler.fail(stmt, f"'{family} {node.action}': {exc}")
             continue
-        condition = compiler.condition(stmt, node.condition, named)
+        condition = compiler.condition(stmt, node.condition, named, where)
         rules.append(HttpRule(" ".join(stmt.words), stmt.location()[0], condition, action))
     return rules
 
 
 def _request_rules(
-    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate], errorfiles: dict[int, bytes],
+    compiler: _Compiler, proxy: _Proxy, named: NamedAcls, errorfiles: dict[int, bytes],
 ) -> list[HttpRule]:
     """``http-request`` rules, then ``redirect`` rules: HAProxy evaluates a proxy's redirect
     rules after its http-request rules and before choosing a backend (http_ana.c)."""
     rules = _http_rules(compiler, proxy, "http-request", named, errorfiles)
+    where = f"{proxy.section.kind} redirect"
     for stmt in proxy.meaning.every("redirect"):
         args, condition_node = split_condition(stmt.words, 1)
         try:
-            action = _redirect(args, compiler.base_dir)
+            action = _redirect(args, compiler.base_dir, where)
         except (FormatError, ValueError, OSError) as exc:
             compiler.fail(stmt, f"'redirect': {exc}")
             continue
-        condition = compiler.condition(stmt, condition_node, named)
+        condition = compiler.condition(stmt, condition_node, named, where)
         rules.append(HttpRule(" ".join(stmt.words), stmt.location()[0], condition, action))
     return rules
 
@@ -1117,15 +1151,16 @@ def _bind_addresses(
 
 
 def _use_backends(
-    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate], backends: dict[str, Backend]
+    compiler: _Compiler, proxy: _Proxy, named: NamedAcls, backends: dict[str, Backend]
 ) -> list[UseBackendRule]:
     rules: list[UseBackendRule] = []
+    where = f"{proxy.section.kind} use_backend"
     for stmt, node in proxy.own_nodes(UseBackend):
-        condition = compiler.condition(stmt, node.condition, named)
+        condition = compiler.condition(stmt, node.condition, named, where)
         text, line = " ".join(stmt.words), stmt.location()[0]
         if "%[" in node.backend:
             try:
-                dynamic = compile_format(node.backend, compiler.base_dir)
+                dynamic = compile_format(node.backend, compiler.base_dir, where)
             except (FormatError, OSError) as exc:
                 compiler.fail(stmt, f"use_backend: {exc}")
                 continue
@@ -1138,7 +1173,7 @@ def _use_backends(
 
 
 def _tcp_rules(
-    compiler: _Compiler, proxy: _Proxy, named: dict[str, Predicate]
+    compiler: _Compiler, proxy: _Proxy, named: NamedAcls
 ) -> tuple[list[TcpRule], list[TcpRule], float | None]:
     connection: list[TcpRule] = []
     content: list[TcpRule] = []
@@ -1152,7 +1187,8 @@ def _tcp_rules(
         if node.action not in kw.ENGINE_TCP_ACTIONS:
             compiler.fail(stmt, f"'tcp-request {node.stage} {node.action}' is not supported by the engine yet")
             continue
-        rule = TcpRule(node.stage, node.action, compiler.condition(stmt, node.condition, named),
+        where = f"{proxy.section.kind} tcp-request {node.stage}"
+        rule = TcpRule(node.stage, node.action, compiler.condition(stmt, node.condition, named, where),
                        " ".join(stmt.words), stmt.location()[0])
         (connection if node.stage == "connection" else content).append(rule)
     return connection, content, delay
@@ -1209,7 +1245,7 @@ def _compile_frontend(compiler: _Compiler, proxy: _Proxy, backends: dict[str, Ba
         timeouts=timeouts,
         maxconn=int(maxconn[1]) if maxconn and maxconn[1].isdigit() else 0,
         counters=Counters(),
-        named_acls=named,
+        named_acls=named.predicates,
         http_request_rules=_request_rules(compiler, proxy, named, errorfiles),
         http_response_rules=_http_rules(compiler, proxy, "http-response", named, errorfiles),
         use_backends=_use_backends(compiler, proxy, named, backends),

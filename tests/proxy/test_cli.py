@@ -85,7 +85,8 @@ def test_check_says_when_only_haproxy_can_run_a_valid_file() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "valid/24-cache.cfg:22:18: warning: 'http-request cache-use': accepted by HAProxy; " \
            "the embedded engine refuses it: run this config on HAProxy" in proc.stdout
-    assert "configuration is valid for HAProxy, but the embedded engine cannot run it (3 lines above)" \
+    # (cache-use, cache-store: the engine runs the srv_id line since it has response fetches)
+    assert "configuration is valid for HAProxy, but the embedded engine cannot run it (2 lines above)" \
         in proc.stderr
     run = proxydesk("run", "--check-only", "valid/24-cache.cfg")
     assert run.returncode == 1 and "cache-use" in run.stderr
