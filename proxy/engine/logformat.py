@@ -88,22 +88,6 @@ def _fhdr(args: Sequence[str]) -> SampleFetch:
     return fetch
 
 
-def _cookie(args: Sequence[str]) -> SampleFetch:
-    if not args:
-        raise FormatError("req.cook() expects a cookie name")
-    wanted = args[0].encode("latin-1")
-
-    def fetch(ctx: RequestContext) -> bytes | None:
-        for header in _header_values(ctx, b"cookie"):
-            for pair in header.split(b";"):
-                key, _, value = pair.strip().partition(b"=")
-                if key == wanted:
-                    return value
-        return None
-
-    return fetch
-
-
 def _url_param(args: Sequence[str]) -> SampleFetch:
     if not args:
         raise FormatError("url_param() expects a parameter name")
@@ -212,8 +196,9 @@ FETCHES: dict[str, Callable[[Sequence[str]], SampleFetch]] = {
     "hdr": _hdr,
     "req.hdr": _hdr,
     "req.fhdr": _fhdr,
-    "req.cook": _cookie,
-    "cook": _cookie,
+    # the last cookie of that name, the first without one (smp_fetch_cookie), as res.cook
+    "req.cook": _acl_sample("req.cook", "cookie"),
+    "cook": _acl_sample("cook", "cookie"),
     "url_param": _url_param,
     "urlp": _url_param,
     "var": _var,

@@ -165,3 +165,33 @@ async def test_the_engine_adds_the_response_headers_haproxy_adds() -> None:
                         request(ours_port, target), request(theirs_port, target))
                     assert engine.status == haproxy.status, target
                     assert _added(engine) == _added(haproxy), target
+
+
+COOKIES = """\
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request set-var(txn.named) req.cook(a)
+    http-request set-var(txn.any) req.cook
+    http-request set-var(txn.cook) cook(b)
+    http-response set-header X-Named %[var(txn.named)]
+    http-response set-header X-Any %[var(txn.any)]
+    http-response set-header X-Cook %[var(txn.cook)]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{backend}
+"""
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(not HAVE_HAPROXY, reason="needs Debian's haproxy")
+async def test_a_request_cookie_sample_is_its_last_occurrence_as_in_haproxy() -> None:
+    ours_port, theirs_port = free_port(), free_port()
+    headers = {"Cookie": "a=1; b=2; a=3"}
+    async with answering() as backend:
+        with running_haproxy(HTTP_DEFAULTS + COOKIES.format(port=theirs_port, backend=backend)):
+            wait_listening(theirs_port)
+            async with running(HTTP_DEFAULTS + COOKIES.format(port=ours_port, backend=backend)):
+                engine, haproxy = await asyncio.gather(
+                    request(ours_port, "/", headers=headers), request(theirs_port, "/", headers=headers))
+    assert _added(haproxy) == {"x-named": "3", "x-any": "1", "x-cook": "2"}
+    assert _added(engine) == _added(haproxy)
