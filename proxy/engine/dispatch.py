@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from proxy.config import keywords as kw
+from proxy.engine import proxy_protocol
 from proxy.engine.runtime import Backend, RuntimeServer
 
 __all__ = [
@@ -195,12 +196,15 @@ async def connect(
     headers: Sequence[tuple[bytes, bytes]] | None = None,
     client_sni: str | None = None,
     direct: bool = False,
+    proxy_addresses: tuple[tuple[str, int], tuple[str, int]] | None = None,
 ) -> tuple[asyncio.Transport, P, RuntimeServer, int]:
     """Connect to ``server`` with retries and redispatch; returns (transport, protocol, server, retries).
 
     ``server ... ssl``: the handshake is part of the attempt (``timeout connect``
     bounds both); ``headers``/``client_sni`` feed its ``sni`` expression.
     ``direct``: the server was chosen by a persistence cookie (no early redispatch).
+    ``proxy_addresses``: (client, local) for a ``send-proxy[-v2]`` server's PROXY header,
+    written before anything else (on the server finally connected: a redispatch may move).
 
     The slot taken by ``assign`` moves with a redispatch; on failure it is released.
     """
@@ -215,6 +219,9 @@ async def connect(
                 backend.timeouts.connect,
             )
             _set_nodelay(transport)
+            if server.send_proxy:
+                src, dst = proxy_addresses or (None, None)
+                transport.write(proxy_protocol.render(server.send_proxy, src, dst))
             return transport, protocol, server, attempt
         except (OSError, TimeoutError) as exc:
             if attempt == attempts - 1:
