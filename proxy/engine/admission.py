@@ -37,7 +37,7 @@ connection to an ``Admission`` carrying the header's addresses::
     WAITING --header whole--> Admission (gate, then SESSION with those addresses)
        | bad header, timeout, client gone
        v
-    REFUSED: closed without an answer, one error log event (HAProxy's error
+    REFUSED: reset without an answer, one error log event (HAProxy's error
     log line, e.g. "Received something which does not look like a PROXY
     protocol header"; with ``option dontlognull`` not for an empty connection)
 
@@ -260,10 +260,10 @@ class ProxyAdmission(asyncio.Protocol):
             self.timer = None
 
     def _refuse(self, error: str, termination: str) -> None:
-        """Close without an answer, as HAProxy does, and log its error line."""
+        """Reset the connection without an answer, as HAProxy does, and log its error line."""
         self._finish()
         if self.transport is not None:
-            self.transport.close()
+            self.transport.abort()
         frontend, hub = self.gate.frontend, self.hub
         quiet = frontend.dontlognull and error in (proxy_protocol.EMPTY, proxy_protocol.ABORT)
         if not hub.log_wanted or quiet:

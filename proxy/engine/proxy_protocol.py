@@ -23,7 +23,7 @@ does not look like a PROXY protocol header"), so a client speaking HTTP to an
 ``accept-proxy`` port is refused on its first segment, as HAProxy refuses it.
 
 Version 1 is one text line of at most 107 bytes: ``PROXY TCP4|TCP6 <src> <dst>
-<sport> <dport>\\r\\n`` or ``PROXY UNKNOWN...\\r\\n``.  Version 2 is a 16-byte
+<sport> <dport>\\r\\n`` or ``PROXY UNKNOWN\\r\\n``.  Version 2 is a 16-byte
 binary head (12-byte signature, version/command, family/transport, length)
 followed by the addresses (12 bytes for AF_INET, 36 for AF_INET6) and TLVs,
 which are skipped (their framing is checked, as HAProxy's conn_recv_proxy does).
@@ -35,9 +35,14 @@ Where HAProxy 2.6 differs from the spec, and what the engine does:
   recommends being tolerant of split headers; so is this reader: a header split
   across segments is accepted, and "truncated" is the verdict when the client
   closes mid-header.
-* HAProxy only accepts ``PROXY UNKNOWN\\r\\n`` exactly; the spec says a receiver
-  ignores whatever follows ``UNKNOWN`` up to the CRLF, and so does this reader
-  (a header HAProxy accepts is accepted here too).
+* HAProxy only accepts ``PROXY UNKNOWN\\r\\n`` exactly (anything after UNKNOWN is
+  "an unhandled protocol"), though the spec says a receiver ignores it up to the
+  CRLF; this reader does what haproxy 2.6.12 does (measured).
+* HAProxy's TCP4 parser is lax about dotted quads (it takes ``1.2.3``); this
+  reader wants real IPv4 addresses ("an invalid PROXY protocol header").
+
+HAProxy resets the connection it refuses (the client sees ECONNRESET, no
+answer): so does the engine (admission.ProxyAdmission aborts the transport).
 
 Writing (``render_v1``/``render_v2``) is what HAProxy's make_proxy_line does:
 TCP4 when both addresses are IPv4, else TCP6 with IPv4 addresses mapped
@@ -140,8 +145,10 @@ class HeaderReader:
         if end < 0:
             return self._fail(BAD_HEADER) if len(buffer) >= V1_MAX else NEED_MORE
         line, self.rest = buffer[len(V1_PREFIX):end], buffer[end + 2:]
-        if line.startswith(b"UNKNOWN"):
+        if line == b"UNKNOWN":
             return self._done(None)
+        if not line.startswith((b"TCP4 ", b"TCP6 ")):
+            return self._fail(BAD_PROTO)
         words = line.split(b" ")
         if len(words) != 5:
             return self._fail(BAD_HEADER)

@@ -37,6 +37,14 @@ def http_front(port: int, *, client: str = "5s", extra: str = "") -> str:
         f"    server a 127.0.0.1:{port}\n")
 
 
+async def answer(reader: asyncio.StreamReader) -> bytes:
+    """What the engine answered before hanging up; a reset (HAProxy's way to refuse) is b""."""
+    try:
+        return await asyncio.wait_for(reader.read(), 3)
+    except ConnectionResetError:
+        return b""
+
+
 def stot(engine: Engine) -> int:
     row = engine.stats().find("edge", "FRONTEND")
     assert row is not None
@@ -103,7 +111,7 @@ async def test_a_bad_or_missing_header_is_closed_without_an_answer_and_logged(
         writer.write(data)
         if error == pp.TRUNCATED:
             writer.write_eof()
-        assert await asyncio.wait_for(reader.read(), 3) == b""  # no answer at all
+        assert await answer(reader) == b""  # no answer at all
         writer.close()
         await wait_for(lambda: bool(events))
         [event] = events
@@ -118,7 +126,7 @@ async def test_timeout_client_bounds_the_wait_for_the_header() -> None:
     async with backends("a") as [app], running(http_front(app.port, client="200ms")) as engine:
         engine.subscribe(events.append)
         reader, writer = await asyncio.open_connection("127.0.0.1", engine.port_of("edge"))
-        assert await asyncio.wait_for(reader.read(), 3) == b""
+        assert await answer(reader) == b""
         writer.close()
         await wait_for(lambda: bool(events))
         assert (events[0].error, events[0].termination_state) == (pp.TIMEOUT, "cR")
@@ -168,7 +176,7 @@ async def test_tcp_request_connection_rules_see_the_real_address() -> None:
     async with running(text) as engine:
         reader, writer = await asyncio.open_connection("127.0.0.1", engine.port_of("edge"))
         writer.write(HEADER)
-        assert await asyncio.wait_for(reader.read(), 3) == b""
+        assert await answer(reader) == b""
         writer.close()
         assert stot(engine) == 0
 
