@@ -53,6 +53,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Callable
@@ -263,6 +265,7 @@ class ProxyAdmission(asyncio.Protocol):
         """Reset the connection without an answer, as HAProxy does, and log its error line."""
         self._finish()
         if self.transport is not None:
+            _reset_on_close(self.transport)
             self.transport.abort()
         frontend, hub = self.gate.frontend, self.hub
         quiet = frontend.dontlognull and error in (proxy_protocol.EMPTY, proxy_protocol.ABORT)
@@ -271,8 +274,10 @@ class ProxyAdmission(asyncio.Protocol):
         record = hub.records(is_notable(None, termination))
         if record or hub.subscribers:
             loop = asyncio.get_running_loop()
+            claimed = self.reader.claimed
+            client = self.client if claimed is None else (host_text(claimed[0]), claimed[1])
             hub.emit(LogEvent(
-                time=self.accepted_at, client=self.client, frontend=frontend.name,
+                time=self.accepted_at, client=client, frontend=frontend.name,
                 backend=frontend.name, server="<NOSRV>", status=None,
                 bytes_in=len(self.reader.buffer), bytes_out=0,
                 timings=Timings(Ta=int((loop.time() - self.accepted_mono) * 1000)),
@@ -280,3 +285,14 @@ class ProxyAdmission(asyncio.Protocol):
                 actconn=hub.actconn, feconn=frontend.counters.scur,
                 listener=self.listener, error=error,
             ), record)
+
+
+_LINGER_OFF = struct.pack("ii", 1, 0)
+
+
+def _reset_on_close(transport: asyncio.Transport) -> None:
+    """SO_LINGER 0: closing sends a reset, not a FIN (what HAProxy does to a refused client)."""
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError, AttributeError, TypeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_OFF)
