@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from proxy.certs import CertStore
 from proxy.engine import LogEvent
 from proxy.engine import proxy_protocol as pp
 from tests.proxy.engine._engine_support import (
@@ -196,3 +197,25 @@ async def test_health_checks_start_with_haproxys_header() -> None:
         ours = await first_bytes(engine, options)
         assert ours == theirs, options
         assert theirs.startswith((b"PROXY TCP4 127.0.0.1 127.0.0.1 <port> <srv>\r\n", pp.V2_SIGNATURE))
+
+
+async def test_a_tls_check_sends_the_header_before_its_handshake(tmp_path: Path) -> None:
+    """``check-ssl check-send-proxy``: haproxy's ``bind ... accept-proxy ssl`` answers 200
+    only to a connection that really began with a PROXY header, then TLS."""
+    store = CertStore(tmp_path / "store", owner="tester@testhost")
+    pem = store.issue(["site.test"]).entry.pem_path
+    theirs = free_port()
+    config = (HAPROXY_DEFAULTS + f"frontend fe\n  bind 127.0.0.1:{theirs} accept-proxy ssl crt {pem}\n"
+              "  http-request return status 200 if { fc_rcvd_proxy } { ssl_fc }\n"
+              "  http-request deny\n")
+    with running_haproxy(config):
+        wait_listening(theirs)
+        async with running(defaults_section() + (
+            "frontend edge\n    bind 127.0.0.1:0\n    default_backend b\n"
+            "backend b\n    option httpchk GET /\n"
+            f"    server h 127.0.0.1:{theirs} check check-ssl verify none check-send-proxy inter 100ms\n"
+        )) as engine:
+            assert engine.generation is not None
+            server = engine.generation.backends["b"].servers[0]
+            await wait_for(lambda: server.health.check_status not in ("", "INI"), timeout=5)
+            assert (server.health.check_status, server.health.check_code) == ("L7OK", 200)
