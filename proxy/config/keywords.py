@@ -952,9 +952,6 @@ _ENGINE_SERVER_PARTLY = frozenset({"alpn", "proto", "check-proto"})
 #: Options the engine runs, but not together with another one: its compiler refuses the
 #: line with these words (a located error), rather than serve it differently.
 ENGINE_REFUSED_COMBINATIONS = {
-    # asyncio's TLS listeners handshake before any protocol reads a byte
-    "accept-proxy": "'accept-proxy' with 'ssl' is not supported by the engine (the PROXY "
-                    "header comes before the TLS handshake); run this bind on HAProxy",
     "send-proxy": "'send-proxy' with 'ssl' is not supported by the engine (the PROXY "
                   "header goes before the TLS handshake); run this server on HAProxy",
 }

@@ -41,6 +41,12 @@ connection to an ``Admission`` carrying the header's addresses::
     log line, e.g. "Received something which does not look like a PROXY
     protocol header"; with ``option dontlognull`` not for an empty connection)
 
+On ``bind ... ssl accept-proxy`` the header comes before the TLS handshake, so
+such a listener is a plain asyncio server: once the header is read,
+``loop.start_tls`` handshakes on the same transport (the ClientHello bytes that
+came with the header are handed to its TLS protocol), and the ``Admission``
+then gets the TLS transport and the connection's ``TlsInfo``, as on any TLS bind.
+
 Binds without ``accept-proxy`` never see it: the listener picks its protocol
 factory when it is served (engine._serve).
 
@@ -54,11 +60,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import socket
+import ssl
 import struct
 import time
 from collections import deque
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from proxy.engine import proxy_protocol
 from proxy.engine.acl import RequestContext
@@ -67,6 +74,7 @@ from proxy.engine.http import HttpSession
 from proxy.engine.proxy_protocol import HeaderReader
 from proxy.engine.runtime import Frontend
 from proxy.engine.session import Hub, LogEvent, Timings, host_text, is_notable
+from proxy.engine.tasks import spawn
 from proxy.engine.tcp import TcpSession
 from proxy.engine.tls import TlsTerminator
 
@@ -178,9 +186,11 @@ class Admission(asyncio.Protocol):
 class ProxyAdmission(asyncio.Protocol):
     """The first protocol of an ``accept-proxy`` connection (see the module docstring)."""
 
-    def __init__(self, gate: Gate, hub: Hub, listener: str, local: Address | None) -> None:
+    def __init__(self, gate: Gate, hub: Hub, listener: str, local: Address | None,
+                 terminator: TlsTerminator | None = None) -> None:
         self.gate = gate
         self.hub = hub
+        self.terminator = terminator  # "bind ... ssl accept-proxy": TLS after the header
         self.listener = listener  # for the error log line: the bind's name or number
         self.local: Address = local or ("", 0)
         self.client: Address = ("", 0)
@@ -221,6 +231,8 @@ class ProxyAdmission(asyncio.Protocol):
 
     def data_received(self, data: bytes) -> None:
         if self.finished:
+            if self.terminator is not None:  # TLS bytes before start_tls took over: kept
+                self.reader.rest += data
             return
         verdict = self.reader.feed(data)
         if verdict == proxy_protocol.DONE:
@@ -249,11 +261,45 @@ class ProxyAdmission(asyncio.Protocol):
         header = self.reader.header
         addresses = (self.client, self.local) if header is None else (
             (host_text(header.src[0]), header.src[1]), (host_text(header.dst[0]), header.dst[1]))
+        if self.terminator is not None:
+            transport.pause_reading()
+            spawn(self._start_tls(transport, self.terminator, addresses), name="accept-proxy-tls")
+            return
         admission = Admission(self.gate, None, addresses)
         if self.reader.rest:
             admission.early.append(self.reader.rest)
         transport.set_protocol(admission)
         admission.connection_made(transport)
+
+    async def _start_tls(self, transport: asyncio.Transport, terminator: TlsTerminator,
+                         addresses: tuple[Address, Address]) -> None:
+        """The TLS handshake on the connection the header came on, then the gate.
+
+        ``loop.start_tls`` puts its TLS protocol on the transport (on this loop
+        iteration) and has it start on the next one; the bytes that came with the
+        header (the start of the ClientHello) are handed to it right after, as if
+        the socket had just delivered them."""
+        loop = asyncio.get_running_loop()
+        admission = Admission(self.gate, terminator, addresses)
+        timeouts = self.gate.frontend.timeouts
+        handshake = loop.create_task(loop.start_tls(
+            transport, admission, terminator.context, server_side=True,
+            ssl_handshake_timeout=timeouts.http_request or timeouts.client or None))
+        await asyncio.sleep(0)  # start_tls has installed its protocol and queued its start
+        loop.call_soon(self._deliver_rest, transport)  # (after it, before any new read)
+        try:
+            tls_transport = await handshake
+        except (OSError, ssl.SSLError, TimeoutError, ConnectionError):
+            transport.abort()  # (HAProxy logs a failed handshake too: not modelled here)
+            return
+        if tls_transport is None:
+            return
+        admission.connection_made(tls_transport)
+
+    def _deliver_rest(self, transport: asyncio.Transport) -> None:
+        rest, self.reader.rest = self.reader.rest, b""
+        if rest:
+            _deliver(transport, rest)
 
     def _finish(self) -> None:
         self.finished = True
@@ -296,3 +342,21 @@ def _reset_on_close(transport: asyncio.Transport) -> None:
     if sock is not None:
         with contextlib.suppress(OSError, AttributeError, TypeError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, _LINGER_OFF)
+
+
+def _deliver(transport: asyncio.Transport, data: bytes) -> None:
+    """``data`` to the transport's protocol as if just read (a buffered or plain protocol)."""
+    protocol: Any = transport.get_protocol()
+    if transport.is_closing():
+        return
+    # (duck-typed: uvloop's TLS protocol is buffered without subclassing BufferedProtocol)
+    if hasattr(protocol, "get_buffer") and hasattr(protocol, "buffer_updated"):
+        view = memoryview(data)
+        while view:
+            buffer = memoryview(protocol.get_buffer(len(view)))
+            size = min(len(buffer), len(view))
+            buffer[:size] = view[:size]
+            protocol.buffer_updated(size)
+            view = view[size:]
+    else:
+        protocol.data_received(data)

@@ -339,9 +339,10 @@ class Engine:
         """An asyncio server accepting on (a dup of) ``sock``; TLS with ``bind``'s terminator."""
         loop = asyncio.get_running_loop()
         terminator = bind.tls
-        if bind.accept_proxy:  # (never with ssl: the compiler refuses that)
+        if bind.accept_proxy:  # the PROXY header first, then (with ssl) the handshake
             return await loop.create_server(
-                lambda: self._accept_proxied(listener), sock=sock.dup(), backlog=_BACKLOG
+                lambda: self._accept_proxied(listener, terminator), sock=sock.dup(),
+                backlog=_BACKLOG,
             )
         if terminator is None:
             return await loop.create_server(
@@ -361,10 +362,11 @@ class Engine:
             return self._new_session(frontend, listener.local)  # the fast path: no gate, no TLS
         return Admission(frontend.gate, terminator)
 
-    def _accept_proxied(self, listener: _Listener) -> asyncio.Protocol:
+    def _accept_proxied(self, listener: _Listener,
+                        terminator: TlsTerminator | None) -> asyncio.Protocol:
         """``bind ... accept-proxy``: the PROXY header first (admission.ProxyAdmission)."""
         return ProxyAdmission(listener.frontend.gate, self._hub, listener.bind.listener_name,
-                              listener.local)
+                              listener.local, terminator)
 
     def _new_session(
         self, frontend: Frontend, local: tuple[str, int] | None = None

@@ -1105,9 +1105,6 @@ def _binds(compiler: _Compiler, proxy: _Proxy) -> list[BindAddress]:
             for warning in terminator.warnings:
                 compiler.warn(stmt, warning)
         options = tuple(tuple(o) for o in node.options)
-        if node.ssl and proxy_protocol.accepts_proxy(options):
-            compiler.fail(stmt, kw.ENGINE_REFUSED_COMBINATIONS["accept-proxy"])
-            continue
         for address in node.addresses:
             binds.extend(_bind_addresses(compiler, stmt, address, options, terminator))
     return [_named_listener(bind, index) for index, bind in enumerate(binds, 1)]

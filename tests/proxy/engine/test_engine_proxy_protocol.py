@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import ssl
 from pathlib import Path
 
 import pytest
@@ -223,16 +224,39 @@ async def test_health_checks_send_the_header_unless_they_check_elsewhere() -> No
     assert {bytes(c) for c in capture.connections if c.startswith(b"\r\n")} == {pp.render_v2(None, None)}
 
 
-async def test_ssl_with_accept_proxy_or_send_proxy_is_refused_where_it_is_written(tmp_path: Path) -> None:
+def site_pem(tmp_path: Path) -> Path:
     store = CertStore(tmp_path / "store", owner="tester@testhost")
     shutil.copyfile(store.issue(["site.test"]).entry.pem_path, tmp_path / "site.pem")
+    return tmp_path / "site.pem"
+
+
+@pytest.mark.parametrize("header", [HEADER, pp.render_v2(("192.0.2.7", 51234), ("198.51.100.1", 8443))])
+async def test_ssl_accept_proxy_reads_the_header_then_handshakes(tmp_path: Path, header: bytes) -> None:
+    site_pem(tmp_path)
     text = defaults_section() + (
-        "frontend edge\n    bind 127.0.0.1:0 ssl crt site.pem accept-proxy\n    default_backend b\n"
+        "frontend edge\n    bind 127.0.0.1:0 ssl crt site.pem accept-proxy\n"
+        "    http-request set-header x-src %[src]:%[src_port]\n"
+        "    http-request set-header x-sni %[ssl_fc_sni]\n    default_backend b\n")
+    async with backends("a") as [app], \
+            running(text + f"backend b\n    server a 127.0.0.1:{app.port}\n", tmp_path) as engine:
+        reader, writer = await asyncio.open_connection("127.0.0.1", engine.port_of("edge"))
+        writer.write(header)
+        await writer.drain()
+        client = ssl.create_default_context()
+        client.check_hostname, client.verify_mode = False, ssl.CERT_NONE
+        await writer.start_tls(client, server_hostname="site.test")
+        writer.write(GET)
+        assert (await read_response(reader)).status == 200
+        writer.close()
+    assert (app.seen[0].headers["x-src"], app.seen[0].headers["x-sni"]) == ("192.0.2.7:51234", "site.test")
+
+
+async def test_ssl_with_send_proxy_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    text = defaults_section() + (
+        "frontend edge\n    bind 127.0.0.1:0\n    default_backend b\n"
         "backend b\n    server s 127.0.0.1:1 ssl verify none send-proxy-v2\n")
     engine = load(text, tmp_path)
     with pytest.raises(EngineError) as raised:
         await engine.start()
-    messages = {(d.line, d.message) for d in raised.value.diagnostics}
-    assert (7, "'accept-proxy' with 'ssl' is not supported by the engine (the PROXY header comes "
-               "before the TLS handshake); run this bind on HAProxy") in messages
-    assert any(line == 10 and "'send-proxy' with 'ssl'" in message for line, message in messages)
+    [(line, message)] = [(d.line, d.message) for d in raised.value.diagnostics]
+    assert line == 10 and "'send-proxy' with 'ssl' is not supported by the engine" in message

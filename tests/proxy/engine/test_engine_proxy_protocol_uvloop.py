@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 import test_engine_proxy_protocol as cases
@@ -24,3 +25,22 @@ SCENARIOS: dict[str, Callable[[], Awaitable[None]]] = {
 def test_on_uvloop(name: str) -> None:
     uvloop = pytest.importorskip("uvloop")
     uvloop.run(asyncio.wait_for(SCENARIOS[name](), 10))
+
+
+def test_ssl_accept_proxy_on_uvloop(tmp_path: Path) -> None:
+    """uvloop's start_tls and TLS protocol take the bytes that came with the header too."""
+    uvloop = pytest.importorskip("uvloop")
+    uvloop.run(asyncio.wait_for(
+        cases.test_ssl_accept_proxy_reads_the_header_then_handshakes(tmp_path, cases.HEADER), 10))
+
+
+@pytest.mark.haproxy
+def test_haproxys_header_and_client_hello_in_one_segment_on_uvloop(tmp_path: Path) -> None:
+    """haproxy sends the header and its ClientHello together: on uvloop too, the TLS
+    protocol gets the ClientHello bytes the header reader had already read."""
+    uvloop = pytest.importorskip("uvloop")
+    import test_proxy_protocol_haproxy as differential
+
+    uvloop.run(asyncio.wait_for(
+        differential.test_haproxy_send_proxy_over_tls_into_engine_ssl_accept_proxy(
+            "send-proxy-v2", tmp_path), 10))

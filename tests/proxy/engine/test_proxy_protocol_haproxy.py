@@ -219,3 +219,25 @@ async def test_a_tls_check_sends_the_header_before_its_handshake(tmp_path: Path)
             server = engine.generation.backends["b"].servers[0]
             await wait_for(lambda: server.health.check_status not in ("", "INI"), timeout=5)
             assert (server.health.check_status, server.health.check_code) == ("L7OK", 200)
+
+
+@pytest.mark.parametrize("option", ["send-proxy", "send-proxy-v2"])
+async def test_haproxy_send_proxy_over_tls_into_engine_ssl_accept_proxy(option: str, tmp_path: Path) -> None:
+    """haproxy writes the header and its ClientHello back to back: the engine reads the one
+    and hands the other to its TLS handshake."""
+    store = CertStore(tmp_path / "store", owner="tester@testhost")
+    pem = store.issue(["site.test"]).entry.pem_path
+    front = free_port()
+    async with backends("app") as [app], running(defaults_section() + (
+        f"frontend edge\n    bind 127.0.0.1:0 ssl crt {pem} accept-proxy\n"
+        "    http-request set-header x-src %[src]:%[src_port]\n"
+        "    http-request set-header x-tls %[ssl_fc]\n"
+        f"    default_backend b\nbackend b\n    server app 127.0.0.1:{app.port}\n"
+    )) as engine:
+        config = (HAPROXY_DEFAULTS + f"frontend fe\n  bind 127.0.0.1:{front}\n  default_backend be\n"
+                  f"backend be\n  server engine 127.0.0.1:{engine.port_of('edge')} ssl verify none {option}\n")
+        with running_haproxy(config):
+            wait_listening(front)
+            _, client = await get(front, requests=2)
+    seen = [s for s in app.seen if "x-src" in s.headers]
+    assert [(s.headers["x-src"], s.headers["x-tls"]) for s in seen[-2:]] == [(f"{CLIENT}:{client[1]}", "1")] * 2
