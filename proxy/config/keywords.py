@@ -949,12 +949,6 @@ _ENGINE_SERVER_MOOT = frozenset({
     "ws",
 })
 _ENGINE_SERVER_PARTLY = frozenset({"alpn", "proto", "check-proto"})
-#: Options the engine runs, but not together with another one: its compiler refuses the
-#: line with these words (a located error), rather than serve it differently.
-ENGINE_REFUSED_COMBINATIONS = {
-    "send-proxy": "'send-proxy' with 'ssl' is not supported by the engine (the PROXY "
-                  "header goes before the TLS handshake); run this server on HAProxy",
-}
 
 
 def _with_option_engine(table: dict[str, OptionSpec], ignores: dict[str, str], moot: frozenset[str],

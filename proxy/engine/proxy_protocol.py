@@ -48,7 +48,9 @@ Writing (``render_v1``/``render_v2``) is what HAProxy's make_proxy_line does:
 TCP4 when both addresses are IPv4, else TCP6 with IPv4 addresses mapped
 (``::ffff:a.b.c.d``); ``UNKNOWN``/``LOCAL`` when there are no addresses (v2's
 LOCAL is what health checks send).  No TLVs are sent: ``proxy-v2-options`` and
-``send-proxy-v2-ssl*`` are not run.
+``send-proxy-v2-ssl*`` are not run.  With ``ssl`` on the bind or server the header
+comes first and the TLS handshake follows on the same connection (admission.py,
+dispatch.py: ``loop.start_tls``), as HAProxy orders them.
 
 Hand-written: the PyPI packages for the PROXY protocol are small and
 unmaintained, and the protocol is a few dozen lines either way.

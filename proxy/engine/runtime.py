@@ -992,9 +992,6 @@ def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: S
     server.send_proxy = proxy_protocol.server_version(merged.options)
     if server.send_proxy:
         server.shares_connections = False
-        if server.tls is not None and server.tls.traffic:
-            compiler.fail(stmt, f"server '{node.name}': {kw.ENGINE_REFUSED_COMBINATIONS['send-proxy']}")
-            return None
     _attach_health(server, proxy, merged, compiler)
     return server
 

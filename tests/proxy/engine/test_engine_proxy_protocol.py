@@ -13,14 +13,13 @@ from _engine_support import (
     backends,
     defaults_section,
     listening,
-    load,
     read_response,
     running,
     wait_for,
 )
 
 from proxy.certs import CertStore
-from proxy.engine import Engine, EngineError, LogEvent
+from proxy.engine import Engine, LogEvent
 from proxy.engine import proxy_protocol as pp
 
 pytestmark = pytest.mark.asyncio
@@ -249,14 +248,3 @@ async def test_ssl_accept_proxy_reads_the_header_then_handshakes(tmp_path: Path,
         assert (await read_response(reader)).status == 200
         writer.close()
     assert (app.seen[0].headers["x-src"], app.seen[0].headers["x-sni"]) == ("192.0.2.7:51234", "site.test")
-
-
-async def test_ssl_with_send_proxy_is_refused_where_it_is_written(tmp_path: Path) -> None:
-    text = defaults_section() + (
-        "frontend edge\n    bind 127.0.0.1:0\n    default_backend b\n"
-        "backend b\n    server s 127.0.0.1:1 ssl verify none send-proxy-v2\n")
-    engine = load(text, tmp_path)
-    with pytest.raises(EngineError) as raised:
-        await engine.start()
-    [(line, message)] = [(d.line, d.message) for d in raised.value.diagnostics]
-    assert line == 10 and "'send-proxy' with 'ssl' is not supported by the engine" in message

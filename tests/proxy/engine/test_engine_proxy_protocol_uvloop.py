@@ -44,3 +44,13 @@ def test_haproxys_header_and_client_hello_in_one_segment_on_uvloop(tmp_path: Pat
     uvloop.run(asyncio.wait_for(
         differential.test_haproxy_send_proxy_over_tls_into_engine_ssl_accept_proxy(
             "send-proxy-v2", tmp_path), 10))
+
+
+@pytest.mark.haproxy
+def test_send_proxy_then_tls_into_haproxy_on_uvloop(tmp_path: Path) -> None:
+    """uvloop's start_tls on a server connection that began with the PROXY header."""
+    uvloop = pytest.importorskip("uvloop")
+    import test_proxy_protocol_haproxy as differential
+
+    uvloop.run(asyncio.wait_for(differential.test_engine_send_proxy_into_haproxy_accept_proxy(
+        "send-proxy-v2 ssl verify none", True, tmp_path), 10))

@@ -76,12 +76,18 @@ async def test_haproxy_send_proxy_into_engine_accept_proxy(option: str) -> None:
     assert seen["x-dst"] == f"127.0.0.1:{front}"
 
 
-@pytest.mark.parametrize("option", ["send-proxy", "send-proxy-v2"])
-async def test_engine_send_proxy_into_haproxy_accept_proxy(option: str) -> None:
+@pytest.mark.parametrize(("option", "tls"), [
+    ("send-proxy", False), ("send-proxy-v2", False),
+    ("send-proxy ssl verify none", True), ("send-proxy-v2 ssl verify none", True),  # header, then TLS
+])
+async def test_engine_send_proxy_into_haproxy_accept_proxy(option: str, tls: bool, tmp_path: Path) -> None:
     theirs = free_port()
-    config = (HAPROXY_DEFAULTS + f"frontend fe\n  bind 127.0.0.1:{theirs} accept-proxy\n"
+    crt = ""
+    if tls:
+        crt = f" ssl crt {CertStore(tmp_path / 'store', owner='t@h').issue(['site.test']).entry.pem_path}"
+    config = (HAPROXY_DEFAULTS + f"frontend fe\n  bind 127.0.0.1:{theirs} accept-proxy{crt}\n"
               '  http-request return status 200 content-type text/plain '
-              'lf-string "%[src]:%[src_port] %[dst]:%[dst_port]"\n')
+              'lf-string "%[src]:%[src_port] %[dst]:%[dst_port] %[ssl_fc]"\n')
     with running_haproxy(config):
         wait_listening(theirs)
         async with running(defaults_section() + (
@@ -90,7 +96,7 @@ async def test_engine_send_proxy_into_haproxy_accept_proxy(option: str) -> None:
         )) as engine:
             ours = engine.port_of("edge")
             bodies, client = await get(ours, requests=2)  # the second on the private connection
-    assert bodies == [f"{CLIENT}:{client[1]} 127.0.0.1:{ours}".encode()] * 2
+    assert bodies == [f"{CLIENT}:{client[1]} 127.0.0.1:{ours} {int(tls)}".encode()] * 2
 
 
 @contextmanager
