@@ -36,7 +36,7 @@ import ipaddress
 import socket
 from collections import deque
 from collections.abc import Callable, Sequence
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from proxy.config import keywords as kw
 from proxy.engine import proxy_protocol
@@ -254,7 +254,7 @@ async def _open_with_proxy_header(
     if secured is None:
         raise ConnectionResetError("the server closed during the TLS handshake")
     protocol.connection_made(secured)  # (start_tls does not: the protocol keeps the new one)
-    return cast(asyncio.Transport, secured), protocol
+    return secured, protocol
 
 
 async def _before_retry(backend: Backend, server: RuntimeServer, key: bytes | None, attempt: int,
