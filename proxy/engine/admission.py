@@ -93,6 +93,7 @@ class Gate:
         self.frontend = frontend
         self.new_session = new_session
         self.parked: deque[Admission] = deque()
+        self.reading_headers: set[ProxyAdmission] = set()  # accept-proxy: no session yet
 
     def full(self) -> bool:
         limit = self.frontend.maxconn
@@ -118,6 +119,8 @@ class Gate:
         parked, self.parked = list(self.parked), deque()
         for admission in parked:
             admission.abort()
+        for reader in list(self.reading_headers):  # (the engine stops: no error log for them)
+            reader.abort()
 
 
 class Admission(asyncio.Protocol):
@@ -219,6 +222,7 @@ class ProxyAdmission(asyncio.Protocol):
         timeout = frontend.timeouts.client
         if timeout:
             self.timer = loop.call_later(timeout, self._timed_out)
+        self.gate.reading_headers.add(self)
 
     def _rejected(self) -> bool:
         """``tcp-request connection`` on the real address: the first matching rule decides."""
@@ -301,8 +305,14 @@ class ProxyAdmission(asyncio.Protocol):
         if rest:
             _deliver(transport, rest)
 
+    def abort(self) -> None:
+        self._finish()
+        if self.transport is not None:
+            self.transport.abort()
+
     def _finish(self) -> None:
         self.finished = True
+        self.gate.reading_headers.discard(self)
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None

@@ -13,6 +13,7 @@ from _engine_support import (
     backends,
     defaults_section,
     listening,
+    load,
     read_response,
     running,
     wait_for,
@@ -130,6 +131,17 @@ async def test_timeout_client_bounds_the_wait_for_the_header() -> None:
         writer.close()
         await wait_for(lambda: bool(events))
         assert (events[0].error, events[0].termination_state) == (pp.TIMEOUT, "cR")
+
+
+async def test_stopping_the_engine_closes_connections_still_waiting_for_their_header() -> None:
+    engine = load(http_front(1, client="30s"))
+    await engine.start()
+    reader, writer = await asyncio.open_connection("127.0.0.1", engine.port_of("edge"))
+    writer.write(HEADER[:10])
+    await asyncio.sleep(0.05)
+    await engine.stop(grace=0.1)
+    assert await answer(reader) == b""
+    writer.close()
 
 
 async def test_dontlognull_does_not_log_an_empty_connection() -> None:
