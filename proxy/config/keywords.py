@@ -928,10 +928,11 @@ SERVER_OPTIONS: dict[str, OptionSpec] = {
 
 # --- what the embedded engine does with bind and server options ----------------------
 # Read from proxy/engine/runtime.py (_compile_server, _binds), tls.py (its handler tables,
-# _FLAG_WORDS, client_context) and health.py (check_settings); every other option is
+# _FLAG_WORDS, client_context), health.py (check_settings) and proxy_protocol.py (its
+# *_WORDS: accept-proxy, send-proxy[-v2], check-send-proxy); every other option is
 # parsed and dropped.  tests/proxy/engine/test_option_support.py keeps the "runs" ones equal
 # to the words those modules read.  Resets of something the engine never does
-# ("no-send-proxy", "no-tfo"...) leave it doing what the line asks: they count as "runs";
+# ("no-send-proxy-v2-ssl", "no-tfo"...) leave it doing what the line asks: they count as "runs";
 # so does "no-ca-names" (Python's ssl never sends client CA names: openssl s_client says "No
 # client certificate CA names sent" even with a ca-file).
 _HTTP1_ONLY = "it speaks HTTP/1.1 only"
@@ -939,7 +940,6 @@ _NO_PROXY_PROTOCOL = "it sends no PROXY protocol header"
 _OWN_POOL = "it keeps its own idle-connection pool"
 _ENGINE_BIND_IGNORES = {
     "accept-netscaler-cip": "it reads no NetScaler CIP header",
-    "accept-proxy": "it reads no PROXY protocol header: the header reaches the request parser",
     "allow-0rtt": "it accepts no TLS early data",
     "backlog": "it listens with its own backlog",
     "ca-ignore-err": "a client certificate that fails verification ends the handshake",
@@ -972,7 +972,6 @@ _ENGINE_SERVER_IGNORES = {
     "agent-check": "it runs no agent checks",
     "allow-0rtt": "it sends no TLS early data",
     "check-alpn": "health checks offer the server's own ALPN list",
-    "check-send-proxy": "health checks send no PROXY protocol header",
     "check-via-socks4": "health checks connect to the server directly",
     "ciphersuites": "Python's ssl cannot set TLS 1.3 cipher suites: OpenSSL's defaults apply",
     "init-addr": "it resolves server names when it connects",
@@ -989,8 +988,6 @@ _ENGINE_SERVER_IGNORES = {
     "pool-purge-delay": _OWN_POOL,
     "redir": "it forwards requests to the server instead of redirecting them",
     "resolvers": "it resolves server names with the system's resolver",
-    "send-proxy": _NO_PROXY_PROTOCOL,
-    "send-proxy-v2": _NO_PROXY_PROTOCOL,
     "send-proxy-v2-ssl": _NO_PROXY_PROTOCOL,
     "send-proxy-v2-ssl-cn": _NO_PROXY_PROTOCOL,
     "slowstart": "a server coming back up gets its full weight at once",

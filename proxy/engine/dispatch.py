@@ -39,6 +39,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from proxy.config import keywords as kw
+from proxy.engine import proxy_protocol
 from proxy.engine.runtime import Backend, RuntimeServer
 
 __all__ = [
@@ -195,12 +196,15 @@ async def connect(
     headers: Sequence[tuple[bytes, bytes]] | None = None,
     client_sni: str | None = None,
     direct: bool = False,
+    proxy_addresses: tuple[tuple[str, int], tuple[str, int]] | None = None,
 ) -> tuple[asyncio.Transport, P, RuntimeServer, int]:
     """Connect to ``server`` with retries and redispatch; returns (transport, protocol, server, retries).
 
     ``server ... ssl``: the handshake is part of the attempt (``timeout connect``
     bounds both); ``headers``/``client_sni`` feed its ``sni`` expression.
     ``direct``: the server was chosen by a persistence cookie (no early redispatch).
+    ``proxy_addresses``: (client, local) for a ``send-proxy[-v2]`` server's PROXY header,
+    written before anything else (on the server finally connected: a redispatch may move).
 
     The slot taken by ``assign`` moves with a redispatch; on failure it is released.
     """
@@ -208,12 +212,15 @@ async def connect(
     attempts = backend.retries + 1
     for attempt in range(attempts):
         try:
-            transport, protocol = await asyncio.wait_for(
-                loop.create_connection(
-                    factory, *_target(server, dst_port), **_tls_args(server, headers, client_sni)
-                ),
-                backend.timeouts.connect,
-            )
+            tls = _tls_args(server, headers, client_sni)
+            if server.send_proxy:
+                src, dst = proxy_addresses or (None, None)
+                opening = _open_with_proxy_header(
+                    loop, factory, _target(server, dst_port),
+                    proxy_protocol.render(server.send_proxy, src, dst), tls)
+            else:
+                opening = loop.create_connection(factory, *_target(server, dst_port), **tls)
+            transport, protocol = await asyncio.wait_for(opening, backend.timeouts.connect)
             _set_nodelay(transport)
             return transport, protocol, server, attempt
         except (OSError, TimeoutError) as exc:
@@ -226,6 +233,28 @@ async def connect(
                 raise ConnectFailed(server, reason) from exc
             server = await _before_retry(backend, server, key, attempt, direct, refused=isinstance(exc, OSError))
     raise AssertionError("unreachable")
+
+
+async def _open_with_proxy_header(
+    loop: asyncio.AbstractEventLoop, factory: Callable[[], P], target: tuple[str, int],
+    header: bytes, tls: dict[str, Any],
+) -> tuple[asyncio.Transport, P]:
+    """A ``send-proxy[-v2]`` connection: the PROXY header first, then (``ssl``) the TLS
+    handshake on the same connection, as HAProxy sends them."""
+    transport, protocol = await loop.create_connection(factory, *target)
+    transport.write(header)
+    if not tls:
+        return transport, protocol
+    try:
+        secured = await loop.start_tls(transport, protocol, tls["ssl"],
+                                       server_hostname=tls["server_hostname"])
+    except BaseException:
+        transport.abort()
+        raise
+    if secured is None:
+        raise ConnectionResetError("the server closed during the TLS handshake")
+    protocol.connection_made(secured)  # (start_tls does not: the protocol keeps the new one)
+    return secured, protocol
 
 
 async def _before_retry(backend: Backend, server: RuntimeServer, key: bytes | None, attempt: int,

@@ -33,7 +33,9 @@ is fixed, a reload puts a new server with the new context on a dup of the
 same socket before closing the old one (new certificates, same port, no
 refused connection).  TLS binds and frontends with ``maxconn`` hand their
 connections to ``admission.py`` (the ``maxconn`` gate, the per-connection
-``TlsInfo``); other connections go straight to their session.
+``TlsInfo``); ``accept-proxy`` binds get their own protocol factory (the PROXY
+header reader, then the gate), so a reload that adds or drops it renews the
+server; other connections go straight to their session.
 
 Threads: the engine lives on one loop.  ``stats()`` and ``drain_events()``
 may be called from any thread (the GUI's): off the loop, ``stats()`` builds
@@ -61,7 +63,7 @@ from proxy.config.model import Config, Diagnostic
 from proxy.config.validate import BIND_PORT_ZERO, validate
 from proxy.engine import dispatch, health, pool
 from proxy.engine.acl import RequestContext
-from proxy.engine.admission import Admission, Gate
+from proxy.engine.admission import Admission, Gate, ProxyAdmission
 from proxy.engine.balance import request_key
 from proxy.engine.http import HttpSession
 from proxy.engine.runtime import (
@@ -291,7 +293,8 @@ class Engine:
                     existing = current.get(key)
                     if existing is not None:
                         renewed = None
-                        if existing.bind.tls is not None or bind.tls is not None:
+                        if existing.bind.tls is not None or bind.tls is not None \
+                                or existing.bind.accept_proxy != bind.accept_proxy:
                             assert existing.sock is not None
                             renewed = await self._serve(existing, existing.sock, bind)
                         reused.append((existing, frontend, bind, renewed))
@@ -336,6 +339,11 @@ class Engine:
         """An asyncio server accepting on (a dup of) ``sock``; TLS with ``bind``'s terminator."""
         loop = asyncio.get_running_loop()
         terminator = bind.tls
+        if bind.accept_proxy:  # the PROXY header first, then (with ssl) the handshake
+            return await loop.create_server(
+                lambda: self._accept_proxied(listener, terminator), sock=sock.dup(),
+                backlog=_BACKLOG,
+            )
         if terminator is None:
             return await loop.create_server(
                 lambda: self._accept(listener, None), sock=sock.dup(), backlog=_BACKLOG
@@ -353,6 +361,12 @@ class Engine:
         if terminator is None and not frontend.maxconn:
             return self._new_session(frontend, listener.local)  # the fast path: no gate, no TLS
         return Admission(frontend.gate, terminator)
+
+    def _accept_proxied(self, listener: _Listener,
+                        terminator: TlsTerminator | None) -> asyncio.Protocol:
+        """``bind ... accept-proxy``: the PROXY header first (admission.ProxyAdmission)."""
+        return ProxyAdmission(listener.frontend.gate, self._hub, listener.bind.listener_name,
+                              listener.local, terminator)
 
     def _new_session(
         self, frontend: Frontend, local: tuple[str, int] | None = None

@@ -47,7 +47,7 @@ from proxy.config import keywords as kw
 from proxy.config.nodes import Server, split_host_port
 from proxy.config.semantics import ProxyMeaning
 from proxy.config.timeparse import TimeError, parse_time_ms
-from proxy.engine import http1, tasks
+from proxy.engine import http1, proxy_protocol, tasks
 from proxy.engine.http1 import HttpError, ResponseHead
 
 __all__ = [
@@ -167,6 +167,7 @@ class CheckSettings:
     ssl: bool = False  # "check-ssl"
     sni: str | None = None  # "check-sni"
     tls: Any = None  # tls.ServerTls: the server's verifying contexts (set by runtime.py)
+    send_proxy: int = 0  # the PROXY header version a check starts with (0: none)
 
     def tls_args(self) -> tuple[_SSLContext, str] | None:
         """``(ssl, server_hostname)`` for the check connection; None: plain TCP."""
@@ -320,6 +321,7 @@ def check_settings(meaning: ProxyMeaning, server: Server) -> CheckSettings | Non
     addr = server.option("addr")
     sni = server.option("check-sni")
     return CheckSettings(
+        send_proxy=_check_send_proxy(server, elsewhere=port is not None or bool(addr)),
         inter=inter,
         fastinter=_time_option(server, "fastinter"),
         downinter=_time_option(server, "downinter"),
@@ -334,6 +336,18 @@ def check_settings(meaning: ProxyMeaning, server: Server) -> CheckSettings | Non
         ssl=_server_flag(server, "check-ssl", "no-check-ssl"),
         sni=sni[0] if sni else None,
     )
+
+
+def _check_send_proxy(server: Server, *, elsewhere: bool) -> int:
+    """The PROXY header version checks send: the traffic's when the check goes to the
+    traffic's address and port, else only with ``check-send-proxy`` (server.c); v2 when the
+    server sends v2, else v1 (make_proxy_line)."""
+    version = proxy_protocol.server_version(server.options)
+    if not elsewhere and version:
+        return version
+    if any(option[:1] == ["check-send-proxy"] for option in server.options):
+        return version or 1
+    return 0
 
 
 # ------------------------------------------------------------------ the result
@@ -568,9 +582,12 @@ async def run_check(host: str, port: int, settings: CheckSettings) -> CheckResul
     tls = settings.tls_args()
     try:
         async with asyncio.timeout(connect_limit):
-            reader, writer = await asyncio.open_connection(
-                host, port, ssl=tls[0] if tls else None, server_hostname=tls[1] if tls else None
-            )
+            if settings.send_proxy:
+                reader, writer = await _open_with_proxy_header(host, port, settings.send_proxy, tls)
+            else:
+                reader, writer = await asyncio.open_connection(
+                    host, port, ssl=tls[0] if tls else None, server_hostname=tls[1] if tls else None
+                )
     except TimeoutError:
         return CheckResult("L6TOUT" if tls else "L4TOUT", None, _elapsed_ms(started))
     except ssl.SSLError as exc:
@@ -597,6 +614,30 @@ async def run_check(host: str, port: int, settings: CheckSettings) -> CheckResul
         writer.close()
         with contextlib.suppress(OSError, ssl.SSLError):
             await writer.wait_closed()
+
+
+async def _open_with_proxy_header(
+    host: str, port: int, version: int, tls: tuple[_SSLContext, str] | None
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A check connection that starts with a PROXY header, before any TLS handshake.
+
+    A check has no client: HAProxy sends v1 with the check connection's own addresses
+    and v2's LOCAL command (conn_send_proxy, make_proxy_line_v2)."""
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        if version == 2:
+            header = proxy_protocol.render_v2(None, None)
+        else:
+            local, peer = writer.get_extra_info("sockname"), writer.get_extra_info("peername")
+            header = proxy_protocol.render_v1((local[0], local[1]), (peer[0], peer[1]))
+        writer.write(header)
+        await writer.drain()
+        if tls is not None:
+            await writer.start_tls(tls[0], server_hostname=tls[1] or None)
+    except BaseException:
+        writer.close()
+        raise
+    return reader, writer
 
 
 # ----------------------------------------------------------------- the checker

@@ -58,8 +58,8 @@ def _ip_bytes(host: str) -> bytes:
 class HttpSession(SessionBase):
     __slots__ = (
         "backend", "backend_open", "client_ip", "conn", "cookie_server", "cookie_valid", "ctx",
-        "dst", "ex", "frontend", "retries", "rule", "server", "slot", "src", "t_connect",
-        "t_queue", "tls",
+        "dst", "ex", "frontend", "private", "retries", "rule", "server", "slot", "src",
+        "t_connect", "t_queue", "tls",
     )
 
     def __init__(self, hub: Hub, frontend: Frontend, local: tuple[str, int] | None = None) -> None:
@@ -68,6 +68,7 @@ class HttpSession(SessionBase):
         self.src: Any = None
         self.dst: Any = None
         self.tls: TlsInfo | None = None  # set by the engine on "bind ... ssl", once per connection
+        self.private: ServerConn | None = None  # an idle send-proxy connection (pool.put)
         self.ex = H1Exchange(self, self.loop.time, frontend.timeouts,
                              accept_any_payload=frontend.accept_any_payload)
         self._reset_exchange()
@@ -137,6 +138,14 @@ class HttpSession(SessionBase):
     def server_lost(self, conn: ServerConn, exc: Exception | None) -> None:
         if conn is self.conn and not self.closed:
             self.ex.server_lost()
+
+    def keep_private(self, conn: ServerConn) -> None:
+        """An idle connection of a send-proxy server: ours alone (its header names our client)."""
+        previous, self.private = self.private, conn
+        if previous is not None and previous is not conn:
+            previous.close()
+        if conn.transport is not None:
+            conn.transport.resume_reading()
 
     def server_paused(self, paused: bool) -> None:
         if self.transport is None:
@@ -246,6 +255,9 @@ class HttpSession(SessionBase):
         conn, self.conn = self.conn, None
         if conn is not None:
             conn.close()
+        if self.private is not None:
+            self.private.close()
+            self.private = None
         self._release_slot()
         self.leave()
         self.frontend.counters.session_closed()
@@ -459,12 +471,27 @@ class HttpSession(SessionBase):
         if self.t_queue < 0:
             self.t_queue = 0
         conn = pool.take(server, self)  # (owned by this session now)
+        if conn is None:
+            conn = self._take_private(server)
         if conn is not None:
             self.t_connect = 0
             self.conn = conn
             self.ex.server_connected(conn.requests > 0)
         else:
             spawn(self._connect(backend, server, key), name="http-connect")
+
+    def _take_private(self, server: RuntimeServer) -> ServerConn | None:
+        """Our idle send-proxy connection, if it is to ``server`` and still open."""
+        conn = self.private
+        if conn is None:
+            return None
+        self.private = None
+        transport = conn.transport
+        if conn.closed or conn.server is not server or transport is None or transport.is_closing():
+            conn.close()
+            return None
+        conn.owner = self
+        return conn
 
     async def _connect(self, backend: Backend, server: RuntimeServer, key: bytes | None) -> None:
         started = self.loop.time()
@@ -473,7 +500,7 @@ class HttpSession(SessionBase):
                 backend, server, lambda: ServerConn(server, self), dst_port=self.local[1], key=key,
                 headers=self.ex.req.headers if self.ex.req is not None else None,
                 client_sni=self.tls.ssl_fc_sni if self.tls is not None else None,
-                direct=self.cookie_valid,
+                direct=self.cookie_valid, proxy_addresses=(self.client, self.local),
             )
         except dispatch.ConnectFailed as exc:
             self.slot = False
@@ -555,6 +582,6 @@ class HttpSession(SessionBase):
             self.hub.actconn, frontend.counters.scur,
             backend.counters.scur if backend else 0,
             server.active_conns if server else 0,
-            self.retries, 0, 0,
+            self.retries, 0, 0, "", "",
         ))
         hub.emit(event, record)

@@ -53,6 +53,7 @@ MODULES: tuple[str, ...] = (
     "proxy.engine.logformat",
     "proxy.engine.tcp",
     "proxy.engine.admission",
+    "proxy.engine.proxy_protocol",
     "proxy.engine.runtime",
 )
 

@@ -18,6 +18,11 @@ warm and lets the rest age out); ``purge`` closes the ones idle longer than
 HAProxy's ``pool-purge-delay`` (5 s).  A pooled connection the server closes
 simply drops out of the list in ``connection_lost``.  Idle connections
 cost no timer: the engine's sweeper task calls ``purge`` once a second.
+
+A ``send-proxy[-v2]`` server's connection began with a PROXY header naming
+one client, so HAProxy makes it private: it is never pooled, and ``put``
+hands it back to its session (``keep_private``), which reuses it for its own
+next request to that server and closes it with the session.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ class Owner(Protocol):
     def server_eof(self, conn: ServerConn) -> None: ...
     def server_lost(self, conn: ServerConn, exc: Exception | None) -> None: ...
     def server_paused(self, paused: bool) -> None: ...
+    def keep_private(self, conn: ServerConn) -> None: ...
 
 
 class ServerConn(asyncio.Protocol):
@@ -124,6 +130,7 @@ def take(server: RuntimeServer, owner: Owner) -> ServerConn | None:
 
 def put(conn: ServerConn) -> None:
     """Pool a connection whose exchange completed with keep-alive (or close it)."""
+    owner = conn.owner
     conn.owner = None
     conn.requests += 1
     server = conn.server
@@ -132,7 +139,12 @@ def put(conn: ServerConn) -> None:
     if conn.closed or transport is None or transport.is_closing() \
             or not (server.up and not server.disabled and server.weight > 0) \
             or len(server.idle) >= MAX_IDLE_PER_SERVER or not server.shares_connections:
-        conn.close()  # (shares_connections: False when the TLS SNI varies per request)
+        # (shares_connections: False when the TLS SNI varies per request, or with send-proxy)
+        if server.send_proxy and owner is not None and not conn.closed and transport is not None \
+                and not transport.is_closing() and server.up and not server.disabled:
+            owner.keep_private(conn)  # its PROXY header named that client: HAProxy's private
+            return
+        conn.close()
         return
     transport.resume_reading()
     conn.idle_since = time.monotonic()

@@ -30,6 +30,7 @@ GUI's what-if tester (``Engine.route``) run the very same code.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
@@ -58,7 +59,7 @@ from proxy.config.validate import ENGINE_IGNORES, ENGINE_REFUSES, engine_gap_mes
 from proxy.engine import acl as acl_mod
 from proxy.engine import auth as auth_mod
 from proxy.engine import balance as balance_mod
-from proxy.engine import http1
+from proxy.engine import http1, proxy_protocol
 from proxy.engine import tls as tls_mod
 from proxy.engine.acl import RequestContext
 from proxy.engine.counters import Counters
@@ -127,6 +128,10 @@ class RuntimeServer(balance_mod.ServerState):
     admin_drain: bool = False  # "set server ... state drain": weight 0, uweight kept
     tls: tls_mod.ServerTls | None = None  # "ssl"/"check-ssl" on the server line
     shares_connections: bool = True  # False when the SNI varies per request: no pooling
+    # "send-proxy" (1) / "send-proxy-v2" (2): the header each new connection starts with.
+    # Its connections are private, as HAProxy makes them (the header names one client):
+    # an idle one stays with its client session instead of the pool.
+    send_proxy: int = 0
 
     @property
     def drain(self) -> bool:
@@ -223,6 +228,9 @@ class BindAddress:
     line: int
     options: tuple[tuple[str, ...], ...] = ()
     tls: tls_mod.TlsTerminator | None = field(default=None, compare=False)  # "ssl" binds
+    accept_proxy: bool = False  # "accept-proxy": a PROXY header comes first
+    # HAProxy's listener name in error logs: the bind's "name", else its number (luid)
+    listener_name: str = field(default="", compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -1015,6 +1023,9 @@ def _compile_server(compiler: _Compiler, proxy: _Proxy, stmt: Statement, node: S
     compiler.option_gaps(stmt, 3, node.options, kw.SERVER_OPTIONS, proxy.mode())
     if not _attach_tls(server, proxy, stmt, merged, compiler):
         return None
+    server.send_proxy = proxy_protocol.server_version(merged.options)
+    if server.send_proxy:
+        server.shares_connections = False
     _attach_health(server, proxy, merged, compiler)
     return server
 
@@ -1127,7 +1138,14 @@ def _binds(compiler: _Compiler, proxy: _Proxy) -> list[BindAddress]:
         options = tuple(tuple(o) for o in node.options)
         for address in node.addresses:
             binds.extend(_bind_addresses(compiler, stmt, address, options, terminator))
-    return binds
+    return [_named_listener(bind, index) for index, bind in enumerate(binds, 1)]
+
+
+def _named_listener(bind: BindAddress, luid: int) -> BindAddress:
+    """HAProxy numbers a frontend's listeners from 1 in line order; "name" overrides it."""
+    name = next((o[1] for o in bind.options if o[:1] == ("name",) and len(o) > 1), str(luid))
+    return dataclasses.replace(bind, listener_name=name,
+                               accept_proxy=proxy_protocol.accepts_proxy(bind.options))
 
 
 def _bind_addresses(

@@ -89,6 +89,11 @@ class LogEvent(NamedTuple):
     retries: int = 0
     srv_queue: int = 0
     backend_queue: int = 0
+    # A connection refused before any request (a bad PROXY protocol header): the
+    # listener's name ("name" on its bind, else its number in the frontend) and
+    # HAProxy's error message; its log line is then HAProxy's error log format.
+    listener: str = ""
+    error: str = ""
 
     def _accept_date(self, with_ms: bool) -> str:
         stamp = time.strftime("%d/%b/%Y:%H:%M:%S", time.localtime(self.time))
@@ -99,7 +104,14 @@ class LogEvent(NamedTuple):
         return (f"{self.actconn}/{self.feconn}/{self.beconn}/{self.srv_conn}/{retries} "
                 f"{self.srv_queue}/{self.backend_queue}")
 
+    def error_line(self) -> str:
+        """HAProxy's error log format (configuration.txt 8.2.5)."""
+        return (f"{self.client[0]}:{self.client[1]} [{self._accept_date(True)}] "
+                f"{self.frontend}/{self.listener}: {self.error}")
+
     def httplog(self) -> str:
+        if self.error:
+            return self.error_line()
         t = self.timings
         request = f"{self.method} {self.path} {self.version}" if self.method else "<BADREQ>"
         return (
@@ -110,6 +122,8 @@ class LogEvent(NamedTuple):
         )
 
     def tcplog(self) -> str:
+        if self.error:
+            return self.error_line()
         t = self.timings
         return (
             f"{self.client[0]}:{self.client[1]} [{self._accept_date(False)}] {self.frontend} "
@@ -267,7 +281,7 @@ class SessionBase(asyncio.Protocol):
     """
 
     __slots__ = ("accepted_at", "accepted_mono", "bucket", "client", "closed", "deadline",
-                 "hub", "local", "loop", "transport", "wheel")
+                 "hub", "local", "loop", "proxied", "transport", "wheel")
 
     def __init__(self, hub: Hub, local: tuple[str, int] | None = None) -> None:
         """``local``: the accepting socket's address when it is a concrete one (saves a
@@ -285,8 +299,19 @@ class SessionBase(asyncio.Protocol):
         self.client = ("", 0)
         self.local = local or _UNKNOWN_LOCAL
         self.closed = False
+        self.proxied = False
+
+    def preset_addresses(self, client: tuple[str, int], local: tuple[str, int]) -> None:
+        """The connection came through an ``accept-proxy`` listener: these addresses (the
+        PROXY header's, or the real ones it said to keep) stand; its ``tcp-request
+        connection`` rules have run already, on the real address (configuration.txt)."""
+        self.client = client
+        self.local = local
+        self.proxied = True
 
     def record_addresses(self, transport: asyncio.BaseTransport) -> None:
+        if self.proxied:
+            return
         peer = transport.get_extra_info("peername") or ("0.0.0.0", 0)
         self.client = (host_text(peer[0]), int(peer[1]))
         if not self.local[0]:  # (by value: compiled, a tuple[str, int] has no identity)

@@ -137,7 +137,9 @@ class TcpSession(SessionBase):
         )
         if self.tls is not None:
             self.tls.apply_to(self.ctx)
-        verdict = self._run_rules(self.frontend.tcp_connection_rules, final=True)
+        # (an accept-proxy listener ran them on the real address: ``proxied``)
+        verdict = "accept" if self.proxied else self._run_rules(
+            self.frontend.tcp_connection_rules, final=True)
         if verdict == "reject":
             self.frontend.counters.dreq += 1
             self._end("PR")
@@ -300,7 +302,7 @@ class TcpSession(SessionBase):
         try:
             _, _, self.server, self.retries = await dispatch.connect(
                 backend, server, lambda: side, dst_port=self.local[1], key=key,
-                client_sni=self._client_sni(),
+                client_sni=self._client_sni(), proxy_addresses=(self.client, self.local),
             )
         except dispatch.ConnectFailed as exc:
             self.slot_held = False

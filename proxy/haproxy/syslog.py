@@ -32,6 +32,7 @@ import asyncio
 import re
 import time
 from collections import deque
+from typing import Any
 
 from proxy.engine.session import EventSampler, LogEvent, Timings, is_notable
 
@@ -100,7 +101,7 @@ def _request_parts(request: str | None) -> tuple[str, str, str]:
     return parts[0], parts[1], parts[2] if len(parts) > 2 else ""
 
 
-def _counts(found: re.Match[str]) -> dict[str, int]:
+def _counts(found: re.Match[str]) -> dict[str, Any]:  # (Any: LogEvent's fields are not all int)
     names = ("actconn", "feconn", "beconn", "srv_conn", "retries", "srv_queue", "backend_queue")
     return {name: int(found[name]) for name in names}
 

@@ -152,7 +152,7 @@ def test_hover_doc_says_what_the_engine_refuses() -> None:
 
 
 def test_hover_doc_on_a_bind_or_server_option_says_what_the_engine_does() -> None:
-    bind = "    bind :443 ssl crt site.pem alpn h2 accept-proxy"
+    bind = "    bind :443 ssl crt site.pem alpn h2 tfo"
     server = "    server check 127.0.0.1:80 check send-proxy"
     config = parse(f"frontend f\n{bind}\nbackend b\n{server}\n").config
 
@@ -162,9 +162,9 @@ def test_hover_doc_on_a_bind_or_server_option_says_what_the_engine_does() -> Non
         col = len(" ".join(text.split(" ")[: starts[nth]])) + 2
         return assist.hover_doc(config, line, text, col)
 
-    assert doc(2, bind, "accept-proxy") == (
-        f"accept-proxy (bind option)\n{kw.BIND_OPTIONS['accept-proxy'].doc}\n"
-        f"Engine: the embedded engine ignores it ({kw.BIND_OPTIONS['accept-proxy'].engine_note})")
+    assert doc(2, bind, "tfo") == (
+        f"tfo (bind option)\n{kw.BIND_OPTIONS['tfo'].doc}\n"
+        f"Engine: the embedded engine ignores it ({kw.BIND_OPTIONS['tfo'].engine_note})")
     assert "Engine: the embedded engine runs some of its values" in (doc(2, bind, "alpn") or "")
     assert (doc(2, bind, "ssl") or "").endswith("Engine: the embedded engine runs it")
     assert doc(2, bind, ":443") is None

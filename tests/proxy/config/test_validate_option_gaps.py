@@ -25,7 +25,7 @@ HEAD = "defaults\n    mode {mode}\n    timeout client 5s\n    timeout server 5s\
 
 # A value HAProxy 2.6 accepts for each marked option (and that the engine leaves out).
 BIND_SAMPLES = {
-    "accept-netscaler-cip": "1234", "accept-proxy": "", "allow-0rtt": "", "alpn": "h2,http/1.1",
+    "accept-netscaler-cip": "1234", "allow-0rtt": "", "alpn": "h2,http/1.1",
     "backlog": "100", "ca-ignore-err": "all", "ca-verify-file": "{ca}",
     "ciphersuites": "TLS_AES_128_GCM_SHA256", "crt-ignore-err": "all", "curves": "X25519:P-256",
     "defer-accept": "", "ecdhe": "prime256v1:secp384r1",
@@ -41,12 +41,12 @@ NOT_IN_THIS_HAPROXY = {"quic-cc-algo", "quic-force-retry", "namespace"}
 
 SERVER_SAMPLES = {
     "agent-check": "", "allow-0rtt": "", "alpn": "h2,http/1.1", "check-alpn": "h2",
-    "check-proto": "h2", "check-send-proxy": "", "check-via-socks4": "",
+    "check-proto": "h2", "check-via-socks4": "",
     "ciphersuites": "TLS_AES_128_GCM_SHA256", "init-addr": "last,libc,none", "max-reuse": "10",
     "maxqueue": "10", "minconn": "10", "npn": "http/1.1", "observe": "layer4",
     "on-marked-down": "shutdown-sessions", "on-marked-up": "shutdown-backup-sessions",
     "pool-low-conn": "2", "pool-max-conn": "10", "pool-purge-delay": "5s", "proto": "h2",
-    "redir": "http://example.test", "resolvers": "dns", "send-proxy": "", "send-proxy-v2": "",
+    "redir": "http://example.test", "resolvers": "dns",
     "send-proxy-v2-ssl": "", "send-proxy-v2-ssl-cn": "", "slowstart": "10s",
     "socks4": "127.0.0.1:1080", "source": "127.0.0.1", "tcp-ut": "30s", "tfo": "",
     "track": "be/ref",
@@ -171,7 +171,7 @@ def test_a_default_server_option_is_said_once_at_its_own_line(
     tmp_path: Path, haproxy_check: HaproxyCheck
 ) -> None:
     text = HEAD.format(mode="http") + (
-        "    default-server send-proxy\n"
+        "    default-server send-proxy-v2-ssl\n"
         "frontend f\n    bind 127.0.0.1:8080\n    default_backend b1\n"
         "backend b1\n    server s1 127.0.0.1:8001\n    server s2 127.0.0.1:8002\n"
         "backend b2\n    default-server tfo\n    retry-on conn-failure empty-response response-timeout\n"
@@ -180,7 +180,7 @@ def test_a_default_server_option_is_said_once_at_its_own_line(
     found = check(tmp_path, text, haproxy_check)
     options = [d for d in found if d.code == ENGINE_IGNORES and d.col > 5]  # not 'retry-on' itself
     assert [(d.line, d.col, d.message.split(":")[0]) for d in options] == [
-        (6, 20, "'send-proxy'"), (14, 20, "'tfo'")]
+        (6, 20, "'send-proxy-v2-ssl'"), (14, 20, "'tfo'")]
 
 
 def test_per_certificate_crt_list_options_the_engine_does_not_apply(

@@ -17,7 +17,7 @@ from proxy.certs import CertStore
 from proxy.config import keywords as kw
 from proxy.config.load import check_text
 from proxy.config.validate import ENGINE_IGNORES
-from proxy.engine import tls
+from proxy.engine import proxy_protocol, tls
 from proxy.engine.engine import Engine
 from proxy.engine.runtime import compile_config
 from tests.conftest import HaproxyCheck
@@ -29,8 +29,8 @@ RUNTIME_SERVER_WORDS = {"weight", "backup", "no-backup", "disabled", "enabled", 
 HEALTH_SERVER_WORDS = {"check", "no-check", "port", "inter", "fastinter", "downinter", "rise", "fall",
                        "addr", "check-ssl", "no-check-ssl", "check-sni"}
 # Resets to what the engine always does, and "proto h1"/"check-proto h1" (its HTTP/1.1).
-ALREADY_SO = {"no-agent-check", "no-send-proxy", "no-send-proxy-v2", "no-send-proxy-v2-ssl",
-              "no-send-proxy-v2-ssl-cn", "no-tfo", "proto", "check-proto"}
+ALREADY_SO = {"no-agent-check", "no-send-proxy-v2-ssl", "no-send-proxy-v2-ssl-cn", "no-tfo",
+              "proto", "check-proto"}
 
 
 def run(table: dict[str, kw.OptionSpec]) -> set[str]:
@@ -41,11 +41,12 @@ def run(table: dict[str, kw.OptionSpec]) -> set[str]:
 def test_the_tls_modules_bind_options_are_exactly_those_the_registry_says_run() -> None:
     # v6only/v4v6: the engine's listener sockets (engine._v6only); proto: only "h1" runs
     assert run(kw.BIND_OPTIONS) == (set(tls._BIND_HANDLERS) | tls.BIND_WORDS
-                                    | {"v6only", "v4v6", "proto"})
+                                    | proxy_protocol.BIND_WORDS | {"v6only", "v4v6", "proto"})
 
 
 def test_the_engines_server_options_are_exactly_those_the_registry_says_run() -> None:
-    read = set(tls._SERVER_HANDLERS) | tls.SERVER_WORDS | RUNTIME_SERVER_WORDS | HEALTH_SERVER_WORDS
+    read = (set(tls._SERVER_HANDLERS) | tls.SERVER_WORDS | RUNTIME_SERVER_WORDS | HEALTH_SERVER_WORDS
+            | proxy_protocol.SERVER_WORDS | proxy_protocol.CHECK_WORDS)
     assert run(kw.SERVER_OPTIONS) == read | ALREADY_SO
 
 
@@ -87,7 +88,7 @@ async def test_a_default_server_option_is_one_engine_warning_at_its_line(
     tmp_path: Path, haproxy_check: HaproxyCheck
 ) -> None:
     text = HEAD.format(mode="http") + (
-        "    default-server send-proxy\n"
+        "    default-server send-proxy-v2-ssl\n"
         "frontend f\n    bind 127.0.0.1:0\n    default_backend b1\n"
         "backend b1\n    server s1 127.0.0.1:8001\n    server s2 127.0.0.1:8002\n"
         "backend b2\n    server s3 127.0.0.1:8003 tfo\n"
@@ -98,7 +99,7 @@ async def test_a_default_server_option_is_one_engine_warning_at_its_line(
     await engine.start()
     try:
         assert [(w.line, w.col, w.message.split(":")[0]) for w in engine.warnings] == [
-            (6, 20, "'send-proxy'"), (14, 30, "'tfo'")]
+            (6, 20, "'send-proxy-v2-ssl'"), (14, 30, "'tfo'")]
     finally:
         await engine.stop(0.1)
 
