@@ -495,6 +495,8 @@ class Engine:
                 loop.call_soon_threadsafe(self._start_recording)
             else:
                 self._start_recording()
+        if hub.sampler is not None:
+            hub.sampler.refill()  # what this reader can list again (EventSampler)
         out: list[LogEvent] = []
         # deque.append (engine loop) and popleft (GUI thread) are atomic in CPython: no lock
         while hub.events and len(out) < max_n:

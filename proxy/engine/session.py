@@ -185,33 +185,41 @@ class EventSampler:
     a user looks for in a busy log) each get ``per_second`` rows with bursts of up
     to ``burst``, so a burst of a few hundred requests is listed whole and a
     sustained load is listed at a steady, readable rate -- and errors are never
-    crowded out by the successes around them.  A bucket refills only when it runs
-    dry, so a request costs one comparison until then and one clock read after.
+    crowded out by the successes around them.
+
+    The reader refills the buckets when it drains (``refill``: the engine child's relay
+    every 20 ms, the window's poll), so taking a token (``Hub.records``) is one
+    comparison, with no clock read per request.  A refill from another thread than the
+    loop's may race with a take; the sample is then one row off, nothing worse.
     """
 
-    __slots__ = ("burst", "clock", "per_second", "refilled_at", "tokens")
+    __slots__ = ("burst", "notable_tokens", "per_second", "refilled_at", "tokens")
 
-    def __init__(self, per_second: float, burst: int,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, per_second: float, burst: int, now: float | None = None) -> None:
         self.per_second = per_second
-        self.burst = burst
-        self.clock = clock  # injectable: tests step it
-        now = clock()
-        self.tokens = [float(burst), float(burst)]  # ordinary, notable
-        self.refilled_at = [now, now]
+        self.burst = float(burst)
+        self.tokens = self.notable_tokens = float(burst)
+        self.refilled_at = time.monotonic() if now is None else now
+
+    def refill(self, now: float | None = None) -> None:
+        """Add the tokens earned since the last refill (monotonic seconds; default: now)."""
+        now = time.monotonic() if now is None else now
+        earned = (now - self.refilled_at) * self.per_second
+        self.refilled_at = now
+        if earned > 0:
+            self.tokens = min(self.burst, self.tokens + earned)
+            self.notable_tokens = min(self.burst, self.notable_tokens + earned)
 
     def admit(self, notable: bool) -> bool:
-        which = 1 if notable else 0
-        tokens = self.tokens[which]
-        if tokens < 1.0:
-            now = self.clock()
-            tokens = min(float(self.burst), tokens + (now - self.refilled_at[which]) * self.per_second)
-            self.refilled_at[which] = now
-            if tokens < 1.0:
-                self.tokens[which] = tokens
-                return False
-        self.tokens[which] = tokens - 1.0
-        return True
+        """Take a token for one event (``Hub.records`` does the same, inline)."""
+        if notable:
+            if self.notable_tokens >= 1.0:
+                self.notable_tokens -= 1.0
+                return True
+        elif self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
 
 
 def is_notable(status: int | None, termination: str) -> bool:
@@ -252,11 +260,19 @@ class Hub:
         self.log_wanted = bool(self.subscribers) or self.drain_active
 
     def records(self, notable: bool) -> bool:
-        """Whether the drained record takes the event about to be built (counted if not)."""
+        """Whether the drained record takes the event about to be built (counted if not).
+        ``EventSampler.admit`` inlined: this runs for every request of a sampled engine."""
         if not self.drain_active:
             return False
         sampler = self.sampler
-        if sampler is None or sampler.admit(notable):
+        if sampler is None:
+            return True
+        if notable:
+            if sampler.notable_tokens >= 1.0:
+                sampler.notable_tokens -= 1.0
+                return True
+        elif sampler.tokens >= 1.0:
+            sampler.tokens -= 1.0
             return True
         self.unrecorded += 1
         return False

@@ -184,6 +184,8 @@ class SyslogReceiver(asyncio.DatagramProtocol):
 
     def drain_events(self, max_n: int = 1000) -> list[LogEvent]:
         """Events since the last call, oldest first (thread-safe: deque pops are atomic)."""
+        if self.sampler is not None:
+            self.sampler.refill()  # what this reader can list again (EventSampler)
         out: list[LogEvent] = []
         while self.events and len(out) < max_n:
             try:

@@ -16,28 +16,29 @@ from proxy.engine import LogEvent
 from proxy.engine.session import EventSampler, Hub, is_notable
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def test_a_burst_is_taken_whole_then_the_rate_holds() -> None:
-    clock = Clock()
-    sampler = EventSampler(per_second=10, burst=5, clock=clock)
+def test_a_burst_is_taken_whole_then_the_refills_hold_the_rate() -> None:
+    sampler = EventSampler(per_second=10, burst=5, now=100.0)
     assert [sampler.admit(False) for _ in range(7)] == [True] * 5 + [False] * 2
-    clock.now += 0.25  # 2.5 tokens
+    sampler.refill(100.25)  # 2.5 tokens
     assert [sampler.admit(False) for _ in range(4)] == [True, True, False, False]
-    clock.now += 60  # a long quiet spell refills to the burst, not beyond
+    sampler.refill(160.0)  # a long quiet spell refills to the burst, not beyond
     assert sum(sampler.admit(False) for _ in range(20)) == 5
+    sampler.refill(150.0)  # a clock that went back earns nothing
+    assert not sampler.admit(False)
 
 
 def test_errors_have_a_bucket_of_their_own() -> None:
-    sampler = EventSampler(per_second=1, burst=3, clock=Clock())
+    sampler = EventSampler(per_second=1, burst=3, now=0.0)
     assert sum(sampler.admit(False) for _ in range(10)) == 3  # the successes ran it dry
     assert [sampler.admit(True) for _ in range(4)] == [True, True, True, False]
+
+
+def test_the_hub_takes_tokens_as_the_sampler_does() -> None:
+    hub = Hub()
+    hub.drain_active = True
+    hub.sampler = EventSampler(per_second=1, burst=2, now=0.0)
+    taken = [hub.records(notable) for notable in (False, False, False, True, True, True)]
+    assert taken == [True, True, False, True, True, False] and hub.unrecorded == 2
 
 
 def test_what_counts_as_notable() -> None:
