@@ -211,7 +211,7 @@ class EventSampler:
             self.notable_tokens = min(self.burst, self.notable_tokens + earned)
 
     def admit(self, notable: bool) -> bool:
-        """Take a token for one event (``Hub.records`` does the same, inline)."""
+        """Take a token for one event: one comparison, no clock read (``refill`` adds them)."""
         if notable:
             if self.notable_tokens >= 1.0:
                 self.notable_tokens -= 1.0
@@ -260,19 +260,11 @@ class Hub:
         self.log_wanted = bool(self.subscribers) or self.drain_active
 
     def records(self, notable: bool) -> bool:
-        """Whether the drained record takes the event about to be built (counted if not).
-        ``EventSampler.admit`` inlined: this runs for every request of a sampled engine."""
+        """Whether the drained record takes the event about to be built (counted if not)."""
         if not self.drain_active:
             return False
         sampler = self.sampler
-        if sampler is None:
-            return True
-        if notable:
-            if sampler.notable_tokens >= 1.0:
-                sampler.notable_tokens -= 1.0
-                return True
-        elif sampler.tokens >= 1.0:
-            sampler.tokens -= 1.0
+        if sampler is None or sampler.admit(notable):
             return True
         self.unrecorded += 1
         return False
