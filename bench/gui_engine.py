@@ -97,6 +97,7 @@ class Run:
     errors: int
     cpu_per_10k: float  # CPU seconds of the serving process per 10k requests
     noise: float  # share of core 1 used by other processes during the run
+    load_idle: float  # share of core 0 (wrk, the origin, the window) left idle: ~0 means wrk lacked CPU
     repaints: float = float("nan")  # paints/s of the watched widget (GUI runs only)
     longest_gap_ms: float = float("nan")
     gui_cpu: float = float("nan")  # share of a core the GUI process used (GUI runs only)
@@ -109,14 +110,16 @@ class _Meter:
         self.pids = (serving_pid, *idle_pids)
         self.cpu = [eb.cpu_seconds(pid) for pid in self.pids]
         self.core = eb.core_busy_seconds(eb.PROXY_CORE)
+        self.load_core = eb.core_busy_seconds(eb.LOAD_CORE)
         self.started = time.monotonic()
 
-    def finish(self) -> tuple[float, float, float]:
-        """(serving process CPU s, other load on core 1 as a share, elapsed s)."""
+    def finish(self) -> tuple[float, float, float, float]:
+        """(serving process CPU s, other load on core 1 as a share, idle share of core 0, elapsed s)."""
         elapsed = time.monotonic() - self.started
         cpu = [eb.cpu_seconds(pid) - before for pid, before in zip(self.pids, self.cpu, strict=True)]
         other = eb.core_busy_seconds(eb.PROXY_CORE) - self.core - sum(cpu)
-        return cpu[0], max(0.0, other) / elapsed, elapsed
+        load_busy = eb.core_busy_seconds(eb.LOAD_CORE) - self.load_core
+        return cpu[0], max(0.0, other) / elapsed, max(0.0, 1 - load_busy / elapsed), elapsed
 
 
 def _per_10k(cpu: float, rate: float, seconds: float) -> float:
@@ -250,11 +253,11 @@ class GuiSide:
         thread, result = _wrk_in_thread(port, seconds)
         _run_qt_until(lambda: not thread.is_alive())
         gui_cpu = eb.cpu_seconds(os.getpid()) - gui_before  # the whole app process
-        cpu, noise, elapsed = meter.finish()
+        cpu, noise, load_idle, elapsed = meter.finish()
         if isinstance(result[0], Exception):
             raise result[0]
         rate, p99, errors = result[0]
-        return Run(rate, p99, errors, _per_10k(cpu, rate, seconds), noise,
+        return Run(rate, p99, errors, _per_10k(cpu, rate, seconds), noise, load_idle,
                    self.clock.paints / elapsed, self.clock.longest_gap * 1000, gui_cpu / elapsed)
 
     def close(self) -> None:
@@ -273,8 +276,8 @@ def headless_run(process: subprocess.Popen[bytes], port: int, seconds: float) ->
     meter = _Meter(process.pid, (os.getpid(),))
     with _normal_priority():
         rate, p99, errors = eb.run_wrk(port, SCENARIO, seconds)
-    cpu, noise, _elapsed = meter.finish()
-    return Run(rate, p99, errors, _per_10k(cpu, rate, seconds), noise)
+    cpu, noise, load_idle, _elapsed = meter.finish()
+    return Run(rate, p99, errors, _per_10k(cpu, rate, seconds), noise, load_idle)
 
 
 def measure(work: Path, origin_port: int, seconds: float, repeat: int, view: str,
@@ -359,7 +362,7 @@ def report(gui_runs: list[Run], headless_runs: list[Run], seconds: float, repeat
 
     def row(name: str, run: Run, gui_columns: str) -> str:
         return (f"| {name} | {run.rate:,.0f} | {run.p99_ms:.2f} | {run.cpu_per_10k:.3f} | {run.errors} | "
-                f"{run.noise:.0%} | {gui_columns} |")
+                f"{run.noise:.0%} | {run.load_idle:.0%} | {gui_columns} |")
 
     load = Path("/proc/loadavg").read_text().split()[0]
     return "\n".join([
@@ -372,8 +375,8 @@ def report(gui_runs: list[Run], headless_runs: list[Run], seconds: float, repeat
         f"repaint every {repaint_ms} ms",
         "",
         "| engine | req/s | p99 ms | CPU s per 10k req | errors | other load on core 1 "
-        "| window repaints/s | longest paint gap ms | app process CPU |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        f"| core {eb.LOAD_CORE} idle | window repaints/s | longest paint gap ms | app process CPU |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         row("GUI-hosted (engine process, window open)", gui,
             f"{gui.repaints:.1f} | {gui.longest_gap_ms:.0f} | {gui.gui_cpu:.0%}"),
         row("headless (`proxydesk run --quiet`)", headless, " | | "),
