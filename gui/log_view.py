@@ -12,6 +12,18 @@ model's ``data()`` was called ~90,000 times a second while the table repainted
 engine's thread: the GUI-hosted engine served less than half the requests of
 the headless one.  With the texts in C++ items, painting runs no Python at all.
 
+The model fills its cells itself (``setData``, the items cloned in C++ from a
+read-only prototype), with its signals blocked, then announces a batch with one
+``dataChanged``; once it holds ``capacity`` rows it never removes one: it is a
+ring, the oldest rows take the newest events in place, and ``LogFilter`` shows
+them in arrival order (``ARRIVAL_ROLE``, compared in C++).  Why, measured
+offscreen on 2026-12-07 with a full log: rows of items built in Python cost
+~165 us each to add (every item carries a Python wrapper) and, removed from the
+top, up to ~100 us each to remove -- QStandardItemModel's per-item lookup hint
+goes stale as rows shift, so the cost grew with every trim -- 280-300 us a row
+in all; the ring costs 100-180 us a row, on the GUI thread and on the core the
+window shares with whatever else runs.
+
 The Python work left is per *shown* row, so it is bounded: a tick shows at most
 ``rows_per_update`` of its events (the newest; a tail of a busy log cannot be
 read at 20,000 lines a second anyway) and counts the others, and the table
@@ -31,7 +43,14 @@ import time
 import urllib.parse
 from collections.abc import Callable, Sequence
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QItemSelectionModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -51,9 +70,10 @@ from proxy.app.engine_wire import EVENTS_BURST, EVENTS_PER_S
 from proxy.engine import LogEvent
 from proxy.engine.session import is_notable
 
-__all__ = ["COLUMNS", "NOTABLE_ROLE", "LogFilter", "LogModel", "LogView"]
+__all__ = ["ARRIVAL_ROLE", "COLUMNS", "NOTABLE_ROLE", "LogFilter", "LogModel", "LogView"]
 
 NOTABLE_ROLE = Qt.ItemDataRole.UserRole + 1  # on a row's first item: is_notable(event)
+ARRIVAL_ROLE = Qt.ItemDataRole.UserRole + 2  # on a row's first item: 0, 1, 2... as events came
 
 
 def _route(event: LogEvent) -> str:
@@ -79,28 +99,26 @@ COLUMNS: tuple[tuple[str, Callable[[LogEvent], str]], ...] = (
 )
 
 
-def _row(event: LogEvent) -> list[QStandardItem]:
-    # The full log line as every cell's tooltip: the table shows one line per request.
-    line = event.httplog() if event.status is not None else event.tcplog()
-    items = []
-    for _header, text in COLUMNS:
-        item = QStandardItem(text(event))
-        item.setEditable(False)
-        item.setToolTip(line)
-        items.append(item)
-    items[0].setData(is_notable(event.status, event.termination_state), NOTABLE_ROLE)
-    return items
+_DISPLAY, _TOOLTIP = Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ToolTipRole
 
 
 class LogModel(QStandardItemModel):
+    """The newest ``capacity`` events, in a ring of rows: once full, the oldest rows are
+    overwritten (their ``ARRIVAL_ROLE`` says in which order; ``LogFilter`` sorts by it)."""
+
     # rows_per_update: what one tick lists (the newest; the rest are counted).  As many as
-    # the engine's sampled stream sends in a burst, so a burst it sends is listed whole;
-    # measured offscreen, 200 rows cost a tick ~18 ms, 50 rows ~8 ms.
+    # the engine's sampled stream sends in a burst, so a burst it sends is listed whole.
+    overwriting = Signal(int, int)  # (first row, count): rows about to take newer events
     def __init__(self, capacity: int = 2000, rows_per_update: int = EVENTS_BURST) -> None:
         super().__init__(0, len(COLUMNS))
+        read_only = QStandardItem()  # what the model clones, in C++, for every cell it fills
+        read_only.setEditable(False)
+        self.setItemPrototype(read_only)
         self.capacity = capacity
         self.rows_per_update = rows_per_update
         self.not_shown = 0  # events of busy ticks that got no row
+        self._oldest = 0  # once full: the row the next event overwrites
+        self._arrivals = 0  # numbers the rows in arrival order (ARRIVAL_ROLE)
         self.setHorizontalHeaderLabels([header for header, _text in COLUMNS])
 
     def append(self, events: Sequence[LogEvent]) -> None:
@@ -109,11 +127,38 @@ class LogModel(QStandardItemModel):
         keep = min(self.rows_per_update, self.capacity)
         shown = list(events)[-keep:]
         self.not_shown += len(events) - len(shown)
-        overflow = self.rowCount() + len(shown) - self.capacity
-        if overflow > 0:
-            self.removeRows(0, overflow)
-        for event in shown:
-            self.appendRow(_row(event))
+        free = self.capacity - self.rowCount()
+        if free > 0:  # not full yet: new rows at the end
+            new, shown = shown[:free], shown[free:]
+            start = self.rowCount()
+            self.insertRows(start, len(new))
+            self._write(start, new)
+        while shown:  # full: the oldest rows take the newest events, in place
+            piece, shown = shown[:self.capacity - self._oldest], shown[self.capacity - self._oldest:]
+            self.overwriting.emit(self._oldest, len(piece))
+            self._write(self._oldest, piece)
+            self._oldest = (self._oldest + len(piece)) % self.capacity
+
+    def _write(self, start: int, events: list[LogEvent]) -> None:
+        """``events`` into the rows from ``start``: the cells are set with signals blocked,
+        then announced by one ``dataChanged`` (see the module docstring for why)."""
+        index, set_data = self.index, self.setData
+        self.blockSignals(True)
+        try:
+            for row, event in enumerate(events, start):
+                # The full log line as every cell's tooltip: the table shows one line per request.
+                line = event.httplog() if event.status is not None else event.tcplog()
+                for column, (_header, text) in enumerate(COLUMNS):
+                    cell = index(row, column)
+                    set_data(cell, text(event), _DISPLAY)
+                    set_data(cell, line, _TOOLTIP)
+                first = index(row, 0)
+                set_data(first, is_notable(event.status, event.termination_state), NOTABLE_ROLE)
+                set_data(first, self._arrivals, ARRIVAL_ROLE)
+                self._arrivals += 1
+        finally:
+            self.blockSignals(False)
+        self.dataChanged.emit(index(start, 0), index(start + len(events) - 1, len(COLUMNS) - 1), [])
 
     def count_unlisted(self, n: int) -> None:
         """``n`` requests the engine did not send (its record is sampled under load)."""
@@ -122,6 +167,7 @@ class LogModel(QStandardItemModel):
     def clear_rows(self) -> None:
         self.removeRows(0, self.rowCount())
         self.not_shown = 0
+        self._oldest = 0
 
 
 class LogFilter(QSortFilterProxyModel):
@@ -133,6 +179,8 @@ class LogFilter(QSortFilterProxyModel):
         self.problems_only = False
         self.setFilterKeyColumn(-1)
         self.setFilterCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.setSortRole(ARRIVAL_ROLE)  # oldest first, whichever row of the ring holds it
+        self.sort(0, Qt.SortOrder.AscendingOrder)
 
     def set_problems_only(self, on: bool) -> None:
         if not hasattr(self, "beginFilterChange"):  # Qt < 6.9 (PySide6 >= 6.8 is allowed)
@@ -156,6 +204,7 @@ class LogView(QWidget):
         self.model = model or LogModel()
         self.shown = LogFilter()
         self.shown.setSourceModel(self.model)
+        self.model.overwriting.connect(self._deselect)
         self.table = QTableView()
         self.table.setModel(self.shown)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -259,6 +308,18 @@ class LogView(QWidget):
     def count_unlisted(self, n: int) -> None:
         self.model.count_unlisted(n)
         self._update_summary()
+
+    def _deselect(self, first: int, count: int) -> None:
+        """A selected row about to take a newer event is deselected: the selection names
+        the request the user picked, not whatever comes to sit in its row."""
+        selection = self.table.selectionModel()
+        if selection is None or not selection.hasSelection():
+            return
+        for row in range(first, first + count):
+            shown = self.shown.mapFromSource(self.model.index(row, 0))
+            if shown.isValid() and selection.isRowSelected(shown.row(), QModelIndex()):
+                selection.select(shown, QItemSelectionModel.SelectionFlag.Deselect
+                                 | QItemSelectionModel.SelectionFlag.Rows)
 
     def _update_summary(self) -> None:
         rows, skipped, shown = self.model.rowCount(), self.model.not_shown, self.shown.rowCount()

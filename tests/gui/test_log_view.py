@@ -37,15 +37,50 @@ def test_rows_show_the_event_and_its_log_line(qtmodeltester: Any) -> None:
     assert not model.flags(model.index(0, 0)) & Qt.ItemFlag.ItemIsEditable
 
 
-def test_a_busy_batch_shows_its_newest_events_and_counts_the_rest() -> None:
-    model = LogModel(capacity=30, rows_per_update=10)
-    model.append([_event(n) for n in range(25)])
-    assert model.rowCount() == 10 and model.not_shown == 15
-    assert model.index(9, 5).data() == "GET /p24"  # newest last
+def test_a_busy_batch_shows_its_newest_events_and_counts_the_rest(qtbot: Any) -> None:
+    view = LogView(LogModel(capacity=30, rows_per_update=10))
+    qtbot.addWidget(view)
+    view.append([_event(n) for n in range(25)])
+    assert view.model.rowCount() == 10 and view.model.not_shown == 15
+    assert _shown(view)[-1] == "GET /p24"  # newest last
     for start in range(100, 130, 10):
-        model.append([_event(n) for n in range(start, start + 10)])
-    assert model.rowCount() == 30  # capacity: the oldest rows went
-    assert model.index(0, 5).data() == "GET /p100" and model.index(29, 5).data() == "GET /p129"
+        view.append([_event(n) for n in range(start, start + 10)])
+    assert view.model.rowCount() == 30  # capacity: the oldest rows went
+    assert _shown(view) == [f"GET /p{n}" for n in range(100, 130)]
+
+
+def test_a_full_log_keeps_the_newest_rows_in_order_and_filters_them(qtbot: Any) -> None:
+    """Once full, rows are reused in a ring (see gui/log_view.py): what the table shows
+    must still be the newest ``capacity`` requests, oldest first, filtered as typed."""
+    view = LogView(LogModel(capacity=7, rows_per_update=5))
+    qtbot.addWidget(view)
+    sent = 0
+    for batch in (3, 5, 4, 5, 2, 5, 1, 5):  # wraps the ring several times, at odd offsets
+        view.append([_event(n) for n in range(sent, sent + batch)])
+        sent += batch
+        assert _shown(view) == [f"GET /p{n}" for n in range(max(0, sent - 7), sent)]
+    assert view.model.rowCount() == 7
+    qtbot.keyClicks(view.filter, "/p25")
+    assert _shown(view) == ["GET /p25"]
+    view.filter.clear()
+    qtbot.keyClicks(view.filter, "/p1")  # /p1, /p10../p19 went with their rows
+    assert _shown(view) == []
+    view.filter.clear()
+    view.model.clear_rows()
+    view.append([_event(n) for n in range(100, 103)])
+    assert _shown(view) == ["GET /p100", "GET /p101", "GET /p102"]
+
+
+def test_a_selected_row_is_deselected_when_its_request_ages_out(qtbot: Any) -> None:
+    view = LogView(LogModel(capacity=4, rows_per_update=4))
+    qtbot.addWidget(view)
+    view.append([_event(n) for n in range(4)])
+    view.table.selectRow(3)  # GET /p3, the newest
+    view.append([_event(n) for n in range(4, 7)])  # /p0../p2 make room: /p3 stays selected
+    selected = {view.shown.index(i.row(), 5).data() for i in view.table.selectionModel().selectedRows()}
+    assert selected == {"GET /p3"}
+    view.append([_event(7)])  # /p3's row takes /p7
+    assert not view.table.selectionModel().hasSelection()
 
 
 class _Counting(http.server.BaseHTTPRequestHandler):
