@@ -124,6 +124,27 @@ def unix_sockets_available() -> bool:
             and hasattr(asyncio, "start_unix_server"))
 
 
+# ------------------------------------------------------------------ accounts
+
+
+def system_account_known(kind: str, name: str) -> bool | None:
+    """Whether this machine has the user (``kind`` "user") or group ("group") ``name``, as
+    HAProxy's ``user``/``group`` look it up (``getpwnam``/``getgrnam``); None where there is
+    no such database to ask (Windows: no ``pwd``/``grp``, and no HAProxy either)."""
+    if is_windows():
+        return None
+    try:
+        database = importlib.import_module("pwd" if kind == "user" else "grp")
+    except ImportError:
+        return None
+    lookup = database.getpwnam if kind == "user" else database.getgrnam
+    try:
+        lookup(name)
+    except KeyError:
+        return False
+    return True
+
+
 # ----------------------------------------------------------------------- signals
 
 

@@ -1118,9 +1118,27 @@ def _check_unix_stats_sockets(ctx: _Ctx) -> None:
                 ctx.warning(stmt, 2, platform.UNIX_SOCKETS_UNAVAILABLE)
 
 
+def _check_system_accounts(ctx: _Ctx) -> None:
+    """HAProxy looks ``user``/``group`` up on the machine it starts on and refuses a name it
+    does not find ("cannot find user id for ..."); the embedded engine changes no user.  The
+    file may be meant for a server that has the account, so here it is a warning."""
+    for section in _active_sections(ctx):
+        if section.kind != "global":
+            continue
+        for stmt in section.body:
+            words = stmt.words
+            if not ctx.is_active(stmt) or len(words) != 2 or words[0] not in ("user", "group"):
+                continue
+            if platform.system_account_known(words[0], words[1]) is False:
+                ctx.warning(stmt, 1, f"cannot find {words[0]} id for '{words[1]}' on this machine: "
+                                     f"HAProxy refuses to start here with it (fine for a machine "
+                                     f"that has it; the embedded engine does not change {words[0]})")
+
+
 _CROSS_CHECKS: list[Callable[[_Ctx], None]] = [
     _check_message_directives,
     _check_unix_stats_sockets,
+    _check_system_accounts,
     _check_userlists,
     _check_has_listener,
     _check_duplicate_names,

@@ -23,6 +23,7 @@ from proxy.config.load import check_text
 from proxy.config.parser import parse
 from proxy.config.writer import write_file
 from proxy.engine.engine import Engine
+from tests.conftest import HaproxyCheck
 from tests.proxy.engine._engine_support import HTTP_DEFAULTS
 
 
@@ -183,3 +184,41 @@ def test_check_does_not_warn_where_unix_sockets_exist(
     path.write_text(UNIX_STATS.format(sock="/run/haproxy/admin.sock").replace(":0", ":8080"))
     assert main(["check", str(path)]) == 0
     assert "unix sockets" not in capsys.readouterr().out
+
+
+ACCOUNTS = "global\n    user {user}\n    group {group}\n" + HTTP_DEFAULTS + (
+    "frontend fe\n    bind 127.0.0.1:18080\n    http-request return status 200\n")
+
+
+@pytest.mark.haproxy
+def test_an_unknown_user_or_group_is_what_haproxy_refuses_here(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    haproxy_check: HaproxyCheck,
+) -> None:
+    monkeypatch.setattr(platform, "SYSTEM", "posix")
+    unknown, known = tmp_path / "unknown.cfg", tmp_path / "known.cfg"
+    unknown.write_text(ACCOUNTS.format(user="nosuchuser-pd", group="nosuchgroup-pd"))
+    known.write_text(ACCOUNTS.format(user="root", group="root"))
+    theirs = haproxy_check(unknown, cwd=tmp_path)
+    assert theirs.returncode != 0
+    assert f"parsing [{unknown}:2] : cannot find user id for 'nosuchuser-pd'" in theirs.stderr
+    assert f"parsing [{unknown}:3] : cannot find group id for 'nosuchgroup-pd'" in theirs.stderr
+    assert haproxy_check(known, cwd=tmp_path).returncode == 0
+    # Ours: a located warning, not a refusal -- the file may be meant for another machine.
+    assert main(["check", str(unknown)]) == 0
+    out = capsys.readouterr().out
+    assert f"{unknown}:2:10: warning: cannot find user id for 'nosuchuser-pd' on this machine" in out
+    assert f"{unknown}:3:11: warning: cannot find group id for 'nosuchgroup-pd' on this machine" in out
+    assert main(["check", str(known)]) == 0
+    assert "cannot find" not in capsys.readouterr().out
+
+
+@pytest.mark.usefixtures("windows")
+def test_accounts_are_not_looked_up_where_there_is_no_account_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert platform.system_account_known("user", "nosuchuser-pd") is None
+    path = tmp_path / "w.cfg"
+    path.write_text(ACCOUNTS.format(user="nosuchuser-pd", group="nosuchgroup-pd"))
+    assert main(["check", str(path)]) == 0
+    assert "cannot find" not in capsys.readouterr().out
