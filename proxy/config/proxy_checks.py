@@ -361,6 +361,26 @@ def _rules_after_a_final_one(semantics: Semantics, meaning: ProxyMeaning) -> Ite
                            "above it)")
 
 
+def _external_check_without_global(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
+    """``option external-check`` runs a program per check: HAProxy refuses it unless the
+    global section says ``external-check``, and warns unless it also says
+    ``insecure-fork-wanted`` (cfgparse.c, check_config_validity)."""
+    if meaning.section.kind == "frontend" or _check_option(meaning) != "external-check":
+        return
+    option = meaning.option("external-check")
+    stmt = option.source.statement if option is not None else None
+    if stmt is None:
+        return
+    name, where = f"Proxy '{meaning.name}'", "the global section"
+    if global_setting(semantics.config, "external-check") is None:
+        yield _error(semantics, stmt, 0, f"{name} : 'option external-check' unable to find required "
+                     f"'global.external-check'. (add 'external-check' to {where})")
+    if global_setting(semantics.config, "insecure-fork-wanted") is None:
+        yield _warning(semantics, stmt, 0, f"{name} : 'insecure-fork-wanted' not enabled in the global "
+                       f"section, 'option external-check' will likely fail. (add 'insecure-fork-wanted' "
+                       f"to {where})")
+
+
 def _frontend_without_bind(semantics: Semantics, meaning: ProxyMeaning) -> Iterator[Diagnostic]:
     if meaning.section.kind == "backend" or any(isinstance(s.node, Bind) for s in meaning.own):
         return
@@ -431,6 +451,7 @@ _CHECKS: tuple[_Check, ...] = (
     _check_rules_without_their_option,
     _rules_after_a_final_one,
     _frontend_without_bind,
+    _external_check_without_global,
     _default_backend_over_servers,
     _server_tls_without_ca,
     _use_server_targets,

@@ -57,6 +57,8 @@ def case(text: str, *lines: int, words: str = "") -> Case:
 
 NO_LOG = "since it has no log address"
 NEEDS_HTTP = "as it requires HTTP mode"
+EXTERNAL_CHECK = "    option external-check\n    external-check command /bin/true\n    server s 127.0.0.1:9 check\n"
+
 CASES: dict[str, Case] = {
     # -- a log format with nowhere to send it (the gap this sweep started from) --
     "httplog-without-log": case(fe_be("http", "    option httplog\n"), 8, words=NO_LOG),
@@ -171,6 +173,10 @@ CASES: dict[str, Case] = {
     "http-check-with-inherited-httpchk": case(
         defaults("http", "    option httpchk\n") + "frontend fe\n    bind 127.0.0.1:18080\n"
         "    default_backend be\nbackend be\n    http-check expect status 200\n    server s 127.0.0.1:9 check\n"),
+    "external-check-without-insecure-fork": case(fe_be("http", be=EXTERNAL_CHECK, head="global\n    external-check\n"),
+                                                 12, words="insecure-fork-wanted"),
+    "external-check-with-both-global-lines": case(fe_be("http", be=EXTERNAL_CHECK, head="global\n    external-check\n"
+                                                        "    insecure-fork-wanted\n")),
     "frontend-without-bind": case(fe_be("http") + "frontend idle\n    default_backend be\n", 11,
                                   words="frontend 'idle' has no 'bind' directive"),
     "listen-default_backend-and-servers": case(
@@ -227,6 +233,8 @@ EXTRA: dict[str, str] = {
 # Configs HAProxy refuses only once every section is read: Proxydesk must refuse them too,
 # at the line HAProxy names (or, where it names none, the line given here).
 ERRORS: dict[str, tuple[str, int, str]] = {
+    "external-check-without-global": (fe_be("http", be=EXTERNAL_CHECK), 10,
+                                      "unable to find required 'global.external-check'"),
     "duplicate-server-names": (fe_be("http", be="    server s 127.0.0.1:9\n    server s 127.0.0.1:10\n"), 11,
                                "server 's'"),
     "tls-server-without-ca": (fe_be("http", be="    server s 127.0.0.1:9 ssl\n"), 10,
