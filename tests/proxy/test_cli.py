@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from proxy.cli import main as cli_main
 from tests.conftest import DATA
 from tests.portability import child_env
 
@@ -143,11 +144,13 @@ def test_check_json_is_one_document_with_the_same_exit_status(tmp_path: Path) ->
     }
 
 
-def test_fmt_check_leaves_valid_files_unchanged() -> None:
-    for path in sorted((DATA / "valid").glob("*.cfg")):
-        proc = proxydesk("fmt", "--check", str(path))
-        assert proc.returncode == 0, proc.stdout
-        assert "unchanged" in proc.stdout
+def test_fmt_check_leaves_valid_files_unchanged(capsys: pytest.CaptureFixture[str]) -> None:
+    first, *others = sorted((DATA / "valid").glob("*.cfg"))
+    proc = proxydesk("fmt", "--check", str(first))  # once as a user runs it ...
+    assert proc.returncode == 0 and "unchanged" in proc.stdout, proc.stdout
+    for path in others:  # ... then in this process: 43 interpreter starts took 21 s
+        assert cli_main(["fmt", "--check", str(path)]) == 0, path
+        assert "unchanged" in capsys.readouterr().out, path
 
 
 def test_fmt_writes_in_place_and_keeps_bytes(tmp_path: Path) -> None:
