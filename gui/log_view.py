@@ -106,9 +106,10 @@ class LogModel(QStandardItemModel):
     """The newest ``capacity`` events, in a ring of rows: once full, the oldest rows are
     overwritten (their ``ARRIVAL_ROLE`` says in which order; ``LogFilter`` sorts by it)."""
 
+    overwriting = Signal(int, int)  # (first row, count): rows about to take newer events
+
     # rows_per_update: what one tick lists (the newest; the rest are counted).  As many as
     # the engine's sampled stream sends in a burst, so a burst it sends is listed whole.
-    overwriting = Signal(int, int)  # (first row, count): rows about to take newer events
     def __init__(self, capacity: int = 2000, rows_per_update: int = EVENTS_BURST) -> None:
         super().__init__(0, len(COLUMNS))
         read_only = QStandardItem()  # what the model clones, in C++, for every cell it fills
@@ -134,7 +135,8 @@ class LogModel(QStandardItemModel):
             self.insertRows(start, len(new))
             self._write(start, new)
         while shown:  # full: the oldest rows take the newest events, in place
-            piece, shown = shown[:self.capacity - self._oldest], shown[self.capacity - self._oldest:]
+            before_wrap = self.capacity - self._oldest
+            piece, shown = shown[:before_wrap], shown[before_wrap:]
             self.overwriting.emit(self._oldest, len(piece))
             self._write(self._oldest, piece)
             self._oldest = (self._oldest + len(piece)) % self.capacity
